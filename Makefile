@@ -1,0 +1,28 @@
+# The two commands a new user runs: `make run` and `make test`. Both create .venv and install first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SCENARIO ?= scenarios/neighborhood.yaml
+OUT      ?= runs/neighborhood
+
+.PHONY: install run test bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/twin run $(SCENARIO) --out $(OUT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_homes.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

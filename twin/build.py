@@ -1,0 +1,158 @@
+"""Build a runnable :class:`~twin.engine.World` from a validated scenario.
+
+The world's one Generator comes from ``SeedSequence(scenario.seed)``; every draw (weather,
+prices, homes, and later the stochastic sources) takes from it in a fixed order, so a scenario and
+seed determine the run bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.engine import Calendar, World
+from twin.generators.homes import HomeDraw, add_home_nodes, draw_homes
+from twin.graph import DeviceGraph
+from twin.grid.market import Market, MarketState, TariffClock
+from twin.grid.meters import MeterReadings, NodeIndex
+from twin.homes.appliances import ApplianceRequests
+from twin.homes.ev import EvSessions
+from twin.homes.occupancy import OccupancyChain
+from twin.homes.state import GridRegisters, HomeRegisters, zeros_like_fields
+from twin.homes.step import HomePhysics
+from twin.scenario.schema import Scenario
+from twin.tariffs import carbon_intensity, flat_price, real_time_price, time_of_use_price
+from twin.telemetry.bus import TelemetryBus
+from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
+
+# Which state array and fields a node of each kind shows (see World.node_state).
+NODE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "home": ("homes", ("occupancy", "base_kw", "appliance_kw", "net_kw")),
+    "zone": ("homes", ("temp_air_c", "temp_mass_c", "heating_on")),
+    "heat_pump": ("homes", ("hp_kw", "heat_w")),
+    "pv": ("homes", ("pv_kw",)),
+    "battery": ("homes", ("soc", "battery_kw")),
+    "ev_charger": ("homes", ("ev_present", "ev_need_kwh", "ev_kw")),
+    "smart_meter": ("home_registers", ("import_kwh", "export_kwh")),
+    "appliance": ("appliances", ("start_s", "requested_s")),
+    "feeder": ("grid_registers", ("energy_kwh", "peak_kw", "overload_s")),
+}
+
+
+@dataclass(frozen=True)
+class EnergySystem:
+    """References to the homes-and-grid parts of a world, for controllers, envs and tests."""
+
+    homes: HomeDraw
+    registers: HomeRegisters
+    grid: GridRegisters
+    market: Market
+    market_state: MarketState
+    weather: WeatherSeries
+    physics: HomePhysics
+    readings: MeterReadings
+    bus: TelemetryBus
+    transformer_rating_kw: float
+
+
+def make_weather(scenario: Scenario, rng: np.random.Generator) -> WeatherSeries:
+    """The outdoor weather over the horizon at the physics resolution."""
+    w = scenario.weather
+    if w.source == "epw":
+        return epw_weather(read_epw(w.epw_path), start=scenario.start, duration_s=scenario.duration,
+                           step_s=scenario.resolution)
+    return synthetic_weather(
+        start=scenario.start, duration_s=scenario.duration, step_s=scenario.resolution,
+        latitude_deg=scenario.location.latitude_deg, longitude_deg=scenario.location.longitude_deg,
+        mean_temp_c=w.mean_temp_c, seasonal_amplitude_k=w.seasonal_amplitude_k,
+        daily_amplitude_k=w.daily_amplitude_k, noise_k=w.noise_k, noise_hours=w.noise_hours,
+        cloudiness=w.cloudiness, rng=rng)
+
+
+def make_market(scenario: Scenario, rng: np.random.Generator) -> Market:
+    """Import price, feed-in price and carbon intensity over the horizon."""
+    t, start, horizon = scenario.tariff, scenario.start, scenario.duration
+    if t.kind == "flat":
+        price = flat_price(price_eur_per_kwh=t.price_eur_per_kwh)
+    elif t.kind == "time_of_use":
+        price = time_of_use_price(start=start, duration_s=horizon,
+                                  periods=[(p.start_s, p.price_eur_per_kwh) for p in t.periods])
+    else:
+        price = real_time_price(start=start, duration_s=horizon, mean_eur_per_kwh=t.price_eur_per_kwh,
+                                daily_swing=t.daily_swing, volatility=t.volatility, rng=rng)
+    c = scenario.carbon
+    carbon = carbon_intensity(start=start, duration_s=horizon, mean_g_per_kwh=c.mean_g_per_kwh,
+                              solar_dip=c.solar_dip, evening_peak=c.evening_peak, noise=c.noise, rng=rng)
+    return Market(price=price, carbon=carbon, feed_in_eur_per_kwh=t.feed_in_eur_per_kwh)
+
+
+def build_world(scenario: Scenario) -> World:
+    """Generate the world a scenario describes, ready to run from time 0."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.seed)))
+    calendar = Calendar(scenario.start)
+    dt_s = scenario.resolution
+    weather = make_weather(scenario, rng)
+    market = make_market(scenario, rng)
+    n_feeders = scenario.grid.feeders
+    draw = draw_homes(scenario.homes, n_feeders, dt_s, scenario.start.hour, rng)
+
+    graph = DeviceGraph()
+    graph.add_node("city", "city", name=scenario.name)
+    graph.add_node("weather", "weather_station", source=scenario.weather.source)
+    graph.add_edge("city", "weather", "contains")
+    transformers = [f"transformer-{f + 1}" for f in range(n_feeders)]
+    feeders = [f"feeder-{f + 1}" for f in range(n_feeders)]
+    graph.add_nodes("transformer", transformers, index=list(range(n_feeders)),
+                    rating_kva=[scenario.grid.transformer_rating_kva] * n_feeders)
+    graph.add_nodes("feeder", feeders, index=list(range(n_feeders)))
+    graph.add_edges("contains", [("city", t) for t in transformers])
+    graph.add_edges("supplies", list(zip(transformers, feeders)))
+    graph.add_edges("measures", list(zip(transformers, feeders)))
+    homes = add_home_nodes(graph, draw, feeders)
+
+    bus = TelemetryBus()
+    p = draw.params
+
+    def subset(mask: np.ndarray, suffix: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.flatnonzero(mask)
+        return rows, bus.register([f"{homes[i]}/{suffix}" for i in rows])
+
+    hp_homes, hp_nodes = subset(p.has_heat_pump, "heat_pump")
+    pv_homes, pv_nodes = subset(p.pv_kwp > 0, "pv")
+    bat_homes, bat_nodes = subset(p.bat_capacity_kwh > 0, "battery")
+    ev_homes, ev_nodes = subset(p.ev_charger_kw > 0, "ev_charger")
+    nodes = NodeIndex(
+        meters=bus.register([f"{h}/meter" for h in homes]), homes=bus.register(homes),
+        zones=bus.register([f"{h}/zone" for h in homes]), feeders=bus.register(feeders),
+        transformers=bus.register(transformers), city=bus.register(["city"]), weather=bus.register(["weather"]),
+        hp_homes=hp_homes, hp_nodes=hp_nodes, pv_homes=pv_homes, pv_nodes=pv_nodes,
+        battery_homes=bat_homes, battery_nodes=bat_nodes, ev_homes=ev_homes, ev_nodes=ev_nodes)
+
+    registers = zeros_like_fields(HomeRegisters, p.n)
+    grid = zeros_like_fields(GridRegisters, n_feeders)
+    grid.steps = np.zeros((), dtype=np.int64)
+    market_state = MarketState(np.zeros(()), np.zeros(()))
+    rating_kw = scenario.grid.transformer_rating_kva  # unity power factor
+    physics = HomePhysics(params=p, state=draw.state, appliances=draw.appliances,
+                          appliance_state=draw.appliance_state, registers=registers, grid=grid,
+                          weather=weather, controllers=scenario.controllers,
+                          transformer_rating_kw=rating_kw, dt_s=dt_s)
+    readings = MeterReadings(bus=bus, nodes=nodes, interval_s=scenario.grid.meter_interval, dt_s=dt_s,
+                             params=p, state=draw.state, registers=registers, grid=grid, market=market,
+                             weather=weather, transformer_rating_kw=rating_kw, record=scenario.outputs.record)
+    processes = [
+        readings,
+        TariffClock(market, market_state),
+        OccupancyChain(calendar, p, draw.state, rng),
+        ApplianceRequests(calendar, draw.appliances, draw.appliance_state, draw.state, rng, dt_s),
+        EvSessions(calendar, p, draw.state, rng, dt_s),
+        physics,
+    ]
+    state = {"homes": draw.state, "appliances": draw.appliance_state, "home_registers": registers,
+             "grid_registers": grid, "market": market_state}
+    energy = EnergySystem(homes=draw, registers=registers, grid=grid, market=market, market_state=market_state,
+                          weather=weather, physics=physics, readings=readings, bus=bus,
+                          transformer_rating_kw=rating_kw)
+    return World(graph=graph, calendar=calendar, dt_s=dt_s, rng=rng, state=state, processes=processes,
+                 parts={"energy": energy, "scenario": scenario, "node_fields": NODE_FIELDS})

@@ -1,0 +1,1 @@
+"""Generators: synthetic worlds drawn from a scenario and one seeded Generator."""

@@ -1,0 +1,1 @@
+"""Meters and grid: smart-meter readings, feeders, transformers, prices and carbon."""

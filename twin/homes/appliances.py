@@ -1,0 +1,97 @@
+"""Deferrable appliances: cycle power profiles, and the source that starts cycles in bulk.
+
+Each appliance runs a fixed cycle (kW per minute, below) once started. Users ask for a cycle
+while someone is up at home, at a daily rate shaped by the hour of day (more in the morning and
+evening). The source wakes once per ``window_s`` and, for every idle appliance at once, draws
+whether a request falls in the window (probability 1 - exp(-rate * window)) and where in it; the
+built-in controller starts the cycle at the request. Power per step is a table lookup for all
+running appliances together.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.engine import Calendar
+from twin.homes.state import AWAKE, ApplianceParams, ApplianceState, HomeState
+
+# (name, share of homes with appliances that own one, cycles per day, [(minutes, kW), ...])
+APPLIANCE_SPECS = (
+    ("washer", 0.95, 0.55, [(20, 2.0), (50, 0.2), (15, 0.45)]),
+    ("dishwasher", 0.70, 0.75, [(20, 1.8), (50, 0.1), (20, 1.8), (20, 0.05)]),
+    ("dryer", 0.45, 0.30, [(70, 2.4)]),
+)
+APPLIANCE_KINDS = tuple(spec[0] for spec in APPLIANCE_SPECS)
+OWNERSHIP = np.array([spec[1] for spec in APPLIANCE_SPECS])
+CYCLES_PER_DAY = np.array([spec[2] for spec in APPLIANCE_SPECS])
+# Relative request rate by hour of day (mean 1 over the day).
+_HOURLY = np.array([0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.4, 0.9, 1.5, 1.8, 1.6, 1.3,
+                    1.1, 1.0, 1.0, 1.0, 1.1, 1.3, 1.6, 1.9, 2.0, 1.6, 0.9, 0.4])
+HOURLY_SHAPE = _HOURLY / _HOURLY.mean()
+
+
+def profile_table_kw(dt_s: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cycle profiles resampled to steps of ``dt_s``: (kinds, max_steps) kW table and step counts.
+
+    Each step holds the mean power over its span, so energy per cycle is kept at any resolution.
+    """
+    minute_profiles = [np.concatenate([np.full(m, kw) for m, kw in spec[3]]) for spec in APPLIANCE_SPECS]
+    lengths = np.array([int(np.ceil(len(p) * 60 / dt_s)) for p in minute_profiles])
+    table = np.zeros((len(minute_profiles), int(lengths.max())))
+    for k, prof in enumerate(minute_profiles):
+        per_second = np.repeat(prof, 60)
+        padded = np.zeros(lengths[k] * dt_s)
+        padded[: per_second.size] = per_second
+        table[k, : lengths[k]] = padded.reshape(lengths[k], dt_s).mean(axis=1)
+    return table, lengths
+
+
+def cycle_energy_kwh() -> np.ndarray:
+    """Energy of one cycle per appliance kind (kWh)."""
+    return np.array([sum(m * kw for m, kw in spec[3]) / 60.0 for spec in APPLIANCE_SPECS])
+
+
+def appliance_power_kw(params: ApplianceParams, state: ApplianceState, table_kw: np.ndarray,
+                       lengths: np.ndarray, now_s: int, dt_s: int, n_homes: int) -> np.ndarray:
+    """Power per home (kW) of the appliances running over the step starting at ``now_s``.
+
+    Ends finished cycles (sets ``start_s`` back to -1) as a side effect.
+    """
+    step = (now_s - state.start_s) // dt_s
+    running = (state.start_s >= 0) & (step >= 0)
+    finished = running & (step >= lengths[params.kind])
+    state.start_s[finished] = -1
+    running &= ~finished
+    power = np.where(running, table_kw[params.kind, np.where(running, step, 0)], 0.0)
+    return np.bincount(params.home, weights=power, minlength=n_homes)
+
+
+class ApplianceRequests:
+    """Stochastic source: users ask for appliance cycles; starts them (built-in controller)."""
+
+    name = "appliance_requests"
+    priority = -3
+
+    def __init__(self, calendar: Calendar, params: ApplianceParams, state: ApplianceState, homes: HomeState,
+                 rng: np.random.Generator, dt_s: int, window_s: int = 900):
+        self.calendar, self.params, self.state, self.homes = calendar, params, state, homes
+        self.rng, self.dt_s, self.window_s = rng, dt_s, window_s
+        self.rate_per_s = CYCLES_PER_DAY[params.kind] / 86400.0
+
+    def first_wake_s(self) -> int | None:
+        """Starts at time 0 when there are appliances."""
+        return 0 if self.params.home.size else None
+
+    def fire(self, now_s: int) -> int:
+        """Draw this window's requests for all idle appliances whose home is awake."""
+        shape = HOURLY_SHAPE[self.calendar.hour_of_day(now_s)]
+        p = -np.expm1(-self.rate_per_s * shape * self.window_s)
+        u = self.rng.random(self.params.home.size)
+        offset = self.rng.random(self.params.home.size)
+        idle = (self.state.start_s < 0) & (self.homes.occupancy[self.params.home] == AWAKE)
+        ask = idle & (u < p)
+        # Requests land on a physics step inside the window.
+        at = now_s + (offset * self.window_s // self.dt_s).astype(np.int64) * self.dt_s
+        self.state.requested_s[ask] = at[ask]
+        self.state.start_s[ask] = at[ask]
+        return now_s + self.window_s

@@ -1,0 +1,1 @@
+"""Physics: pure, vectorized equations. No SimPy, no graph: arrays in, arrays out."""

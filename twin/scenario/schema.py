@@ -1,0 +1,243 @@
+"""The scenario schema: what a YAML scenario may say, with units, defaults and allowed values.
+
+Every model refuses unknown keys (``extra="forbid"``) so a mistyped key fails loudly instead of
+being ignored. Durations take units (``7d``, ``15min``, ``60s``); see :mod:`twin.units`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from twin.units import format_duration, parse_duration_s
+
+Duration = Annotated[int, BeforeValidator(parse_duration_s)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+ARCHETYPES = ("detached", "terraced", "apartment")
+RECORD_GROUPS = ("meters", "grid", "zones", "devices", "weather", "prices")
+
+
+class FieldProblem(ValueError):
+    """A check across fields failed; ``field`` is the path (relative to the model) to blame."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(_Model):
+    """Where the world is; sets the sun's path and the seasons."""
+
+    latitude_deg: float = Field(52.0, ge=-90, le=90, description="degrees north")
+    longitude_deg: float = Field(5.0, ge=-180, le=180, description="degrees east")
+
+
+class Weather(_Model):
+    """Outdoor temperature and irradiance: synthetic, or read from an EnergyPlus EPW file."""
+
+    source: Literal["synthetic", "epw"] = "synthetic"
+    epw_path: str | None = Field(None, description="EPW file, relative to the scenario file")
+    mean_temp_c: float = Field(10.0, ge=-40, le=40, description="annual mean outdoor temperature, C")
+    seasonal_amplitude_k: float = Field(8.0, ge=0, le=30, description="half the summer-winter swing, K")
+    daily_amplitude_k: float = Field(4.0, ge=0, le=20, description="half the day-night swing, K")
+    noise_k: float = Field(1.5, ge=0, le=10, description="std of the weather noise, K")
+    noise_hours: float = Field(12.0, gt=0, description="correlation time of the weather noise, h")
+    cloudiness: Fraction = Field(0.5, description="mean cloud cover, 0 clear to 1 overcast")
+
+    @model_validator(mode="after")
+    def _epw_needs_path(self) -> "Weather":
+        if self.source == "epw" and not self.epw_path:
+            raise FieldProblem("epw_path", "source 'epw' needs epw_path: the EPW file to read")
+        return self
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class TouPeriod(_Model):
+    """A time-of-use period: from ``start`` (HH:MM) until the next period's start."""
+
+    start: str = Field(description="HH:MM, local time")
+    price_eur_per_kwh: float = Field(ge=0)
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError("expected a clock time HH:MM between 00:00 and 23:59")
+        return value
+
+    @property
+    def start_s(self) -> int:
+        """Seconds after midnight at which the period starts."""
+        hours, minutes = self.start.split(":")
+        return int(hours) * 3600 + int(minutes) * 60
+
+
+class Tariff(_Model):
+    """Import price (flat, time-of-use or synthetic real-time) and the export (feed-in) price."""
+
+    kind: Literal["flat", "time_of_use", "real_time"] = "time_of_use"
+    price_eur_per_kwh: float = Field(0.30, ge=0, description="flat price; mean of the real-time price")
+    periods: tuple[TouPeriod, ...] = (
+        TouPeriod(start="07:00", price_eur_per_kwh=0.28),
+        TouPeriod(start="17:00", price_eur_per_kwh=0.42),
+        TouPeriod(start="21:00", price_eur_per_kwh=0.28),
+        TouPeriod(start="23:00", price_eur_per_kwh=0.18),
+    )
+    daily_swing: float = Field(0.35, ge=0, le=2, description="real-time: depth of the daily price shape")
+    volatility: float = Field(0.10, ge=0, le=2, description="real-time: std of hourly noise, relative")
+    feed_in_eur_per_kwh: float = Field(0.08, ge=0, description="paid for exported energy")
+
+    @field_validator("periods")
+    @classmethod
+    def _sorted_unique(cls, periods: tuple[TouPeriod, ...]) -> tuple[TouPeriod, ...]:
+        starts = [p.start_s for p in periods]
+        if not periods:
+            raise ValueError("needs at least one period")
+        if starts != sorted(set(starts)):
+            raise ValueError("period starts must be distinct and in increasing order of time of day")
+        return periods
+
+
+class Carbon(_Model):
+    """Grid carbon intensity profile (gCO2 per kWh imported)."""
+
+    mean_g_per_kwh: float = Field(300.0, ge=0)
+    solar_dip: float = Field(0.25, ge=0, le=1, description="relative dip at midday")
+    evening_peak: float = Field(0.20, ge=0, le=2, description="relative rise in the evening")
+    noise: float = Field(0.05, ge=0, le=1, description="std of hourly noise, relative")
+
+
+class Penetration(_Model):
+    """Share of homes (0 to 1) that have each device."""
+
+    heat_pump: Fraction = 1.0
+    pv: Fraction = 0.5
+    battery: Fraction = 0.2
+    ev: Fraction = 0.3
+    appliances: Fraction = 1.0
+
+
+class Comfort(_Model):
+    """The indoor temperature band occupants accept while at home (C)."""
+
+    low_c: float = Field(20.0, ge=5, le=30)
+    high_c: float = Field(24.0, ge=5, le=35)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Comfort":
+        if self.low_c >= self.high_c:
+            raise FieldProblem("low_c", f"got {self.low_c}; must be below high_c ({self.high_c})")
+        return self
+
+
+class Thermostat(_Model):
+    """The built-in heating controller: on below setpoint - deadband/2, off above setpoint + deadband/2."""
+
+    setpoint_c: float = Field(21.0, ge=5, le=30)
+    deadband_k: float = Field(1.0, gt=0, le=5)
+    setback_c: float | None = Field(None, ge=5, le=30, description="setpoint while nobody is up at home")
+
+
+class Homes(_Model):
+    """The synthetic homes: how many, which kinds, which devices."""
+
+    count: int = Field(1, ge=0, le=2_000_000)
+    archetypes: dict[Literal["detached", "terraced", "apartment"], Annotated[float, Field(ge=0)]] = {
+        "detached": 1.0
+    }
+    penetration: Penetration = Penetration()
+    comfort: Comfort = Comfort()
+    thermostat: Thermostat = Thermostat()
+
+    @field_validator("archetypes")
+    @classmethod
+    def _some_weight(cls, mix: dict[str, float]) -> dict[str, float]:
+        if not mix or sum(mix.values()) <= 0:
+            raise ValueError(f"needs a positive weight for at least one of {', '.join(ARCHETYPES)}")
+        return mix
+
+
+class Grid(_Model):
+    """Feeders, their transformers, and the smart meters' reading interval."""
+
+    feeders: int = Field(1, ge=1, le=10_000)
+    transformer_rating_kva: float = Field(250.0, gt=0, description="per feeder; unity power factor")
+    meter_interval: Duration = Field(900, description="smart-meter reading interval; must divide 1h")
+
+    @field_validator("meter_interval")
+    @classmethod
+    def _divides_hour(cls, value: int) -> int:
+        if value <= 0 or 3600 % value:
+            raise ValueError("must divide one hour exactly: 1min, 5min, 10min, 15min, 20min, 30min or 1h")
+        return value
+
+
+class Controllers(_Model):
+    """Which controller drives each subsystem; ``external`` leaves the commands to an agent."""
+
+    heating: Literal["thermostat", "external"] = "thermostat"
+    battery: Literal["self_consumption", "idle", "external"] = "self_consumption"
+    ev: Literal["immediate", "external"] = "immediate"
+
+
+class Outputs(_Model):
+    """What a run writes besides ``kpis.json`` and ``graph.json``."""
+
+    record: tuple[Literal["meters", "grid", "zones", "devices", "weather", "prices"], ...] = RECORD_GROUPS
+    csv: bool = Field(False, description="also write telemetry.csv")
+    plots: bool = True
+
+
+class Scenario(_Model):
+    """A whole world and how to run it."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    start: dt.datetime = dt.datetime(2025, 1, 13)
+    duration: Duration = Field(86400, description="simulated horizon")
+    resolution: Duration = Field(60, description="physics time step")
+    location: Location = Location()
+    weather: Weather = Weather()
+    tariff: Tariff = Tariff()
+    carbon: Carbon = Carbon()
+    homes: Homes = Homes()
+    grid: Grid = Grid()
+    controllers: Controllers = Controllers()
+    outputs: Outputs = Outputs()
+
+    @field_validator("duration", "resolution")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+    @model_validator(mode="after")
+    def _steps_fit(self) -> "Scenario":
+        interval = self.grid.meter_interval
+        if interval % self.resolution:
+            raise FieldProblem(
+                "resolution",
+                f"got {format_duration(self.resolution)}; must divide grid.meter_interval "
+                f"{format_duration(interval)} so every reading covers whole physics steps"
+            )
+        if self.tariff.kind == "time_of_use":
+            for period in self.tariff.periods:
+                if period.start_s % interval:
+                    raise FieldProblem(
+                        "tariff.periods",
+                        f"got a period starting {period.start}, between meter readings "
+                        f"(every {format_duration(interval)}); periods must start on a reading so prices hold "
+                        "over whole readings",
+                    )
+        return self

@@ -1,0 +1,166 @@
+"""The telemetry record: columnar readings (time, node id, quantity, value, unit) and its files.
+
+In memory the record is five numpy columns with dictionary codes for node ids and quantities; on
+disk it is Parquet (``time`` as a timestamp, ``node_id``/``quantity``/``unit`` dictionary-encoded
+strings, ``value`` float64) and optionally CSV. Files are written to a temporary name and renamed,
+so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from twin.telemetry.bus import Reading
+
+_START_KEY = b"twin.start"
+
+
+@dataclass(frozen=True, eq=False)
+class Telemetry:
+    """Recorded readings; row i is (time_s[i], node_ids[node[i]], quantities[quantity[i]], value[i])."""
+
+    start: dt.datetime
+    time_s: np.ndarray       # int64 seconds since start
+    node: np.ndarray         # int32 code into node_ids
+    quantity: np.ndarray     # int16 code into quantities
+    value: np.ndarray        # float64
+    node_ids: tuple[str, ...]
+    quantities: tuple[str, ...]
+    units: dict[str, str]    # quantity -> unit
+
+    def __len__(self) -> int:
+        return int(self.value.size)
+
+    @classmethod
+    def from_readings(cls, start: dt.datetime, readings: Iterable[Reading], node_ids: list[str]) -> "Telemetry":
+        """Concatenate reading batches into a record."""
+        batches = list(readings)
+        quantities: dict[str, int] = {}
+        units: dict[str, str] = {}
+        for r in batches:
+            quantities.setdefault(r.quantity, len(quantities))
+            units[r.quantity] = r.unit
+        sizes = np.array([r.nodes.size for r in batches], dtype=np.int64)
+
+        def cat(parts, dtype):
+            return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+
+        return cls(
+            start=start,
+            time_s=np.repeat(np.array([r.time_s for r in batches], dtype=np.int64), sizes),
+            node=cat([r.nodes for r in batches], np.int32),
+            quantity=np.repeat(np.array([quantities[r.quantity] for r in batches], dtype=np.int16), sizes),
+            value=cat([r.values for r in batches], np.float64),
+            node_ids=tuple(node_ids),
+            quantities=tuple(quantities),
+            units=units,
+        )
+
+    # -- queries -----------------------------------------------------------------------------
+    def has(self, quantity: str) -> bool:
+        """Whether any reading of ``quantity`` was recorded."""
+        return quantity in self.quantities
+
+    def series(self, quantity: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(time_s, node code, value) of every reading of ``quantity``, in recording order."""
+        if quantity not in self.quantities:
+            raise KeyError(f"no readings of {quantity!r}; recorded: {', '.join(self.quantities) or 'none'}")
+        rows = self.quantity == self.quantities.index(quantity)
+        return self.time_s[rows], self.node[rows], self.value[rows]
+
+    def wide(self, quantity: str) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """``quantity`` as a (times x nodes) matrix: (sorted times, node ids, values; NaN where absent)."""
+        time_s, node, value = self.series(quantity)
+        times, t_ix = np.unique(time_s, return_inverse=True)
+        codes, n_ix = np.unique(node, return_inverse=True)
+        out = np.full((times.size, codes.size), np.nan)
+        out[t_ix, n_ix] = value
+        return times, [self.node_ids[c] for c in codes], out
+
+    def total_by_time(self, quantity: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sum of ``quantity`` over all nodes at each reading time: (sorted times, sums)."""
+        time_s, _, value = self.series(quantity)
+        times, t_ix = np.unique(time_s, return_inverse=True)
+        return times, np.bincount(t_ix, weights=value, minlength=times.size)
+
+    def digest(self) -> str:
+        """SHA-256 over all columns: equal digests mean bit-identical records."""
+        h = hashlib.sha256()
+        for arr in (self.time_s, self.node, self.quantity, self.value):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        h.update("\0".join(self.node_ids).encode())
+        h.update("\0".join(self.quantities).encode())
+        return h.hexdigest()
+
+    # -- files -------------------------------------------------------------------------------
+    def to_arrow(self) -> pa.Table:
+        """The record as an Arrow table with the documented columns."""
+        start = np.datetime64(self.start.replace(tzinfo=None), "s")
+        unit_names = [self.units[q] for q in self.quantities]
+        table = pa.table({
+            "time": pa.array(start + self.time_s.astype("timedelta64[s]"), type=pa.timestamp("s")),
+            "node_id": pa.DictionaryArray.from_arrays(self.node, pa.array(self.node_ids, pa.string())),
+            "quantity": pa.DictionaryArray.from_arrays(self.quantity, pa.array(self.quantities, pa.string())),
+            "value": pa.array(self.value, pa.float64()),
+            "unit": pa.DictionaryArray.from_arrays(self.quantity, pa.array(unit_names, pa.string())),
+        })
+        return table.replace_schema_metadata({_START_KEY: self.start.isoformat().encode()})
+
+    def write_parquet(self, path: str | Path) -> None:
+        """Write the record to ``path`` as Parquet, atomically."""
+        _atomic(path, lambda tmp: pq.write_table(self.to_arrow(), tmp, compression="zstd"))
+
+    def write_csv(self, path: str | Path) -> None:
+        """Write the record to ``path`` as CSV (ISO times), atomically."""
+        table = self.to_arrow()
+        plain = pa.table({name: (col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
+                          for name, col in zip(table.column_names, table.columns)})
+        _atomic(path, lambda tmp: pacsv.write_csv(plain, tmp))
+
+    @classmethod
+    def read_parquet(cls, path: str | Path) -> "Telemetry":
+        """Read a record written by :meth:`write_parquet`."""
+        table = pq.read_table(path)
+        meta = table.schema.metadata or {}
+        start = dt.datetime.fromisoformat(meta[_START_KEY].decode())
+        node = table.column("node_id").combine_chunks()
+        quantity = table.column("quantity").combine_chunks()
+        unit = table.column("unit").to_pylist()
+        q_names = quantity.dictionary.to_pylist()
+        q_codes = quantity.indices.to_numpy(zero_copy_only=False).astype(np.int16)
+        units = {}
+        for code, unit_name in zip(q_codes, unit):
+            units.setdefault(q_names[code], unit_name)
+        times = table.column("time").to_numpy().astype("datetime64[s]")
+        return cls(
+            start=start,
+            time_s=(times - np.datetime64(start, "s")).astype(np.int64),
+            node=node.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+            quantity=q_codes,
+            value=table.column("value").to_numpy(),
+            node_ids=tuple(node.dictionary.to_pylist()),
+            quantities=tuple(q_names),
+            units=units,
+        )
+
+
+def _atomic(path: str | Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename onto ``path`` so the file appears whole or not at all."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
