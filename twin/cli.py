@@ -1,0 +1,150 @@
+"""The ``twin`` command line: run, validate and export scenarios.
+
+Errors a user can fix (a bad scenario, an output folder in the way) print one message and exit
+with code 2; nothing is half-written. Upper layers (envs, agents) are imported lazily inside the
+sub-commands that need them, so ``twin`` itself only needs the world.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from twin import __version__
+from twin.errors import TwinError
+
+EXAMPLES = """\
+examples:
+  twin run scenarios/neighborhood.yaml
+  twin run scenarios/smart_home.yaml --days 7 --seed 3 --out runs/home
+  twin run scenarios/neighborhood.yaml --set homes.count=50 --set grid.feeders=2
+  twin validate scenarios/my_scenario.yaml
+  twin graph scenarios/neighborhood.yaml --format graphml --out city.graphml
+"""
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="YAML scenario file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override a scenario field (dotted path, YAML value), e.g. homes.count=50; repeatable")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--days", type=float, help="override the simulated horizon, in days (e.g. 7 or 0.5)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``twin`` command."""
+    parser = argparse.ArgumentParser(
+        prog="twin", description="A fast digital twin of smart homes and smart cities.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"twin {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser("run", help="simulate a scenario and write telemetry, KPIs, graph and plots",
+                         description="Simulate a scenario; write telemetry.parquet, kpis.json, graph.json, "
+                                     "plots and run.json into the output folder (replaced whole at the end).")
+    _scenario_args(run)
+    run.add_argument("--out", type=Path, help="output folder (default: runs/<scenario file name>)")
+    run.add_argument("--csv", action="store_true", help="also write telemetry.csv")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    val = sub.add_parser("validate", help="check a scenario file without running it",
+                         description="Check a scenario file; exit 0 if valid, 2 with the problems if not.")
+    _scenario_args(val)
+
+    graph = sub.add_parser("graph", help="export a scenario's device graph (node-link JSON or GraphML)",
+                           description="Generate a scenario's world and write its device graph.")
+    _scenario_args(graph)
+    graph.add_argument("--format", choices=("json", "graphml"), default="json", help="file format (default json)")
+    graph.add_argument("--out", type=Path, help="file to write (default: <scenario name>.<format>)")
+    return parser
+
+
+def _load(args: argparse.Namespace):
+    from twin.scenario import load_scenario
+
+    overrides = list(args.overrides)
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    if args.days is not None:
+        if args.days <= 0:
+            raise TwinError(f"--days: got {args.days:g}; must be more than 0")
+        overrides.append(f"duration={round(args.days * 86400)}s")
+    return load_scenario(args.scenario, overrides)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``twin run``: simulate and write the results folder."""
+    from twin.kpis import kpi_table
+    from twin.runner import check_output_dir, run_scenario
+
+    scenario = _load(args)
+    updates = {}
+    if args.csv:
+        updates["csv"] = True
+    if args.no_plots:
+        updates["plots"] = False
+    if updates:
+        scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update=updates)})
+    out = args.out or Path("runs") / args.scenario.stem
+    check_output_dir(out)
+    result = run_scenario(scenario, out, progress=not args.quiet)
+    print(f"\n{scenario.name}: {scenario.homes.count} homes, {args.scenario} "
+          f"({result.wall_s:.1f} s wall, {len(result.telemetry):,} readings)")
+    print(kpi_table(result.kpis))
+    print(f"\nresults: {result.out_dir}/  ({', '.join(result.files)})")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``twin validate``: load and check only."""
+    from twin.units import format_duration
+
+    s = _load(args)
+    print(f"ok: {args.scenario}: '{s.name}', {s.homes.count} homes on {s.grid.feeders} feeder(s), "
+          f"{format_duration(s.duration)} from {s.start:%Y-%m-%d %H:%M} at {format_duration(s.resolution)} steps, seed {s.seed}")
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """``twin graph``: build the world's graph and write it."""
+    from twin.build import build_world
+
+    scenario = _load(args)
+    out = args.out or Path(f"{args.scenario.stem}.{args.format}")
+    if out.is_dir():
+        raise TwinError(f"--out: {out} is a folder; give a file name")
+    graph = build_world(scenario).graph
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        (graph.write_graphml if args.format == "graphml" else graph.write_json)(tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    counts = ", ".join(f"{n} {kind}" for kind, n in graph.counts().items())
+    print(f"wrote {out}: {len(graph)} nodes, {graph.g.number_of_edges()} edges ({counts})")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``twin`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TwinError as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("twin: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Key performance indicators, computed from the recorded telemetry alone.
+
+Each KPI is a function of a :class:`~twin.telemetry.Telemetry` record and returns a float, or
+None when the record lacks what it needs (a group not recorded, no PV in the world). The
+aggregate load is the sum of the feeders' mean power per reading interval (kW). Readings
+stamped t cover [t - interval, t), so prices and energies with the same stamp belong together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from twin.telemetry.table import Telemetry
+
+
+def _per_time(tel: Telemetry, quantity: str) -> tuple[np.ndarray, np.ndarray] | None:
+    return tel.total_by_time(quantity) if tel.has(quantity) else None
+
+
+def _aligned(times: np.ndarray, price_times: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """Price in force for each reading time (readings and prices share stamps)."""
+    ix = np.searchsorted(price_times, times)
+    if ix.size and (ix.max() >= price_times.size or np.any(price_times[ix] != times)):
+        raise ValueError("price readings do not line up with meter readings")
+    return prices[ix]
+
+
+def energy_cost_eur(tel: Telemetry) -> float | None:
+    """Energy cost (EUR): sum over homes and readings of import kWh x price - export kWh x feed-in price."""
+    imp, exp = _per_time(tel, "import_kwh"), _per_time(tel, "export_kwh")
+    price, feed_in = _per_time(tel, "price_eur_per_kwh"), _per_time(tel, "feed_in_eur_per_kwh")
+    if None in (imp, exp, price, feed_in):
+        return None
+    cost = imp[1] * _aligned(imp[0], *price) - exp[1] * _aligned(exp[0], *feed_in)
+    return float(cost.sum())
+
+
+def emissions_kg(tel: Telemetry) -> float | None:
+    """Emissions (kgCO2): imported kWh x grid carbon intensity in force; exports earn no credit."""
+    imp, carbon = _per_time(tel, "import_kwh"), _per_time(tel, "carbon_g_per_kwh")
+    if imp is None or carbon is None:
+        return None
+    return float((imp[1] * _aligned(imp[0], *carbon)).sum() / 1000.0)
+
+
+def _aggregate_kw(tel: Telemetry) -> np.ndarray | None:
+    series = _per_time(tel, "feeder_load_kw")
+    return None if series is None or series[1].size == 0 else series[1]
+
+
+def peak_demand_kw(tel: Telemetry) -> float | None:
+    """Peak demand (kW): the largest aggregate net load over one reading interval."""
+    load = _aggregate_kw(tel)
+    return None if load is None else float(load.max())
+
+
+def ramping_kw(tel: Telemetry) -> float | None:
+    """Ramping (kW): sum of absolute changes of the aggregate net load between consecutive readings."""
+    load = _aggregate_kw(tel)
+    return None if load is None else float(np.abs(np.diff(load)).sum())
+
+
+def load_factor(tel: Telemetry) -> float | None:
+    """Load factor (-): mean aggregate net load / peak aggregate net load; 1 is perfectly flat."""
+    load = _aggregate_kw(tel)
+    if load is None or load.max() <= 0:
+        return None
+    return float(load.mean() / load.max())
+
+
+def comfort_violation_kh(tel: Telemetry) -> float | None:
+    """Comfort violation (K*h): degree-hours outside the comfort band while someone is up at home, summed over homes."""
+    series = _per_time(tel, "comfort_violation_kh")
+    return None if series is None else float(series[1].sum())
+
+
+def transformer_overload_min(tel: Telemetry) -> float | None:
+    """Transformer overload (min): minutes any transformer carried more than its rating, summed over transformers."""
+    series = _per_time(tel, "overload_min")
+    return None if series is None else float(series[1].sum())
+
+
+def pv_self_consumption(tel: Telemetry) -> float | None:
+    """PV self-consumption (-): share of PV energy used behind the meters, 1 - exported kWh / PV kWh."""
+    pv, exp = _per_time(tel, "pv_kwh"), _per_time(tel, "export_kwh")
+    if pv is None or exp is None or pv[1].sum() <= 0:
+        return None
+    return float(1.0 - exp[1].sum() / pv[1].sum())
+
+
+def energy_import_kwh(tel: Telemetry) -> float | None:
+    """Energy imported (kWh) by all homes."""
+    series = _per_time(tel, "import_kwh")
+    return None if series is None else float(series[1].sum())
+
+
+def energy_export_kwh(tel: Telemetry) -> float | None:
+    """Energy exported (kWh) by all homes."""
+    series = _per_time(tel, "export_kwh")
+    return None if series is None else float(series[1].sum())
+
+
+def ev_unmet_kwh(tel: Telemetry) -> float | None:
+    """EV energy unmet (kWh): what EVs still needed when they left, summed."""
+    series = _per_time(tel, "ev_unmet_kwh")
+    return None if series is None else float(series[1].sum())
+
+
+# name -> (function, unit); the order is the order of the KPI table.
+ENERGY_KPIS: dict[str, tuple[Callable[[Telemetry], float | None], str]] = {
+    "energy_cost_eur": (energy_cost_eur, "EUR"),
+    "emissions_kg": (emissions_kg, "kgCO2"),
+    "peak_demand_kw": (peak_demand_kw, "kW"),
+    "ramping_kw": (ramping_kw, "kW"),
+    "load_factor": (load_factor, "-"),
+    "comfort_violation_kh": (comfort_violation_kh, "K*h"),
+    "transformer_overload_min": (transformer_overload_min, "min"),
+    "pv_self_consumption": (pv_self_consumption, "-"),
+    "energy_import_kwh": (energy_import_kwh, "kWh"),
+    "energy_export_kwh": (energy_export_kwh, "kWh"),
+    "ev_unmet_kwh": (ev_unmet_kwh, "kWh"),
+}
+
+
+def compute_kpis(tel: Telemetry) -> dict[str, float | None]:
+    """Every KPI of the record, by name (see ENERGY_KPIS for units)."""
+    return {name: fn(tel) for name, (fn, _) in ENERGY_KPIS.items()}
+
+
+def kpi_table(kpis: dict[str, float | None]) -> str:
+    """A plain-text table of KPIs with units, for the terminal."""
+    width = max(len(k) for k in kpis)
+    lines = []
+    for name, value in kpis.items():
+        unit = ENERGY_KPIS.get(name, (None, ""))[1]
+        shown = "n/a" if value is None else f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
+        lines.append(f"  {name:<{width}}  {shown:>14}  {unit}")
+    return "\n".join(lines)

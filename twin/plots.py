@@ -1,0 +1,109 @@
+"""Plots of a run, drawn from its telemetry record with matplotlib (no display needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from twin.telemetry.table import Telemetry  # noqa: E402
+
+
+def _times(tel: Telemetry, time_s: np.ndarray) -> list[dt.datetime]:
+    return [tel.start + dt.timedelta(seconds=int(t)) for t in time_s]
+
+
+def _finish(fig, ax, path: Path, title: str, ylabel: str) -> None:
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M"))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_feeder_load(tel: Telemetry, rating_kw: float, path: Path) -> bool:
+    """Each feeder's mean load per reading against the transformer rating (kW)."""
+    if not tel.has("feeder_load_kw"):
+        return False
+    times, feeders, load = tel.wide("feeder_load_kw")
+    fig, ax = plt.subplots(figsize=(10, 4))
+    when = _times(tel, times)
+    for j, feeder in enumerate(feeders):
+        ax.plot(when, load[:, j], lw=1, label=feeder)
+    ax.axhline(rating_kw, color="crimson", ls="--", lw=1.2, label=f"transformer rating {rating_kw:g} kVA")
+    ax.legend(loc="upper right", fontsize=8, ncol=min(len(feeders) + 1, 5))
+    _finish(fig, ax, path, "Feeder load", "kW")
+    return True
+
+
+def plot_indoor_temperature(tel: Telemetry, low_c: float, high_c: float, path: Path) -> bool:
+    """One home's indoor temperature against its comfort band, with the outdoor temperature."""
+    if not tel.has("indoor_temp_c"):
+        return False
+    time_s, node, value = tel.series("indoor_temp_c")
+    first = node[0]
+    rows = node == first
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.axhspan(low_c, high_c, color="seagreen", alpha=0.15, label=f"comfort band {low_c:g}-{high_c:g} C")
+    ax.plot(_times(tel, time_s[rows]), value[rows], lw=1.2, label=tel.node_ids[first].split("/")[0] + " indoor")
+    if tel.has("outdoor_temp_c"):
+        t_out, _, v_out = tel.series("outdoor_temp_c")
+        ax.plot(_times(tel, t_out), v_out, lw=1, color="grey", label="outdoor")
+    ax.legend(loc="upper right", fontsize=8)
+    _finish(fig, ax, path, "Indoor temperature", "C")
+    return True
+
+
+def plot_battery_soc(tel: Telemetry, path: Path, most: int = 8) -> bool:
+    """State of charge of up to ``most`` home batteries (fraction of capacity)."""
+    if not tel.has("soc"):
+        return False
+    times, batteries, soc = tel.wide("soc")
+    fig, ax = plt.subplots(figsize=(10, 4))
+    when = _times(tel, times)
+    for j in range(min(most, len(batteries))):
+        ax.plot(when, soc[:, j], lw=1, label=batteries[j].split("/")[0])
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper right", fontsize=8, ncol=4)
+    _finish(fig, ax, path, "Battery state of charge", "fraction of capacity")
+    return True
+
+
+def plot_prices(tel: Telemetry, path: Path) -> bool:
+    """Import and feed-in prices (EUR/kWh) and the grid's carbon intensity (g/kWh)."""
+    if not tel.has("price_eur_per_kwh"):
+        return False
+    fig, ax = plt.subplots(figsize=(10, 4))
+    t, _, price = tel.series("price_eur_per_kwh")
+    ax.step(_times(tel, t), price, where="pre", lw=1.2, label="import price")
+    t, _, feed = tel.series("feed_in_eur_per_kwh")
+    ax.step(_times(tel, t), feed, where="pre", lw=1, label="feed-in price")
+    ax.legend(loc="upper left", fontsize=8)
+    if tel.has("carbon_g_per_kwh"):
+        ax2 = ax.twinx()
+        t, _, carbon = tel.series("carbon_g_per_kwh")
+        ax2.plot(_times(tel, t), carbon, color="grey", lw=1, label="carbon intensity")
+        ax2.set_ylabel("gCO2/kWh")
+        ax2.legend(loc="upper right", fontsize=8)
+    _finish(fig, ax, path, "Prices and carbon intensity", "EUR/kWh")
+    return True
+
+
+def plot_run(tel: Telemetry, out_dir: Path, *, rating_kw: float, comfort: tuple[float, float]) -> list[str]:
+    """Draw every plot the record supports into ``out_dir``; returns the file names written."""
+    jobs = {
+        "feeder_load.png": lambda p: plot_feeder_load(tel, rating_kw, p),
+        "indoor_temperature.png": lambda p: plot_indoor_temperature(tel, *comfort, p),
+        "battery_soc.png": lambda p: plot_battery_soc(tel, p),
+        "prices.png": lambda p: plot_prices(tel, p),
+    }
+    return [name for name, draw in jobs.items() if draw(out_dir / name)]

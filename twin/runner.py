@@ -1,0 +1,137 @@
+"""Run a scenario end to end and write its results folder, all or nothing.
+
+Results are written into a temporary folder beside the target and renamed into place at the end,
+so an interrupted or failed run leaves the target as it was. A target that exists must be an
+earlier run (it holds ``run.json``) or empty: twin never replaces a folder it did not write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from tqdm import tqdm
+
+from twin.build import build_world
+from twin.engine import World
+from twin.errors import OutputError
+from twin.kpis import compute_kpis
+from twin.plots import plot_run
+from twin.scenario.schema import Scenario
+from twin.telemetry.recorder import Recorder
+from twin.telemetry.table import Telemetry
+
+MANIFEST = "run.json"
+PACKAGES = ("twin", "numpy", "simpy", "networkx", "pydantic", "pyarrow", "matplotlib")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished run produced."""
+
+    out_dir: Path
+    kpis: dict[str, float | None]
+    telemetry: Telemetry
+    files: tuple[str, ...]
+    wall_s: float
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Refuse (OutputError) a target that exists and is neither empty nor an earlier twin run."""
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise OutputError(f"{out_dir}: exists and is not a folder; choose another --out")
+        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+            raise OutputError(f"{out_dir}: folder is not empty and holds no earlier twin run; "
+                              "choose another --out or empty it")
+
+
+@contextlib.contextmanager
+def atomic_output_dir(out_dir: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``out_dir`` only when the block succeeds."""
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield tmp
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of twin and the libraries a result depends on."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+def simulate(scenario: Scenario, *, progress: bool = True, chunk_s: int = 3600) -> tuple[World, Telemetry]:
+    """Build and run the scenario's world over its horizon; return the world and its record.
+
+    Shows a progress bar in simulated hours when ``progress`` is true.
+    """
+    world = build_world(scenario)
+    recorder = Recorder(world.parts["energy"].bus, scenario.start)
+    end = scenario.duration
+    with tqdm(total=end / 3600.0, unit="sim h", desc=scenario.name, disable=not progress,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} sim h [{elapsed}<{remaining}]") as bar:
+        while world.now_s < end:
+            until = min(world.now_s + chunk_s, end)
+            world.run(until)
+            bar.update((until - bar.n * 3600.0) / 3600.0)
+    # A horizon that is not a whole number of readings leaves a partial last interval.
+    world.parts["energy"].readings.read(world.now_s)
+    return world, recorder.telemetry()
+
+
+def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = True) -> RunResult:
+    """Simulate ``scenario`` and write telemetry, KPIs, graph, plots and a manifest to ``out_dir``."""
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir)
+    began = time.perf_counter()
+    world, telemetry = simulate(scenario, progress=progress)
+    kpis = compute_kpis(telemetry)
+    with atomic_output_dir(out_dir) as tmp:
+        telemetry.write_parquet(tmp / "telemetry.parquet")
+        if scenario.outputs.csv:
+            telemetry.write_csv(tmp / "telemetry.csv")
+        (tmp / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n", encoding="utf-8")
+        world.graph.write_json(tmp / "graph.json")
+        plots = []
+        if scenario.outputs.plots:
+            plots = plot_run(telemetry, tmp, rating_kw=scenario.grid.transformer_rating_kva,
+                             comfort=(scenario.homes.comfort.low_c, scenario.homes.comfort.high_c))
+        wall_s = time.perf_counter() - began
+        manifest = {
+            "scenario": scenario.model_dump(mode="json"),
+            "seed": scenario.seed,
+            "telemetry_rows": len(telemetry),
+            "telemetry_sha256": telemetry.digest(),
+            "wall_seconds": round(wall_s, 3),
+            "finished": dt.datetime.now().isoformat(timespec="seconds"),
+            "versions": package_versions(),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        files = tuple(sorted(p.name for p in tmp.iterdir()))
+    return RunResult(out_dir=out_dir, kpis=kpis, telemetry=telemetry, files=files, wall_s=wall_s)
