@@ -1,0 +1,65 @@
+"""The device graph: kinds, ids, queries and exports."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+
+from twin.build import build_world
+from twin.errors import GraphQueryError
+from twin.graph import EDGE_RELS, NODE_KINDS, DeviceGraph
+
+
+def test_every_node_and_edge_is_typed_and_ids_are_readable(scenario):
+    graph = build_world(scenario).graph
+    assert all(kind in NODE_KINDS for _, kind in graph.g.nodes(data="kind"))
+    assert all(rel in EDGE_RELS for _, _, rel in graph.g.edges(data="rel"))
+    assert "home-007" in graph and graph.kind("home-007/meter") == "smart_meter"
+    assert graph.kind("feeder-2") == "feeder" and graph.kind("transformer-1") == "transformer"
+    assert graph.counts()["home"] == scenario.homes.count
+
+
+def test_batteries_under_a_feeder_are_exactly_that_feeders(scenario):
+    world = build_world(scenario)
+    params = world.parts["energy"].homes.params
+    found = set(world.graph.nodes("battery", under="feeder-2"))
+    expected = {f"home-{i:03d}/battery" for i in range(params.n)
+                if params.feeder[i] == 1 and params.bat_capacity_kwh[i] > 0}
+    assert found == expected and found
+    everything = set(world.graph.nodes("battery", under="city"))
+    assert found < everything == set(world.graph.nodes("battery"))
+
+
+def test_query_errors_name_what_is_allowed(scenario):
+    graph = build_world(scenario).graph
+    with pytest.raises(GraphQueryError, match="no node 'feeder-99'"):
+        graph.nodes("battery", under="feeder-99")
+    with pytest.raises(GraphQueryError, match="allowed: appliance, battery"):
+        graph.nodes("batery")
+
+
+def test_exports_round_trip(tmp_path, scenario):
+    graph = build_world(scenario).graph
+    graph.write_json(tmp_path / "g.json")
+    data = json.loads((tmp_path / "g.json").read_text())
+    back = nx.node_link_graph(data, edges="edges")
+    assert back.number_of_nodes() == len(graph) and back.number_of_edges() == graph.g.number_of_edges()
+    graph.write_graphml(tmp_path / "g.graphml")
+    again = nx.read_graphml(tmp_path / "g.graphml")
+    assert again.nodes["home-003/zone"]["kind"] == "zone"
+    assert again.number_of_nodes() == len(graph)
+
+
+def test_add_refuses_unknown_kinds_duplicates_and_dangling_edges():
+    graph = DeviceGraph()
+    graph.add_node("a", "home")
+    with pytest.raises(ValueError, match="unknown node kind"):
+        graph.add_node("b", "spaceship")
+    with pytest.raises(ValueError, match="already"):
+        graph.add_node("a", "home")
+    with pytest.raises(GraphQueryError):
+        graph.add_edges("contains", [("a", "ghost")])
+    with pytest.raises(ValueError, match="unknown edge rel"):
+        graph.add_edge("a", "a", "likes")
