@@ -32,7 +32,7 @@ def test_cross_field_checks_point_at_the_field(tmp_path):
 
 def test_resolution_must_divide_the_meter_interval(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text("name: x\nresolution: 7min\n")
+    path.write_text("name: x\nduration: 7h\nresolution: 7min\n")
     with pytest.raises(ScenarioError, match="resolution: got 7min; must divide grid.meter_interval 15min"):
         load_scenario(path)
 
@@ -48,4 +48,11 @@ def test_epw_path_is_resolved_against_the_scenario_and_must_exist(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("name: x\nweather: {source: epw, epw_path: missing.epw}\n")
     with pytest.raises(ScenarioError, match="weather.epw_path: got 'missing.epw'; no such EPW file"):
+        load_scenario(path)
+
+
+def test_duration_must_be_whole_physics_steps(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: x\nduration: 90s\n")
+    with pytest.raises(ScenarioError, match=r"duration: got 90s; must be a whole number of resolution steps \(1min\)"):
         load_scenario(path)

@@ -19,6 +19,11 @@ def _per_time(tel: Telemetry, quantity: str) -> tuple[np.ndarray, np.ndarray] | 
     return tel.total_by_time(quantity) if tel.has(quantity) else None
 
 
+def _total(tel: Telemetry, quantity: str) -> float | None:
+    """Sum of every reading of ``quantity``, or None if it was not recorded."""
+    return float(tel.series(quantity)[2].sum()) if tel.has(quantity) else None
+
+
 def _aligned(times: np.ndarray, price_times: np.ndarray, prices: np.ndarray) -> np.ndarray:
     """Price in force for each reading time (readings and prices share stamps)."""
     ix = np.searchsorted(price_times, times)
@@ -72,14 +77,12 @@ def load_factor(tel: Telemetry) -> float | None:
 
 def comfort_violation_kh(tel: Telemetry) -> float | None:
     """Comfort violation (K*h): degree-hours outside the comfort band while someone is up at home, summed over homes."""
-    series = _per_time(tel, "comfort_violation_kh")
-    return None if series is None else float(series[1].sum())
+    return _total(tel, "comfort_violation_kh")
 
 
 def transformer_overload_min(tel: Telemetry) -> float | None:
     """Transformer overload (min): minutes any transformer carried more than its rating, summed over transformers."""
-    series = _per_time(tel, "overload_min")
-    return None if series is None else float(series[1].sum())
+    return _total(tel, "overload_min")
 
 
 def pv_self_consumption(tel: Telemetry) -> float | None:
@@ -92,20 +95,17 @@ def pv_self_consumption(tel: Telemetry) -> float | None:
 
 def energy_import_kwh(tel: Telemetry) -> float | None:
     """Energy imported (kWh) by all homes."""
-    series = _per_time(tel, "import_kwh")
-    return None if series is None else float(series[1].sum())
+    return _total(tel, "import_kwh")
 
 
 def energy_export_kwh(tel: Telemetry) -> float | None:
     """Energy exported (kWh) by all homes."""
-    series = _per_time(tel, "export_kwh")
-    return None if series is None else float(series[1].sum())
+    return _total(tel, "export_kwh")
 
 
 def ev_unmet_kwh(tel: Telemetry) -> float | None:
     """EV energy unmet (kWh): what EVs still needed when they left, summed."""
-    series = _per_time(tel, "ev_unmet_kwh")
-    return None if series is None else float(series[1].sum())
+    return _total(tel, "ev_unmet_kwh")
 
 
 # name -> (function, unit); the order is the order of the KPI table.

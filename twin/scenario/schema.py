@@ -225,6 +225,11 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _steps_fit(self) -> "Scenario":
         interval = self.grid.meter_interval
+        if self.duration % self.resolution:
+            raise FieldProblem(
+                "duration",
+                f"got {format_duration(self.duration)}; must be a whole number of resolution steps "
+                f"({format_duration(self.resolution)})")
         if interval % self.resolution:
             raise FieldProblem(
                 "resolution",
