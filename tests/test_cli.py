@@ -70,6 +70,14 @@ BAD_CASES = {
     "bad_choice": ("name: x\ntariff:\n  kind: cheap\n", ["tariff.kind", "'cheap'", "'flat', 'time_of_use' or 'real_time'"]),
     "not_yaml": ("name: x\nhomes: [1, 2\n", ["not valid YAML", "line"]),
     "not_a_mapping": ("- just\n- a list\n", ["expected a mapping"]),
+    # Inputs that once validated and then crashed mid-run.
+    "zero_real_time_mean": ("name: x\ntariff: {kind: real_time, price_eur_per_kwh: 0}\n",
+                            ["tariff.price_eur_per_kwh", "got 0.0", "above 0"]),
+    "infinite_weight": ("name: x\nhomes:\n  archetypes: {detached: .inf}\n", ["homes.archetypes.detached", "finite"]),
+    "time_zone": ("name: x\nstart: 2025-01-13T00:00:00+02:00\n", ["start", "without a time zone"]),
+    "far_future": ("name: x\nstart: 9999-12-31 20:00\n", ["start", "between the years 1900 and 2200"]),
+    "start_between_readings": ("name: x\nstart: 2025-01-13 07:07\n", ["start", "meter reading boundary"]),
+    "huge_horizon": ("name: x\nduration: 1000000d\n", ["duration", "at most 5 years"]),
 }
 
 
@@ -87,6 +95,18 @@ def test_bad_scenarios_exit_2_with_one_clear_message_and_write_nothing(case, tmp
         assert needle in result.stderr, result.stderr
     assert not out.exists()
     assert twin("validate", str(path)).returncode == 2
+
+
+def test_bad_command_line_values_exit_2_before_running(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    smart_home = str(SCENARIOS / "smart_home.yaml")
+    for args, needle in [(("--days", "nan"), "--days: got nan"), (("--days", "-1"), "--days: got -1"),
+                         (("--out", str(blocker / "x")), "is a file, not a folder")]:
+        result = twin("run", smart_home, "--quiet", *args)
+        assert result.returncode == 2 and needle in result.stderr and "Traceback" not in result.stderr
+    result = twin("graph", smart_home, "--out", str(blocker / "g.json"))
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr
 
 
 def test_missing_file_exits_2(tmp_path):

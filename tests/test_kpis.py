@@ -31,6 +31,7 @@ def _record() -> Telemetry:
             r(t, "feed_in_eur_per_kwh", "EUR/kWh", [4], [0.05]),
             r(t, "carbon_g_per_kwh", "g/kWh", [4], [[100.0, 300.0][k]]),
             r(t, "pv_kwh", "kWh", [5], [[2.0, 2.0][k]]),
+            r(t, "pv_export_kwh", "kWh", [5], [[0.5, 0.25][k]]),
             r(t, "comfort_violation_kh", "K*h", [6], [[0.25, 0.0][k]]),
         ]
     return Telemetry.from_readings(dt.datetime(2025, 1, 1), readings, NODES)
@@ -45,7 +46,7 @@ def test_kpis_match_hand_computation():
     assert k["load_factor"] == pytest.approx(7.0 / 10.0)
     assert k["transformer_overload_min"] == 2.5
     assert k["comfort_violation_kh"] == 0.25
-    assert k["pv_self_consumption"] == pytest.approx(1 - 1.5 / 4.0)
+    assert k["pv_self_consumption"] == pytest.approx(1 - 0.75 / 4.0)
     assert k["energy_import_kwh"] == 6.0 and k["energy_export_kwh"] == 1.5
     assert k["ev_unmet_kwh"] is None  # not recorded
 

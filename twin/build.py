@@ -155,4 +155,5 @@ def build_world(scenario: Scenario) -> World:
                           weather=weather, physics=physics, readings=readings, bus=bus,
                           transformer_rating_kw=rating_kw)
     return World(graph=graph, calendar=calendar, dt_s=dt_s, rng=rng, state=state, processes=processes,
-                 parts={"energy": energy, "scenario": scenario, "node_fields": NODE_FIELDS})
+                 parts={"energy": energy, "scenario": scenario, "node_fields": NODE_FIELDS},
+                 on_restore=[bus.rewind])

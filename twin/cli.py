@@ -8,6 +8,7 @@ sub-commands that need them, so ``twin`` itself only needs the world.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -70,8 +71,8 @@ def _load(args: argparse.Namespace):
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
     if args.days is not None:
-        if args.days <= 0:
-            raise TwinError(f"--days: got {args.days:g}; must be more than 0")
+        if not math.isfinite(args.days) or args.days <= 0:
+            raise TwinError(f"--days: got {args.days:g}; must be a number of days above 0, e.g. 7 or 0.5")
         overrides.append(f"duration={round(args.days * 86400)}s")
     return load_scenario(args.scenario, overrides)
 
@@ -112,11 +113,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     """``twin graph``: build the world's graph and write it."""
     from twin.build import build_world
+    from twin.runner import check_creatable
 
     scenario = _load(args)
     out = args.out or Path(f"{args.scenario.stem}.{args.format}")
     if out.is_dir():
         raise TwinError(f"--out: {out} is a folder; give a file name")
+    check_creatable(out)
     graph = build_world(scenario).graph
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     out.parent.mkdir(parents=True, exist_ok=True)

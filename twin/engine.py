@@ -11,14 +11,15 @@ restored world replays events in exactly the order the original would have. Prio
 are instantaneous events (readings, tariff changes, stochastic sources) and run before SimPy's
 ``run(until=t)`` stops at ``t``; priorities above 0 are physics steps that integrate forward from
 ``t`` and run after the stop. So ``world.run(until=t)`` leaves the world "as of t": every reading
-up to and including ``t`` is out, and the step starting at ``t`` has not run.
+up to and including ``t`` is out, and the step starting at ``t`` has not run. A new or restored
+world is settled the same way at its own time: the tariff in force and the first draws are set.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -87,10 +88,14 @@ class Calendar:
         return t_s + 86400 - self.seconds_of_day(t_s)
 
 
+# Between the instantaneous events (< 0, and SimPy's own process starts at 0) and physics (> 0).
+SETTLE_PRIORITY = 0.5
+
+
 class _Wake(Event):
     """A timeout with an explicit priority (SimPy's Timeout always uses NORMAL)."""
 
-    def __init__(self, env: simpy.Environment, delay: int, priority: int):
+    def __init__(self, env: simpy.Environment, delay: int, priority: float):
         self.env = env
         self.callbacks = []
         self._value = None
@@ -115,7 +120,8 @@ class World:
     """
 
     def __init__(self, *, graph: DeviceGraph, calendar: Calendar, dt_s: int, rng: np.random.Generator,
-                 state: dict[str, ArrayState], processes: list[Process], parts: dict[str, Any] | None = None):
+                 state: dict[str, ArrayState], processes: list[Process], parts: dict[str, Any] | None = None,
+                 on_restore: list[Callable[[int], None]] | None = None):
         priorities = [p.priority for p in processes]
         if len(set(priorities)) != len(priorities) or 0 in priorities:
             raise ValueError(f"process priorities must be distinct and non-zero, got {priorities}")
@@ -127,6 +133,7 @@ class World:
         self.state = state
         self.parts = parts or {}
         self.processes = {p.name: p for p in processes}
+        self.on_restore = list(on_restore or [])
         self.next_wake_s: dict[str, int | None] = {p.name: p.first_wake_s() for p in processes}
         self._start_clock(0)
 
@@ -156,6 +163,9 @@ class World:
         # Start drivers in a fixed order; with distinct priorities the order is immaterial anyway.
         for name in sorted(self.processes, key=lambda n: self.processes[n].priority):
             self.env.process(self._drive(self.processes[name]))
+        # Settle to "as of time_s": run the instantaneous events due now (tariff in force,
+        # first draws), stopping before the physics step, exactly as run(until=time_s) would.
+        self.env.run(until=_Wake(self.env, 0, SETTLE_PRIORITY))
 
     def _drive(self, process: Process) -> Iterator[Event]:
         while True:
@@ -186,10 +196,15 @@ class World:
         )
 
     def restore(self, snap: WorldSnapshot) -> None:
-        """Put the world back to ``snap`` (taken from this world or an identically built one)."""
+        """Put the world back to ``snap`` (taken from this world or an identically built one).
+
+        ``on_restore`` callbacks (the telemetry bus's rewind) learn the time it went back to.
+        """
         for name, part in self.state.items():
             part.load(snap.arrays[name])
         self.rng.bit_generator.state = snap.rng_state
         self.next_wake_s = dict(snap.next_wake_s)
         self._start_clock(snap.time_s)
+        for callback in self.on_restore:
+            callback(snap.time_s)
 

@@ -86,11 +86,15 @@ def transformer_overload_min(tel: Telemetry) -> float | None:
 
 
 def pv_self_consumption(tel: Telemetry) -> float | None:
-    """PV self-consumption (-): share of PV energy used behind the meters, 1 - exported kWh / PV kWh."""
-    pv, exp = _per_time(tel, "pv_kwh"), _per_time(tel, "export_kwh")
-    if pv is None or exp is None or pv[1].sum() <= 0:
+    """PV self-consumption (-): share of PV energy used behind the meters, 1 - PV exported / PV generated.
+
+    PV exported is the export each step up to that step's PV output, so a battery discharging to
+    the grid is not counted as PV.
+    """
+    pv, pv_export = _total(tel, "pv_kwh"), _total(tel, "pv_export_kwh")
+    if pv is None or pv_export is None or pv <= 0:
         return None
-    return float(1.0 - exp[1].sum() / pv[1].sum())
+    return 1.0 - pv_export / pv
 
 
 def energy_import_kwh(tel: Telemetry) -> float | None:

@@ -35,13 +35,17 @@ def plot_feeder_load(tel: Telemetry, rating_kw: float, path: Path) -> bool:
     if not tel.has("feeder_load_kw"):
         return False
     times, feeders, load = tel.wide("feeder_load_kw")
+    peaks = tel.wide("feeder_peak_kw")[2] if tel.has("feeder_peak_kw") else None
     fig, ax = plt.subplots(figsize=(10, 4))
     when = _times(tel, times)
     for j, feeder in enumerate(feeders):
-        ax.plot(when, load[:, j], lw=1, label=feeder)
+        # A reading stamped t covers the interval before t: draw it as a step ending at t.
+        line, = ax.step(when, load[:, j], where="pre", lw=1, label=f"{feeder} mean")
+        if peaks is not None:
+            ax.step(when, peaks[:, j], where="pre", lw=0.6, alpha=0.45, color=line.get_color())
     ax.axhline(rating_kw, color="crimson", ls="--", lw=1.2, label=f"transformer rating {rating_kw:g} kVA")
     ax.legend(loc="upper right", fontsize=8, ncol=min(len(feeders) + 1, 5))
-    _finish(fig, ax, path, "Feeder load", "kW")
+    _finish(fig, ax, path, "Feeder load (mean per reading; faint: peak step)", "kW")
     return True
 
 
@@ -91,7 +95,7 @@ def plot_prices(tel: Telemetry, path: Path) -> bool:
     if tel.has("carbon_g_per_kwh"):
         ax2 = ax.twinx()
         t, _, carbon = tel.series("carbon_g_per_kwh")
-        ax2.plot(_times(tel, t), carbon, color="grey", lw=1, label="carbon intensity")
+        ax2.step(_times(tel, t), carbon, where="pre", color="grey", lw=1, label="carbon intensity")
         ax2.set_ylabel("gCO2/kWh")
         ax2.legend(loc="upper right", fontsize=8)
     _finish(fig, ax, path, "Prices and carbon intensity", "EUR/kWh")

@@ -47,13 +47,28 @@ class RunResult:
 
 
 def check_output_dir(out_dir: Path) -> None:
-    """Refuse (OutputError) a target that exists and is neither empty nor an earlier twin run."""
+    """Refuse (OutputError) a target that cannot be created, or exists and is neither empty nor an earlier run.
+
+    Checked before simulating, so a long run is never lost to a bad ``--out``.
+    """
+    check_creatable(out_dir)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise OutputError(f"{out_dir}: exists and is not a folder; choose another --out")
         if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
             raise OutputError(f"{out_dir}: folder is not empty and holds no earlier twin run; "
                               "choose another --out or empty it")
+
+
+def check_creatable(path: Path) -> None:
+    """Refuse (OutputError) a path whose nearest existing ancestor is not a writable folder."""
+    for parent in Path(path).absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{path}: cannot be created because {parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK):
+                raise OutputError(f"{path}: cannot be created because {parent} is not writable")
+            return
 
 
 @contextlib.contextmanager

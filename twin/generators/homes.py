@@ -43,7 +43,8 @@ def _ranges(field: str) -> np.ndarray:
 def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.random.Generator) -> HomeDraw:
     """Draw ``cfg.count`` homes spread over ``n_feeders`` feeders in contiguous blocks (streets)."""
     n = cfg.count
-    names = list(cfg.archetypes)
+    # Canonical order, so the same mix written in another key order draws the same homes.
+    names = [k for k in A.ARCHETYPE_NAMES if k in cfg.archetypes]
     weights = np.array([cfg.archetypes[k] for k in names], dtype=float)
     picked = rng.choice(len(names), size=n, p=weights / weights.sum())
     codes = np.array([A.ARCHETYPE_NAMES.index(k) for k in names], dtype=np.int8)[picked]

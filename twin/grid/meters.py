@@ -87,6 +87,7 @@ class MeterReadings:
             pub("load_kwh", "kWh", nodes.homes, r.load_kwh)
             pub("hp_kwh", "kWh", nodes.hp_nodes, r.hp_kwh[nodes.hp_homes])
             pub("pv_kwh", "kWh", nodes.pv_nodes, r.pv_kwh[nodes.pv_homes])
+            pub("pv_export_kwh", "kWh", nodes.pv_nodes, r.pv_export_kwh[nodes.pv_homes])
             pub("soc", "fraction", nodes.battery_nodes, s.soc[nodes.battery_homes])
             pub("battery_charge_kwh", "kWh", nodes.battery_nodes, r.charge_kwh[nodes.battery_homes])
             pub("battery_discharge_kwh", "kWh", nodes.battery_nodes, r.discharge_kwh[nodes.battery_homes])

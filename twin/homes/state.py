@@ -112,6 +112,7 @@ class HomeRegisters(ArrayState):
     load_kwh: np.ndarray           # base load and appliances
     hp_kwh: np.ndarray
     pv_kwh: np.ndarray
+    pv_export_kwh: np.ndarray      # export that PV accounts for: min(export, PV) each step
     charge_kwh: np.ndarray         # battery, AC side
     discharge_kwh: np.ndarray
     ev_kwh: np.ndarray

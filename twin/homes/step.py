@@ -85,11 +85,13 @@ class HomePhysics:
         s.temp_mass_c[...] = new_mass
 
         r = self.reg
+        export = np.maximum(-net, 0.0)
         r.import_kwh += np.maximum(net, 0.0) * dt_h
-        r.export_kwh += np.maximum(-net, 0.0) * dt_h
+        r.export_kwh += export * dt_h
         r.load_kwh += (base + appliance) * dt_h
         r.hp_kwh += hp_kw * dt_h
         r.pv_kwh += pv * dt_h
+        r.pv_export_kwh += np.minimum(export, pv) * dt_h  # a battery sending energy out is not PV
         r.charge_kwh += np.maximum(battery, 0.0) * dt_h
         r.discharge_kwh += np.maximum(-battery, 0.0) * dt_h
         r.ev_kwh += ev * dt_h

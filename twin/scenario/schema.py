@@ -17,6 +17,8 @@ from twin.units import format_duration, parse_duration_s
 Duration = Annotated[int, BeforeValidator(parse_duration_s)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 ARCHETYPES = ("detached", "terraced", "apartment")
+MAX_HOMES = 500_000
+MAX_DURATION_S = 5 * 366 * 86400
 RECORD_GROUPS = ("meters", "grid", "zones", "devices", "weather", "prices")
 
 
@@ -29,7 +31,8 @@ class FieldProblem(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity pass numeric bounds in surprising ways and poison KPIs: refuse them.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Location(_Model):
@@ -55,6 +58,9 @@ class Weather(_Model):
     def _epw_needs_path(self) -> "Weather":
         if self.source == "epw" and not self.epw_path:
             raise FieldProblem("epw_path", "source 'epw' needs epw_path: the EPW file to read")
+        if self.source != "epw" and self.epw_path:
+            raise FieldProblem("epw_path", f"got {self.epw_path!r}, but source is {self.source!r}; "
+                                           "set source: epw to read it, or drop epw_path")
         return self
 
 
@@ -95,6 +101,13 @@ class Tariff(_Model):
     daily_swing: float = Field(0.35, ge=0, le=2, description="real-time: depth of the daily price shape")
     volatility: float = Field(0.10, ge=0, le=2, description="real-time: std of hourly noise, relative")
     feed_in_eur_per_kwh: float = Field(0.08, ge=0, description="paid for exported energy")
+
+    @model_validator(mode="after")
+    def _real_time_needs_a_mean(self) -> "Tariff":
+        if self.kind == "real_time" and self.price_eur_per_kwh <= 0:
+            raise FieldProblem("price_eur_per_kwh", f"got {self.price_eur_per_kwh}; the real-time price "
+                                                    "needs a mean above 0 EUR/kWh")
+        return self
 
     @field_validator("periods")
     @classmethod
@@ -146,11 +159,17 @@ class Thermostat(_Model):
     deadband_k: float = Field(1.0, gt=0, le=5)
     setback_c: float | None = Field(None, ge=5, le=30, description="setpoint while nobody is up at home")
 
+    @model_validator(mode="after")
+    def _setback_below_setpoint(self) -> "Thermostat":
+        if self.setback_c is not None and self.setback_c > self.setpoint_c:
+            raise FieldProblem("setback_c", f"got {self.setback_c}; must not be above setpoint_c ({self.setpoint_c})")
+        return self
+
 
 class Homes(_Model):
     """The synthetic homes: how many, which kinds, which devices."""
 
-    count: int = Field(1, ge=0, le=2_000_000)
+    count: int = Field(1, ge=0, le=MAX_HOMES, description=f"at most {MAX_HOMES:,} (about 16 kB each)")
     archetypes: dict[Literal["detached", "terraced", "apartment"], Annotated[float, Field(ge=0)]] = {
         "detached": 1.0
     }
@@ -220,6 +239,18 @@ class Scenario(_Model):
     def _positive(cls, value: int) -> int:
         if value <= 0:
             raise ValueError("must be longer than 0s")
+        if value > MAX_DURATION_S:
+            raise ValueError("must be at most 5 years (1830d)")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _local_and_plausible(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is not None:
+            raise ValueError("must be a local time without a time zone, e.g. 2025-01-13 00:00 "
+                             "(twin runs in local standard time)")
+        if not 1900 <= value.year <= 2200:
+            raise ValueError("must be a date between the years 1900 and 2200")
         return value
 
     @model_validator(mode="after")
@@ -230,6 +261,12 @@ class Scenario(_Model):
                 "duration",
                 f"got {format_duration(self.duration)}; must be a whole number of resolution steps "
                 f"({format_duration(self.resolution)})")
+        second_of_day = self.start.hour * 3600 + self.start.minute * 60 + self.start.second
+        if second_of_day % interval or self.start.microsecond:
+            raise FieldProblem(
+                "start",
+                f"got {self.start:%Y-%m-%d %H:%M:%S}; must fall on a meter reading boundary "
+                f"(a multiple of {format_duration(interval)} after midnight) so each reading has one price")
         if interval % self.resolution:
             raise FieldProblem(
                 "resolution",

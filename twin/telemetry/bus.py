@@ -31,6 +31,7 @@ class TelemetryBus:
         self.node_ids: list[str] = []
         self._index: dict[str, int] = {}
         self._subscribers: list[Callable[[Reading], None]] = []
+        self._rewinders: list[Callable[[int], None]] = []
         self.units: dict[str, str] = {}
 
     def register(self, ids: list[str]) -> np.ndarray:
@@ -44,9 +45,20 @@ class TelemetryBus:
             out[i] = index
         return out
 
-    def subscribe(self, callback: Callable[[Reading], None]) -> None:
-        """Call ``callback`` with every batch published from now on."""
+    def subscribe(self, callback: Callable[[Reading], None], rewind: Callable[[int], None] | None = None) -> None:
+        """Call ``callback`` with every batch published from now on.
+
+        ``rewind(time_s)`` is called when the world is restored to ``time_s``: readings stamped
+        after it belong to a future that no longer happened.
+        """
         self._subscribers.append(callback)
+        if rewind is not None:
+            self._rewinders.append(rewind)
+
+    def rewind(self, time_s: int) -> None:
+        """Tell subscribers the world went back to ``time_s`` (called by World.restore)."""
+        for rewind in self._rewinders:
+            rewind(time_s)
 
     def publish(self, time_s: int, quantity: str, unit: str, nodes: np.ndarray, values: np.ndarray) -> None:
         """Send a batch of readings to every subscriber; ``values`` is copied, ``nodes`` is not.

@@ -14,7 +14,14 @@ class Recorder:
     def __init__(self, bus: TelemetryBus, start: dt.datetime):
         self.bus, self.start = bus, start
         self.batches: list[Reading] = []
-        bus.subscribe(self.batches.append)
+        bus.subscribe(self._keep, rewind=self.rewind)
+
+    def _keep(self, reading: Reading) -> None:
+        self.batches.append(reading)
+
+    def rewind(self, time_s: int) -> None:
+        """Forget readings stamped after ``time_s`` (the world was restored to it)."""
+        self.batches[:] = [b for b in self.batches if b.time_s <= time_s]
 
     def telemetry(self) -> Telemetry:
         """Everything recorded so far as a columnar record."""
