@@ -30,13 +30,6 @@ def test_cross_field_checks_point_at_the_field(tmp_path):
     assert "got 25.0; must be below high_c (24.0)" in str(err.value)
 
 
-def test_resolution_must_divide_the_meter_interval(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text("name: x\nduration: 7h\nresolution: 7min\n")
-    with pytest.raises(ScenarioError, match="resolution: got 7min; must divide grid.meter_interval 15min"):
-        load_scenario(path)
-
-
 def test_overrides_create_nested_fields(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("name: x\n")
@@ -44,15 +37,13 @@ def test_overrides_create_nested_fields(tmp_path):
     assert (scenario.homes.count, scenario.grid.feeders, scenario.tariff.kind) == (12, 3, "flat")
 
 
-def test_epw_path_is_resolved_against_the_scenario_and_must_exist(tmp_path):
+@pytest.mark.parametrize("text,message", [
+    ("duration: 7h\nresolution: 7min\n", "resolution: got 7min; must divide grid.meter_interval 15min"),
+    ("duration: 90s\n", r"duration: got 90s; must be a whole number of resolution steps \(1min\)"),
+    ("weather: {source: epw, epw_path: missing.epw}\n", "weather.epw_path: got 'missing.epw'; no such EPW file"),
+])
+def test_cross_field_problems_name_the_field(tmp_path, text, message):
     path = tmp_path / "s.yaml"
-    path.write_text("name: x\nweather: {source: epw, epw_path: missing.epw}\n")
-    with pytest.raises(ScenarioError, match="weather.epw_path: got 'missing.epw'; no such EPW file"):
-        load_scenario(path)
-
-
-def test_duration_must_be_whole_physics_steps(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text("name: x\nduration: 90s\n")
-    with pytest.raises(ScenarioError, match=r"duration: got 90s; must be a whole number of resolution steps \(1min\)"):
+    path.write_text("name: x\n" + text)
+    with pytest.raises(ScenarioError, match=message):
         load_scenario(path)
