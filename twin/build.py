@@ -24,6 +24,7 @@ from twin.homes.step import HomePhysics
 from twin.scenario.schema import Scenario
 from twin.tariffs import carbon_intensity, flat_price, real_time_price, time_of_use_price
 from twin.telemetry.bus import TelemetryBus
+from twin.traffic.build import build_traffic
 from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
 
 # Which state array and fields a node of each kind shows (see World.node_state).
@@ -37,6 +38,9 @@ NODE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "smart_meter": ("home_registers", ("import_kwh", "export_kwh")),
     "appliance": ("appliances", ("start_s", "requested_s")),
     "feeder": ("grid_registers", ("energy_kwh", "peak_kw", "overload_s")),
+    "signal": ("signals", ("phase", "interval", "t_in_s")),
+    "road": ("queues", ("occupancy",)),
+    "detector": ("detectors", ("passed", "busy_steps")),
 }
 
 
@@ -151,9 +155,16 @@ def build_world(scenario: Scenario) -> World:
     ]
     state = {"homes": draw.state, "appliances": draw.appliance_state, "home_registers": registers,
              "grid_registers": grid, "market": market_state}
+    parts = {"scenario": scenario, "node_fields": NODE_FIELDS}
+    if scenario.traffic is not None:
+        traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, rng=rng,
+                                horizon_s=scenario.duration)
+        processes += [traffic.readings, traffic.source, traffic.physics]
+        state.update(traffic.state())
+        parts["traffic"] = traffic
     energy = EnergySystem(homes=draw, registers=registers, grid=grid, market=market, market_state=market_state,
                           weather=weather, physics=physics, readings=readings, bus=bus,
                           transformer_rating_kw=rating_kw)
-    return World(graph=graph, calendar=calendar, dt_s=dt_s, rng=rng, state=state, processes=processes,
-                 parts={"energy": energy, "scenario": scenario, "node_fields": NODE_FIELDS},
+    parts["energy"] = energy
+    return World(graph=graph, calendar=calendar, dt_s=dt_s, rng=rng, state=state, processes=processes, parts=parts,
                  on_restore=[bus.rewind])

@@ -16,7 +16,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from twin.errors import ScenarioError
-from twin.scenario.schema import FieldProblem, Scenario
+from twin.scenario.base import FieldProblem
+from twin.scenario.schema import Scenario
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:

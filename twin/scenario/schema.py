@@ -7,42 +7,27 @@ being ignored. Durations take units (``7d``, ``15min``, ``60s``); see :mod:`twin
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from twin.units import format_duration, parse_duration_s
+from twin.scenario.base import Duration, FieldProblem, Fraction, Model, clock_seconds
+from twin.scenario.traffic_schema import Traffic
+from twin.units import format_duration
 
-Duration = Annotated[int, BeforeValidator(parse_duration_s)]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-ARCHETYPES = ("detached", "terraced", "apartment")
 MAX_HOMES = 500_000
 MAX_DURATION_S = 5 * 366 * 86400
 RECORD_GROUPS = ("meters", "grid", "zones", "devices", "weather", "prices")
 
 
-class FieldProblem(ValueError):
-    """A check across fields failed; ``field`` is the path (relative to the model) to blame."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-class _Model(BaseModel):
-    # NaN and infinity pass numeric bounds in surprising ways and poison KPIs: refuse them.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Location(_Model):
+class Location(Model):
     """Where the world is; sets the sun's path and the seasons."""
 
     latitude_deg: float = Field(52.0, ge=-90, le=90, description="degrees north")
     longitude_deg: float = Field(5.0, ge=-180, le=180, description="degrees east")
 
 
-class Weather(_Model):
+class Weather(Model):
     """Outdoor temperature and irradiance: synthetic, or read from an EnergyPlus EPW file."""
 
     source: Literal["synthetic", "epw"] = "synthetic"
@@ -64,10 +49,7 @@ class Weather(_Model):
         return self
 
 
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class TouPeriod(_Model):
+class TouPeriod(Model):
     """A time-of-use period: from ``start`` (HH:MM) until the next period's start."""
 
     start: str = Field(description="HH:MM, local time")
@@ -76,18 +58,16 @@ class TouPeriod(_Model):
     @field_validator("start")
     @classmethod
     def _clock(cls, value: str) -> str:
-        if not _CLOCK.match(value):
-            raise ValueError("expected a clock time HH:MM between 00:00 and 23:59")
+        clock_seconds(value)
         return value
 
     @property
     def start_s(self) -> int:
         """Seconds after midnight at which the period starts."""
-        hours, minutes = self.start.split(":")
-        return int(hours) * 3600 + int(minutes) * 60
+        return clock_seconds(self.start)
 
 
-class Tariff(_Model):
+class Tariff(Model):
     """Import price (flat, time-of-use or synthetic real-time) and the export (feed-in) price."""
 
     kind: Literal["flat", "time_of_use", "real_time"] = "time_of_use"
@@ -120,7 +100,7 @@ class Tariff(_Model):
         return periods
 
 
-class Carbon(_Model):
+class Carbon(Model):
     """Grid carbon intensity profile (gCO2 per kWh imported)."""
 
     mean_g_per_kwh: float = Field(300.0, ge=0)
@@ -129,7 +109,7 @@ class Carbon(_Model):
     noise: float = Field(0.05, ge=0, le=1, description="std of hourly noise, relative")
 
 
-class Penetration(_Model):
+class Penetration(Model):
     """Share of homes (0 to 1) that have each device."""
 
     heat_pump: Fraction = 1.0
@@ -139,7 +119,7 @@ class Penetration(_Model):
     appliances: Fraction = 1.0
 
 
-class Comfort(_Model):
+class Comfort(Model):
     """The indoor temperature band occupants accept while at home (C)."""
 
     low_c: float = Field(20.0, ge=5, le=30)
@@ -152,7 +132,7 @@ class Comfort(_Model):
         return self
 
 
-class Thermostat(_Model):
+class Thermostat(Model):
     """The built-in heating controller: on below setpoint - deadband/2, off above setpoint + deadband/2."""
 
     setpoint_c: float = Field(21.0, ge=5, le=30)
@@ -166,7 +146,7 @@ class Thermostat(_Model):
         return self
 
 
-class Homes(_Model):
+class Homes(Model):
     """The synthetic homes: how many, which kinds, which devices."""
 
     count: int = Field(1, ge=0, le=MAX_HOMES, description=f"at most {MAX_HOMES:,} (about 16 kB each)")
@@ -185,7 +165,7 @@ class Homes(_Model):
         return mix
 
 
-class Grid(_Model):
+class Grid(Model):
     """Feeders, their transformers, and the smart meters' reading interval."""
 
     feeders: int = Field(1, ge=1, le=10_000)
@@ -200,7 +180,7 @@ class Grid(_Model):
         return value
 
 
-class Controllers(_Model):
+class Controllers(Model):
     """Which controller drives each subsystem; ``external`` leaves the commands to an agent."""
 
     heating: Literal["thermostat", "external"] = "thermostat"
@@ -208,7 +188,7 @@ class Controllers(_Model):
     ev: Literal["immediate", "external"] = "immediate"
 
 
-class Outputs(_Model):
+class Outputs(Model):
     """What a run writes besides ``kpis.json`` and ``graph.json``."""
 
     record: tuple[Literal["meters", "grid", "zones", "devices", "weather", "prices"], ...] = RECORD_GROUPS
@@ -216,7 +196,7 @@ class Outputs(_Model):
     plots: bool = True
 
 
-class Scenario(_Model):
+class Scenario(Model):
     """A whole world and how to run it."""
 
     name: str = Field(min_length=1)
@@ -233,6 +213,7 @@ class Scenario(_Model):
     grid: Grid = Grid()
     controllers: Controllers = Controllers()
     outputs: Outputs = Outputs()
+    traffic: Traffic | None = Field(None, description="streets, demand and signals; omit for no traffic")
 
     @field_validator("duration", "resolution")
     @classmethod

@@ -1,0 +1,1 @@
+"""The traffic subsystem: grid networks, demand, signals and the mesoscopic queue model."""

@@ -1,0 +1,139 @@
+"""Traffic demand: Poisson arrivals per entry and origin-destination flows, drawn in bulk.
+
+Once per ``batch`` the source draws, for every entry at once, how many vehicles arrive in the
+window (Poisson, rate = vehicles/hour x the time-of-day factor) and when (uniform, on traffic
+steps). Vehicles of plain entry flows choose their turn at each intersection by the turning
+ratios; vehicles of an OD flow follow its route, the shortest free-flow path from origin to
+destination (networkx, Dijkstra on the link graph). New vehicles join the outside queue of their
+entry and enter when the entry link has room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+
+from twin.engine import Calendar
+from twin.errors import ScenarioError
+from twin.scenario.base import clock_seconds
+from twin.scenario.traffic_schema import Demand
+from twin.traffic.network import ENTRY, EXIT, SIDES, RoadNetwork
+from twin.traffic.state import OutsideState, Vehicles
+
+
+@dataclass(frozen=True, eq=False)
+class DemandPlan:
+    """Rates and routes bound to a network."""
+
+    entry_vph: np.ndarray           # per entry link (index into net.entries)
+    od_entry: np.ndarray            # per OD flow: index into net.entries
+    od_vph: np.ndarray
+    route_q: np.ndarray             # (R, max hops) queue ids along each OD route, -1 padded
+    route_links: tuple[tuple[int, ...], ...]
+    profile_s: np.ndarray           # second of day each factor starts
+    profile_factor: np.ndarray
+    turn_cdf: np.ndarray            # cumulative left, through, right
+
+    def factor_at(self, second_of_day: int) -> float:
+        """The demand multiplier in force at a second of the day (1.0 without a profile)."""
+        if self.profile_s.size == 0:
+            return 1.0
+        k = np.searchsorted(self.profile_s, second_of_day, side="right") - 1
+        return float(self.profile_factor[k])  # k = -1 wraps to the last point of the previous day
+
+    def peak_vph(self) -> float:
+        """Total arrival rate at the busiest time of day (vehicles/hour)."""
+        peak = self.profile_factor.max() if self.profile_factor.size else 1.0
+        return float((self.entry_vph.sum() + self.od_vph.sum()) * peak)
+
+
+def shortest_route(net: RoadNetwork, origin: int, destination: int) -> list[int]:
+    """Links from entry ``origin`` to exit ``destination`` on shortest free-flow time."""
+    g = nx.DiGraph()
+    for q in range(net.n_queues):
+        g.add_edge(int(net.q_link[q]), int(net.q_out[q]), weight=float(net.fft_steps[net.q_out[q]]))
+    return nx.dijkstra_path(g, origin, destination, weight="weight")
+
+
+def make_demand(cfg: Demand, net: RoadNetwork, source: str) -> DemandPlan:
+    """Bind ``cfg`` to ``net``; ScenarioError (naming ``source``) for OD links that do not exist."""
+    sides = [SIDES[(h + 2) % 4] for h in net.link_heading[net.entries]]
+    entry_vph = np.array([cfg.side_vph.get(side, cfg.entry_vph) for side in sides], dtype=float)
+    od_entry, od_vph, routes = [], [], []
+    for k, flow in enumerate(cfg.od):
+        try:
+            origin, dest = net.link_index(flow.origin), net.link_index(flow.destination)
+        except KeyError as exc:
+            raise ScenarioError(source, [(f"traffic.demand.od[{k}]", exc.args[0])]) from None
+        if net.link_kind[origin] != ENTRY or net.link_kind[dest] != EXIT:
+            raise ScenarioError(source, [(f"traffic.demand.od[{k}]", f"got {flow.origin} -> {flow.destination}; "
+                                          "origin must be an entry/... link and destination an exit/... link")])
+        routes.append(tuple(shortest_route(net, origin, dest)))
+        od_entry.append(int(np.flatnonzero(net.entries == origin)[0]))
+        od_vph.append(flow.vph)
+    hops = max((len(r) - 1 for r in routes), default=1)
+    route_q = np.full((len(routes), hops), -1, dtype=np.int32)
+    for r, links in enumerate(routes):
+        for h, (a, b) in enumerate(zip(links[:-1], links[1:])):
+            route_q[r, h] = next(q for q in net.queue_of[a] if net.q_out[q] == b)
+    points = sorted((clock_seconds(p.at), p.factor) for p in cfg.profile)
+    t = cfg.turning
+    return DemandPlan(entry_vph=entry_vph, od_entry=np.array(od_entry, dtype=np.int64),
+                      od_vph=np.array(od_vph, dtype=float), route_q=route_q, route_links=tuple(routes),
+                      profile_s=np.array([p[0] for p in points], dtype=np.int64),
+                      profile_factor=np.array([p[1] for p in points], dtype=float),
+                      turn_cdf=np.cumsum([t.left, t.through, t.right]))
+
+
+class TrafficDemand:
+    """Stochastic source: draws a batch of arrivals for every entry and OD flow at once."""
+
+    name = "traffic_demand"
+    priority = -1
+
+    def __init__(self, calendar: Calendar, plan: DemandPlan, net: RoadNetwork, vehicles: Vehicles,
+                 outside: OutsideState, rng: np.random.Generator, batch_s: int, horizon_s: int):
+        self.calendar, self.plan, self.net, self.v, self.out = calendar, plan, net, vehicles, outside
+        self.rng, self.batch_s, self.horizon_s = rng, batch_s, horizon_s
+
+    def first_wake_s(self) -> int:
+        """The first batch covers the start."""
+        return 0
+
+    def fire(self, now_s: int) -> int | None:
+        """Draw arrivals in [now, now + batch) and queue them outside their entries."""
+        window = min(self.batch_s, self.horizon_s - now_s)
+        if window <= 0:
+            return None
+        factor = self.plan.factor_at(self.calendar.seconds_of_day(now_s)) * window / 3600.0
+        plan, n_entries = self.plan, self.net.entries.size
+        counts = self.rng.poisson(np.concatenate([plan.entry_vph, plan.od_vph]) * factor)
+        entry = np.concatenate([np.arange(n_entries), plan.od_entry])
+        route = np.concatenate([np.full(n_entries, -1), np.arange(plan.od_vph.size)])
+        v_entry, v_route = np.repeat(entry, counts), np.repeat(route, counts)
+        dt = self.net.dt_s
+        v_time = now_s + (self.rng.random(v_entry.size) * window // dt).astype(np.int64) * dt
+        order = np.lexsort((v_time, v_entry))  # by entry, then time: each outside queue stays FIFO
+        self._add(v_entry[order], v_time[order], v_route[order])
+        return now_s + self.batch_s
+
+    def _add(self, entry: np.ndarray, time_s: np.ndarray, route: np.ndarray) -> None:
+        k, v = entry.size, self.v
+        first = int(v.n)
+        if first + k > v.gen_s.size:
+            raise RuntimeError(f"more vehicles ({first + k}) than the {v.gen_s.size} planned for this run")
+        ids = np.arange(first, first + k)
+        v.n[...] = first + k
+        v.gen_s[ids], v.route[ids], v.origin[ids] = time_s, route, self.net.entries[entry]
+        v.hop[ids] = 0
+        out = self.out
+        cap = out.buf.shape[1]
+        counts = np.bincount(entry, minlength=out.count.size)
+        if np.any(out.count + counts > cap):
+            raise RuntimeError("outside queues overflowed their planned size")
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        rank = np.arange(k) - starts[entry]
+        out.buf[entry, (out.head[entry] + out.count[entry] + rank) % cap] = ids
+        out.count += counts

@@ -1,0 +1,163 @@
+"""Grid road networks: intersections, directed links and their turning movements, as arrays.
+
+Headings are 0 N, 1 E, 2 S, 3 W (clockwise); rows grow southwards. A link ending at an
+intersection has three movement queues, left, through and right (no U-turns): a vehicle picks
+its movement when it enters the link and waits in that movement's FIFO (its lane group), so a
+blocked left turn does not hold up through traffic. Entry links bring vehicles in from the
+border; exit links take them out and have no queues.
+
+Per link: length (m), lanes, free-flow speed (m/s), free-flow time in whole traffic steps
+(ceil(length / speed / dt)), storage (vehicles: lanes x length / jam spacing). Per movement:
+saturation flow (vehicles/s) = lanes of the movement x saturation flow per lane, with the through
+movement getting all lanes but one (at least one) and each turn one lane.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.graph import DeviceGraph
+from twin.scenario.traffic_schema import Traffic
+
+SIDES = "NESW"
+ENTRY, INTERNAL, EXIT = 0, 1, 2
+LEFT, THROUGH, RIGHT = 0, 1, 2
+TURN_LETTERS = "LTR"
+_STEP = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # heading -> (d_row, d_col)
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """Arrays describing a road network (see the module docstring for units)."""
+
+    int_ids: tuple[str, ...]
+    int_rc: np.ndarray          # (I, 2) row, col
+    link_ids: tuple[str, ...]
+    link_kind: np.ndarray       # ENTRY, INTERNAL or EXIT
+    link_from: np.ndarray       # upstream intersection, -1 for entry links
+    link_to: np.ndarray         # downstream intersection, -1 for exit links
+    link_heading: np.ndarray
+    length_m: np.ndarray
+    lanes: np.ndarray
+    speed_mps: np.ndarray
+    fft_steps: np.ndarray       # free-flow time in whole steps
+    storage: np.ndarray         # vehicles
+    q_link: np.ndarray          # per movement queue: its link
+    q_turn: np.ndarray          # LEFT, THROUGH or RIGHT
+    q_int: np.ndarray           # intersection it enters
+    q_side: np.ndarray          # approach side (0 N .. 3 W) the vehicles come from
+    q_out: np.ndarray           # link it leads to
+    q_sat_vps: np.ndarray       # saturation flow, vehicles per second
+    queue_of: np.ndarray        # (L, 3) queue of each link's movement, -1 for exit links
+    entries: np.ndarray         # entry link indices
+    exits: np.ndarray           # exit link indices
+    lane_sat_vps: float         # saturation flow of one lane, vehicles per second
+    dt_s: int
+
+    @property
+    def n_int(self) -> int:
+        """Number of intersections."""
+        return len(self.int_ids)
+
+    @property
+    def n_links(self) -> int:
+        """Number of links."""
+        return len(self.link_ids)
+
+    @property
+    def n_queues(self) -> int:
+        """Number of movement queues."""
+        return int(self.q_link.size)
+
+    def link_index(self, link_id: str) -> int:
+        """Index of a link by id; KeyError naming some valid ids otherwise."""
+        try:
+            return self.link_ids.index(link_id)
+        except ValueError:
+            sample = ", ".join(self.link_ids[i] for i in self.entries[:2]) + ", " + self.link_ids[self.exits[0]]
+            raise KeyError(f"no link {link_id!r}; links look like {sample}") from None
+
+
+def grid_network(cfg: Traffic) -> RoadNetwork:
+    """Generate the N x M grid described by ``cfg.network`` at time step ``cfg.resolution``."""
+    net, dt = cfg.network, cfg.resolution
+    rows, cols = net.rows, net.cols
+    int_ids = tuple(f"int-{r}-{c}" for r in range(rows) for c in range(cols))
+    index = {(r, c): r * cols + c for r in range(rows) for c in range(cols)}
+    links: list[tuple[str, int, int, int, int, float]] = []  # id, kind, from, to, heading, length
+    for (r, c), i in index.items():
+        for h in range(4):
+            dr, dc = _STEP[h]
+            j = index.get((r + dr, c + dc))
+            if j is None:
+                links.append((f"exit/{int_ids[i]}/{SIDES[h]}", EXIT, i, -1, h, net.border_length_m))
+                # Vehicles enter through the same border side, heading the opposite way.
+                links.append((f"entry/{int_ids[i]}/{SIDES[h]}", ENTRY, -1, i, (h + 2) % 4, net.border_length_m))
+            else:
+                links.append((f"road/{int_ids[i]}/{SIDES[h]}", INTERNAL, i, j, h, net.block_length_m))
+    link_ids = tuple(x[0] for x in links)
+    kind = np.array([x[1] for x in links], dtype=np.int8)
+    link_from = np.array([x[2] for x in links], dtype=np.int32)
+    link_to = np.array([x[3] for x in links], dtype=np.int32)
+    heading = np.array([x[4] for x in links], dtype=np.int8)
+    length = np.array([x[5] for x in links], dtype=float)
+    n_links = len(links)
+    lanes = np.full(n_links, net.lanes, dtype=np.int32)
+    speed = np.full(n_links, net.speed_limit_kmh / 3.6)
+    fft_steps = np.ceil(length / speed / dt - 1e-9).astype(np.int64)
+    storage = np.floor(lanes * length / cfg.jam_spacing_m).astype(np.int64)
+
+    leaving = {(int(link_from[k]), int(heading[k])): k for k in range(n_links) if kind[k] != ENTRY}
+    queued = np.flatnonzero(kind != EXIT)
+    q_link = np.repeat(queued, 3).astype(np.int32)
+    q_turn = np.tile(np.array([LEFT, THROUGH, RIGHT], dtype=np.int8), queued.size)
+    q_int = link_to[q_link]
+    q_heading = heading[q_link].astype(int)
+    out_heading = np.where(q_turn == LEFT, (q_heading + 3) % 4, np.where(q_turn == RIGHT, (q_heading + 1) % 4, q_heading))
+    q_out = np.array([leaving[(int(i), int(h))] for i, h in zip(q_int, out_heading)], dtype=np.int32)
+    movement_lanes = np.where(q_turn == THROUGH, np.maximum(lanes[q_link] - 1, 1), 1)
+    queue_of = np.full((n_links, 3), -1, dtype=np.int32)
+    queue_of[q_link, q_turn] = np.arange(q_link.size, dtype=np.int32)
+    return RoadNetwork(
+        int_ids=int_ids, int_rc=np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.int32),
+        link_ids=link_ids, link_kind=kind, link_from=link_from, link_to=link_to, link_heading=heading,
+        length_m=length, lanes=lanes, speed_mps=speed, fft_steps=fft_steps, storage=storage,
+        q_link=q_link, q_turn=q_turn, q_int=q_int.astype(np.int32), q_side=((q_heading + 2) % 4).astype(np.int8),
+        q_out=q_out, q_sat_vps=movement_lanes * cfg.saturation_flow_vphpl / 3600.0, queue_of=queue_of,
+        entries=np.flatnonzero(kind == ENTRY), exits=np.flatnonzero(kind == EXIT),
+        lane_sat_vps=cfg.saturation_flow_vphpl / 3600.0, dt_s=dt)
+
+
+def detector_ids(net: RoadNetwork) -> list[str]:
+    """One stop-line detector per approach (each link that ends at an intersection)."""
+    queued = np.flatnonzero(net.link_kind != EXIT)
+    return [f"{net.int_ids[net.link_to[k]]}/det-{SIDES[(net.link_heading[k] + 2) % 4]}" for k in queued]
+
+
+def add_traffic_nodes(graph: DeviceGraph, net: RoadNetwork, parent: str = "city") -> None:
+    """Add intersections, signals, roads and detectors with their edges to ``graph``."""
+    n = net.n_int
+    graph.add_nodes("intersection", list(net.int_ids), index=list(range(n)),
+                    row=net.int_rc[:, 0].tolist(), col=net.int_rc[:, 1].tolist())
+    graph.add_edges("contains", [(parent, i) for i in net.int_ids])
+    signals = [f"{i}/signal" for i in net.int_ids]
+    graph.add_nodes("signal", signals, index=list(range(n)))
+    graph.add_edges("controls", list(zip(signals, net.int_ids)))
+    graph.add_edges("contains", [(i, s) for i, s in zip(net.int_ids, signals)])
+    graph.add_nodes("road", list(net.link_ids), index=list(range(net.n_links)),
+                    length_m=net.length_m.tolist(), lanes=net.lanes.tolist(),
+                    speed_mps=np.round(net.speed_mps, 3).tolist(), storage_veh=net.storage.tolist(),
+                    role=[("entry", "internal", "exit")[k] for k in net.link_kind])
+    graph.add_edges("contains", [(parent, link) for link in net.link_ids])
+    for k in np.flatnonzero(net.link_kind == INTERNAL):
+        graph.add_edge(net.int_ids[net.link_from[k]], net.int_ids[net.link_to[k]], "connects",
+                       road=net.link_ids[k], length_m=float(net.length_m[k]), lanes=int(net.lanes[k]),
+                       speed_mps=float(net.speed_mps[k]), storage_veh=int(net.storage[k]),
+                       saturation_vph=float(net.q_sat_vps[net.queue_of[k]].sum() * 3600))
+    queued = np.flatnonzero(net.link_kind != EXIT)
+    dets = detector_ids(net)
+    graph.add_nodes("detector", dets, index=list(range(len(dets))))
+    graph.add_edges("measures", [(d, net.link_ids[k]) for d, k in zip(dets, queued)])
+    graph.add_edges("contains", [(net.int_ids[net.link_to[k]], d) for d, k in zip(dets, queued)])

@@ -1,0 +1,117 @@
+"""Traffic signals: phase plans and the built-in controllers, vectorized over intersections.
+
+Every intersection runs the same phase plan (``signals.phases``); a phase gives green to a set of
+movements (approach side, turn). Each phase is followed by yellow and all-red intervals, during
+which no movement has green: vehicles cross only on green.
+
+- Fixed time: a cycle of green, yellow and all-red per phase, looked up from a table by
+  ``(t - offset) mod cycle``. With ``offsets: green_wave`` intersection (r, c) is offset by
+  (r + c) x block length / wave speed, so platoons heading east or south meet green.
+- Actuated: green lasts at least ``min_green_s``; after that it ends when no vehicle on a green
+  movement is within ``gap_s`` of the stop line (gap-out) or at ``max_green_s`` (max-out), then
+  yellow and all-red lead to the next phase. Demand is read from the stop-line detectors: the
+  head vehicle of each green queue and when it reaches the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.engine import ArrayState
+from twin.scenario.traffic_schema import Signals
+from twin.traffic.network import SIDES, TURN_LETTERS, RoadNetwork
+
+GREEN, YELLOW, ALL_RED = 0, 1, 2
+
+
+@dataclass
+class SignalState(ArrayState):
+    """Per intersection: current phase, interval (GREEN/YELLOW/ALL_RED), seconds in it, changes."""
+
+    phase: np.ndarray
+    interval: np.ndarray
+    t_in_s: np.ndarray
+    changes: np.ndarray        # phase changes since the last reading
+
+
+@dataclass(frozen=True, eq=False)
+class SignalPlan:
+    """A phase plan bound to a network: which queues each phase serves, and the fixed-time table."""
+
+    n_phases: int
+    q_bits: np.ndarray         # per queue: bit p set if the queue has green in phase p
+    cycle_s: int
+    table_phase: np.ndarray    # per second of the cycle
+    table_interval: np.ndarray
+    offset_s: np.ndarray       # per intersection
+    cfg: Signals
+
+    def green(self, net: RoadNetwork, state: SignalState) -> np.ndarray:
+        """Boolean per queue: its movement has green now."""
+        phase = state.phase[net.q_int]
+        return (state.interval[net.q_int] == GREEN) & ((self.q_bits >> phase) & 1).astype(bool)
+
+
+def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float) -> SignalPlan:
+    """Bind ``cfg`` to ``net``: phase membership per queue, the fixed-time table and offsets."""
+    bits = np.zeros(net.n_queues, dtype=np.int64)
+    side = np.array([SIDES[s] for s in net.q_side])
+    turn = np.array([TURN_LETTERS[t] for t in net.q_turn])
+    for p, movements in enumerate(cfg.movements()):
+        for a, t in movements:
+            bits[(side == a) & (turn == t)] |= 1 << p
+    phase_col, interval_col = [], []
+    for p, green in enumerate(cfg.green_s):
+        for interval, length in ((GREEN, green), (YELLOW, cfg.yellow_s), (ALL_RED, cfg.all_red_s)):
+            phase_col += [p] * length
+            interval_col += [interval] * length
+    cycle = len(phase_col)
+    if cfg.offsets == "green_wave":
+        travel_s = block_length_m / (cfg.wave_speed_kmh / 3.6)
+        offset = np.round((net.int_rc[:, 0] + net.int_rc[:, 1]) * travel_s).astype(np.int64) % cycle
+    else:
+        offset = np.zeros(net.n_int, dtype=np.int64)
+    return SignalPlan(n_phases=len(cfg.phases), q_bits=bits, cycle_s=cycle,
+                      table_phase=np.array(phase_col, dtype=np.int64),
+                      table_interval=np.array(interval_col, dtype=np.int64), offset_s=offset, cfg=cfg)
+
+
+def initial_state(plan: SignalPlan, n_int: int) -> SignalState:
+    """All intersections at the start of their first phase's green (fixed time: set on first step)."""
+    return SignalState(phase=np.zeros(n_int, dtype=np.int64), interval=np.zeros(n_int, dtype=np.int64),
+                       t_in_s=np.zeros(n_int, dtype=np.int64), changes=np.zeros(n_int, dtype=np.int64))
+
+
+def fixed_time_update(plan: SignalPlan, state: SignalState, t_s: int, dt_s: int) -> None:
+    """Set every intersection's phase and interval for the step starting at ``t_s``."""
+    pos = (t_s - plan.offset_s) % plan.cycle_s
+    phase, interval = plan.table_phase[pos], plan.table_interval[pos]
+    changed = (phase != state.phase) | (interval != state.interval)
+    state.changes += phase != state.phase
+    state.t_in_s[...] = np.where(changed, dt_s, state.t_in_s + dt_s)
+    state.phase[...] = phase
+    state.interval[...] = interval
+
+
+def actuated_update(plan: SignalPlan, state: SignalState, demand: np.ndarray, dt_s: int) -> None:
+    """Advance every intersection's actuated controller by one step.
+
+    ``demand`` (bool per intersection) says whether a vehicle on a green movement is within the
+    gap of the stop line. Zero-length yellow or all-red intervals are passed through in one step.
+    """
+    cfg = plan.cfg
+    t_in = state.t_in_s
+    ends = (state.interval == GREEN) & (t_in >= cfg.min_green_s) & (~demand | (t_in >= cfg.max_green_s))
+    state.interval[ends] = YELLOW
+    t_in[ends] = 0
+    ends = (state.interval == YELLOW) & (t_in >= cfg.yellow_s)
+    state.interval[ends] = ALL_RED
+    t_in[ends] = 0
+    ends = (state.interval == ALL_RED) & (t_in >= cfg.all_red_s)
+    state.interval[ends] = GREEN
+    state.phase[ends] = (state.phase[ends] + 1) % plan.n_phases
+    state.changes += ends
+    t_in[ends] = 0
+    t_in += dt_s
