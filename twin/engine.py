@@ -55,9 +55,16 @@ class ArrayState:
         return {name: arr.copy() for name, arr in self.arrays().items()}
 
     def load(self, saved: dict[str, np.ndarray]) -> None:
-        """Copy ``saved`` back into the live arrays in place, so views of them stay valid."""
+        """Copy ``saved`` back into the live arrays in place, so views of them stay valid.
+
+        A field whose shape changed since (a buffer that grew) is replaced instead; code on the
+        hot path reads fields through their ArrayState, never through a kept reference.
+        """
         for name, arr in self.arrays().items():
-            arr[...] = saved[name]
+            if arr.shape == saved[name].shape:
+                arr[...] = saved[name]
+            else:
+                setattr(self, name, saved[name].copy())
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from twin.errors import ScenarioError
 from twin.scenario.base import clock_seconds
 from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import ENTRY, EXIT, SIDES, RoadNetwork
-from twin.traffic.state import OutsideState, Vehicles
+from twin.traffic.state import QueueState, Vehicles, grow_buffer, grow_vehicles
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,8 +94,8 @@ class TrafficDemand:
     priority = -1
 
     def __init__(self, calendar: Calendar, plan: DemandPlan, net: RoadNetwork, vehicles: Vehicles,
-                 outside: OutsideState, rng: np.random.Generator, batch_s: int, horizon_s: int):
-        self.calendar, self.plan, self.net, self.v, self.out = calendar, plan, net, vehicles, outside
+                 queues: QueueState, rng: np.random.Generator, batch_s: int, horizon_s: int):
+        self.calendar, self.plan, self.net, self.v, self.q = calendar, plan, net, vehicles, queues
         self.rng, self.batch_s, self.horizon_s = rng, batch_s, horizon_s
 
     def first_wake_s(self) -> int:
@@ -120,20 +120,21 @@ class TrafficDemand:
         return now_s + self.batch_s
 
     def _add(self, entry: np.ndarray, time_s: np.ndarray, route: np.ndarray) -> None:
-        k, v = entry.size, self.v
+        """Create vehicles and append them to their entries' outside queues (rows Q + entry)."""
+        k, v, q = entry.size, self.v, self.q
         first = int(v.n)
-        if first + k > v.gen_s.size:
-            raise RuntimeError(f"more vehicles ({first + k}) than the {v.gen_s.size} planned for this run")
+        if first + k > v.gen_s.size - 1:  # the last row is the sentinel
+            grow_vehicles(v, first + k)
         ids = np.arange(first, first + k)
         v.n[...] = first + k
-        v.gen_s[ids], v.route[ids], v.origin[ids] = time_s, route, self.net.entries[entry]
-        v.hop[ids] = 0
-        out = self.out
-        cap = out.buf.shape[1]
-        counts = np.bincount(entry, minlength=out.count.size)
-        if np.any(out.count + counts > cap):
-            raise RuntimeError("outside queues overflowed their planned size")
+        v.gen_s[ids], v.ready_s[ids], v.route[ids] = time_s, time_s, route
+        v.origin[ids], v.hop[ids] = self.net.entries[entry], 0
+        rows = self.net.n_queues + np.arange(self.net.entries.size)
+        counts = np.bincount(entry, minlength=rows.size)
+        if np.any(q.count[rows] + counts > q.buf.shape[1]):
+            grow_buffer(q, int((q.count[rows] + counts).max()))
+        cap = q.buf.shape[1]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        rank = np.arange(k) - starts[entry]
-        out.buf[entry, (out.head[entry] + out.count[entry] + rank) % cap] = ids
-        out.count += counts
+        row = rows[entry]
+        q.buf[row, (q.head[row] + q.count[row] + np.arange(k) - starts[entry]) % cap] = ids
+        q.count[rows] += counts

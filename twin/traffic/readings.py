@@ -13,11 +13,11 @@ import numpy as np
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.network import RoadNetwork
 from twin.traffic.signals import SignalState
-from twin.traffic.state import DetectorRegisters, OutsideState, QueueState, Vehicles
+from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
 def waiting_per_queue(q: QueueState, v: Vehicles, t: int) -> np.ndarray:
-    """Vehicles in each queue that have reached the stop line by ``t`` (waiting to cross)."""
+    """Vehicles in each queue that have reached its stop line by ``t`` (waiting to cross or enter)."""
     cap = q.buf.shape[1]
     slot = (np.arange(cap)[None, :] - q.head[:, None]) % cap
     present = slot < q.count[:, None]
@@ -31,10 +31,10 @@ class TrafficReadings:
     priority = -7
 
     def __init__(self, *, bus: TelemetryBus, net: RoadNetwork, interval_s: int, signals: SignalState,
-                 queues: QueueState, outside: OutsideState, vehicles: Vehicles, detectors: DetectorRegisters,
+                 queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters,
                  detector_ids: list[str]):
         self.bus, self.net, self.interval_s = bus, net, interval_s
-        self.sig, self.q, self.out, self.v, self.det = signals, queues, outside, vehicles, detectors
+        self.sig, self.q, self.v, self.det = signals, queues, vehicles, detectors
         self.det_nodes = bus.register(detector_ids)
         self.int_nodes = bus.register(list(net.int_ids))
         self.sig_nodes = bus.register([f"{i}/signal" for i in net.int_ids])
@@ -56,10 +56,10 @@ class TrafficReadings:
         if steps == 0:
             return
         pub, det, v = self.bus.publish, self.det, self.v
-        per_queue = waiting_per_queue(self.q, v, now_s)
+        per_queue = waiting_per_queue(self.q, v, now_s)[: self.net.n_queues]  # movement queues only
         per_approach = np.bincount(self.q_det, weights=per_queue, minlength=self.det_nodes.size)
-        pub(now_s, "det_count", "veh", self.det_nodes, det.passed)
-        pub(now_s, "det_occupancy", "fraction", self.det_nodes, det.busy_steps / steps)
+        pub(now_s, "det_count", "veh", self.det_nodes, det.passed[:-1])  # the last one counts entries
+        pub(now_s, "det_occupancy", "fraction", self.det_nodes, det.busy_steps[:-1] / steps)
         pub(now_s, "queue_veh", "veh", self.det_nodes, per_approach)
         pub(now_s, "intersection_queue_veh", "veh", self.int_nodes,
             np.bincount(self.net.q_int, weights=per_queue, minlength=self.net.n_int))

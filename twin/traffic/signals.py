@@ -47,6 +47,12 @@ class SignalPlan:
     table_interval: np.ndarray
     offset_s: np.ndarray       # per intersection
     cfg: Signals
+    # Fixed time, precomputed per second of the cycle with offsets applied: (cycle, I) and (cycle, Q).
+    at_phase: np.ndarray
+    at_interval: np.ndarray
+    at_t_in_s: np.ndarray
+    at_change: np.ndarray
+    at_green: np.ndarray
 
     def green(self, net: RoadNetwork, state: SignalState) -> np.ndarray:
         """Boolean per queue: its movement has green now."""
@@ -73,9 +79,18 @@ def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float) -> SignalPl
         offset = np.round((net.int_rc[:, 0] + net.int_rc[:, 1]) * travel_s).astype(np.int64) % cycle
     else:
         offset = np.zeros(net.n_int, dtype=np.int64)
-    return SignalPlan(n_phases=len(cfg.phases), q_bits=bits, cycle_s=cycle,
-                      table_phase=np.array(phase_col, dtype=np.int64),
-                      table_interval=np.array(interval_col, dtype=np.int64), offset_s=offset, cfg=cfg)
+    table_phase, table_interval = np.array(phase_col, dtype=np.int64), np.array(interval_col, dtype=np.int64)
+    # Seconds into the current interval, per cycle second (1 in its first second).
+    starts = np.r_[True, (np.diff(table_phase) != 0) | (np.diff(table_interval) != 0)]
+    first = np.maximum.accumulate(np.where(starts, np.arange(cycle), 0))
+    table_t_in = np.arange(cycle) - first + 1
+    pos = (np.arange(cycle)[:, None] - offset[None, :]) % cycle
+    at_phase, at_interval = table_phase[pos], table_interval[pos]
+    at_change = (at_phase != table_phase[(pos - 1) % cycle]).astype(np.int64)
+    at_green = (at_interval[:, net.q_int] == GREEN) & ((bits[None, :] >> at_phase[:, net.q_int]) & 1).astype(bool)
+    return SignalPlan(n_phases=len(cfg.phases), q_bits=bits, cycle_s=cycle, table_phase=table_phase,
+                      table_interval=table_interval, offset_s=offset, cfg=cfg, at_phase=at_phase,
+                      at_interval=at_interval, at_t_in_s=table_t_in[pos], at_change=at_change, at_green=at_green)
 
 
 def initial_state(plan: SignalPlan, n_int: int) -> SignalState:
@@ -84,15 +99,17 @@ def initial_state(plan: SignalPlan, n_int: int) -> SignalState:
                        t_in_s=np.zeros(n_int, dtype=np.int64), changes=np.zeros(n_int, dtype=np.int64))
 
 
-def fixed_time_update(plan: SignalPlan, state: SignalState, t_s: int, dt_s: int) -> None:
-    """Set every intersection's phase and interval for the step starting at ``t_s``."""
-    pos = (t_s - plan.offset_s) % plan.cycle_s
-    phase, interval = plan.table_phase[pos], plan.table_interval[pos]
-    changed = (phase != state.phase) | (interval != state.interval)
-    state.changes += phase != state.phase
-    state.t_in_s[...] = np.where(changed, dt_s, state.t_in_s + dt_s)
-    state.phase[...] = phase
-    state.interval[...] = interval
+def fixed_time_update(plan: SignalPlan, state: SignalState, t_s: int) -> np.ndarray:
+    """Set every intersection's phase and interval for the step starting at ``t_s``.
+
+    Returns the green flag per queue (a row of the precomputed table: no work per step).
+    """
+    k = t_s % plan.cycle_s
+    state.phase[...] = plan.at_phase[k]
+    state.interval[...] = plan.at_interval[k]
+    state.t_in_s[...] = plan.at_t_in_s[k]
+    state.changes += plan.at_change[k]
+    return plan.at_green[k]
 
 
 def actuated_update(plan: SignalPlan, state: SignalState, demand: np.ndarray, dt_s: int) -> None:

@@ -1,8 +1,9 @@
-"""State arrays of the traffic subsystem: movement queues as ring buffers, vehicles, detectors.
+"""State arrays of the traffic subsystem: queues as ring buffers, vehicles, detectors.
 
 Vehicles are rows of arrays (ids are row numbers, assigned in order of generation); queues hold
-vehicle ids in FIFO ring buffers ``buf[q, (head[q] + k) % cap]`` for k < count[q]. Vehicles
-waiting outside an entry link are another set of ring buffers, one per entry.
+vehicle ids in FIFO ring buffers ``buf[q, (head[q] + k) % cap]`` for k < count[q]. Rows 0..Q-1
+are the movement queues; rows Q..Q+E-1 are the entries' outside queues, vehicles generated but
+not yet on the network. Buffers and vehicle arrays grow when they must (outside the step).
 """
 
 from __future__ import annotations
@@ -16,23 +17,13 @@ from twin.engine import ArrayState
 
 @dataclass
 class QueueState(ArrayState):
-    """Movement queues (Q) and link occupancy (L)."""
+    """Movement queues and outside queues (Q + E rows), and link occupancy (L + 1, last: outside)."""
 
-    buf: np.ndarray            # (Q, cap) vehicle ids
+    buf: np.ndarray            # (Q + E, cap) vehicle ids, -1 (the sentinel vehicle) where empty
     head: np.ndarray
     count: np.ndarray
-    tokens: np.ndarray         # saturation-flow allowance, vehicles (at most one step's worth, >= 1)
-    occupancy: np.ndarray      # (L,) vehicles on each link
-    entry_tokens: np.ndarray   # (E,) inflow allowance of each entry link
-
-
-@dataclass
-class OutsideState(ArrayState):
-    """Vehicles generated for an entry but not yet on the network, per entry (FIFO)."""
-
-    buf: np.ndarray            # (E, cap)
-    head: np.ndarray
-    count: np.ndarray
+    tokens: np.ndarray         # saturation-flow allowance, vehicles (capped at one step's worth, >= 1)
+    occupancy: np.ndarray      # vehicles on each link
 
 
 @dataclass
@@ -55,20 +46,54 @@ class Vehicles(ArrayState):
 
 @dataclass
 class DetectorRegisters(ArrayState):
-    """Per stop-line detector (one per approach), cleared at each reading."""
+    """Per stop-line detector (one per approach, plus a last one for entries), cleared at each reading."""
 
     passed: np.ndarray         # vehicles that crossed the stop line
     busy_steps: np.ndarray     # steps with a vehicle waiting at or crossing the line
     steps: np.ndarray          # shape (): steps since the last reading
 
 
+NEVER_S = np.iinfo(np.int64).max // 4
+
+
+def grow_buffer(q: QueueState, needed: int) -> None:
+    """Widen the ring buffers to hold ``needed`` vehicles per row, unrolling each ring to start at 0."""
+    cap = q.buf.shape[1]
+    new_cap = max(needed, 2 * cap)
+    rows = np.arange(q.buf.shape[0])[:, None]
+    unrolled = q.buf[rows, (q.head[:, None] + np.arange(cap)[None, :]) % cap]
+    buf = np.full((q.buf.shape[0], new_cap), -1, dtype=q.buf.dtype)
+    buf[:, :cap] = unrolled
+    q.buf, q.head = buf, np.zeros_like(q.head)
+
+
+def grow_vehicles(v: "Vehicles", needed: int) -> None:
+    """Make room for ``needed`` vehicles (keeping the sentinel as the last row)."""
+    old = v.gen_s.size - 1
+    new = max(needed, 2 * old) + 1
+    for name, arr in v.arrays().items():
+        if arr.ndim == 0:
+            continue
+        grown = np.full(new, arr[-1], dtype=arr.dtype)  # the sentinel's values fill the new rows
+        grown[:old] = arr[:old]
+        setattr(v, name, grown)
+
+
 def empty_vehicles(capacity: int) -> Vehicles:
-    """Vehicle arrays for ``capacity`` vehicles, all unused."""
+    """Vehicle arrays for ``capacity`` vehicles, all unused, plus a last sentinel row.
+
+    Empty ring-buffer slots hold -1, which indexes the sentinel: its ready and generation times
+    are never reached, so an empty queue needs no separate test on the hot path.
+    """
+    capacity += 1
+
     def minus_one(dtype=np.int64):
         return np.full(capacity, -1, dtype=dtype)
 
-    return Vehicles(n=np.zeros((), dtype=np.int64), gen_s=minus_one(), enter_s=minus_one(),
+    vehicles = Vehicles(n=np.zeros((), dtype=np.int64), gen_s=minus_one(), enter_s=minus_one(),
                     arrive_s=minus_one(), ready_s=minus_one(), free_flow_s=np.zeros(capacity, dtype=np.int64),
                     wait_s=np.zeros(capacity, dtype=np.int64), stops=np.zeros(capacity, dtype=np.int64),
                     origin=minus_one(np.int32), dest=minus_one(np.int32), route=minus_one(np.int32),
                     hop=np.zeros(capacity, dtype=np.int32))
+    vehicles.gen_s[-1] = vehicles.ready_s[-1] = NEVER_S
+    return vehicles
