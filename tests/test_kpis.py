@@ -55,4 +55,4 @@ def test_missing_groups_give_none_not_a_crash():
     empty = Telemetry.from_readings(dt.datetime(2025, 1, 1), [], [])
     kpis = compute_kpis(empty)
     assert set(kpis.values()) == {None}
-    assert "n/a" in kpi_table(kpis)
+    assert "no KPIs" in kpi_table(kpis)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from twin.telemetry.table import Telemetry
+from twin.traffic.trips import TRAFFIC_UNITS
 
 
 def _per_time(tel: Telemetry, quantity: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -133,12 +134,18 @@ def compute_kpis(tel: Telemetry) -> dict[str, float | None]:
     return {name: fn(tel) for name, (fn, _) in ENERGY_KPIS.items()}
 
 
+KPI_UNITS = {name: unit for name, (_, unit) in ENERGY_KPIS.items()} | TRAFFIC_UNITS
+
+
 def kpi_table(kpis: dict[str, float | None]) -> str:
-    """A plain-text table of KPIs with units, for the terminal."""
-    width = max(len(k) for k in kpis)
+    """A plain-text table of the KPIs that have values, with units, for the terminal."""
+    shown = {k: v for k, v in kpis.items() if v is not None}
+    if not shown:
+        return "  (no KPIs: nothing they need was recorded)"
+    width = max(len(k) for k in shown)
     lines = []
-    for name, value in kpis.items():
-        unit = ENERGY_KPIS.get(name, (None, ""))[1]
+    for name, value in shown.items():
+        unit = KPI_UNITS.get(name, "")
         shown = "n/a" if value is None else f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
         lines.append(f"  {name:<{width}}  {shown:>14}  {unit}")
     return "\n".join(lines)

@@ -111,3 +111,48 @@ def plot_run(tel: Telemetry, out_dir: Path, *, rating_kw: float, comfort: tuple[
         "prices.png": lambda p: plot_prices(tel, p),
     }
     return [name for name, draw in jobs.items() if draw(out_dir / name)]
+
+
+def plot_intersection_queues(tel: Telemetry, path: Path) -> bool:
+    """Vehicles waiting at each intersection over time, as a heatmap (rows: intersections)."""
+    if not tel.has("intersection_queue_veh"):
+        return False
+    times, nodes, queue = tel.wide("intersection_queue_veh")
+    fig, ax = plt.subplots(figsize=(10, 2.0 + 0.18 * min(len(nodes), 40)))
+    start, end = mdates.date2num(_times(tel, times[[0, -1]]))
+    image = ax.imshow(queue.T, aspect="auto", interpolation="nearest", cmap="magma_r",
+                      extent=(start, end, len(nodes) - 0.5, -0.5))
+    if len(nodes) <= 40:
+        ax.set_yticks(range(len(nodes)), nodes, fontsize=7)
+    ax.xaxis_date()
+    fig.colorbar(image, ax=ax, label="vehicles waiting")
+    _finish(fig, ax, path, "Queue per intersection", "intersection")
+    return True
+
+
+def plot_travel_times(trips, path: Path) -> bool:
+    """Histogram of trip travel times (s) of vehicles that arrived, with their free-flow times."""
+    arrived = trips.arrived_s >= 0
+    if not arrived.any():
+        return False
+    travel = (trips.arrived_s - trips.generated_s)[arrived]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    bins = np.linspace(0, np.percentile(travel, 99.5) * 1.05 + 1, 40)
+    ax.hist(travel, bins=bins, alpha=0.8, label=f"travel time (mean {travel.mean():.0f} s)")
+    ax.hist(trips.free_flow_s[arrived], bins=bins, alpha=0.5, label="free-flow time")
+    ax.set_xlabel("s")
+    ax.set_ylabel("vehicles")
+    ax.set_title(f"Travel times of {arrived.sum():,} arrived vehicles")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def plot_traffic(tel: Telemetry, trips, out_dir: Path) -> list[str]:
+    """Draw the traffic plots into ``out_dir``; returns the file names written."""
+    jobs = {"intersection_queues.png": lambda p: plot_intersection_queues(tel, p),
+            "travel_times.png": lambda p: plot_travel_times(trips, p)}
+    return [name for name, draw in jobs.items() if draw(out_dir / name)]

@@ -26,10 +26,11 @@ from twin.build import build_world
 from twin.engine import World
 from twin.errors import OutputError
 from twin.kpis import compute_kpis
-from twin.plots import plot_run
+from twin.plots import plot_run, plot_traffic
 from twin.scenario.schema import Scenario
 from twin.telemetry.recorder import Recorder
 from twin.telemetry.table import Telemetry
+from twin.traffic.trips import Trips, traffic_kpis
 
 MANIFEST = "run.json"
 PACKAGES = ("twin", "numpy", "simpy", "networkx", "pydantic", "pyarrow", "matplotlib")
@@ -101,22 +102,27 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def simulate(scenario: Scenario, *, progress: bool = True, chunk_s: int = 3600) -> tuple[World, Telemetry]:
+def simulate(scenario: Scenario, *, progress: bool = True, chunk_s: int | None = None) -> tuple[World, Telemetry]:
     """Build and run the scenario's world over its horizon; return the world and its record.
 
-    Shows a progress bar in simulated hours when ``progress`` is true.
+    Shows a progress bar in simulated hours (minutes for short runs) when ``progress`` is true.
     """
     world = build_world(scenario)
     recorder = Recorder(world.parts["energy"].bus, scenario.start)
     end = scenario.duration
-    with tqdm(total=end / 3600.0, unit="sim h", desc=scenario.name, disable=not progress,
-              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} sim h [{elapsed}<{remaining}]") as bar:
+    chunk_s = chunk_s or max(scenario.resolution, min(3600, end // 100 // scenario.resolution * scenario.resolution))
+    unit_s, unit = (3600, "sim h") if end >= 2 * 3600 else (60, "sim min")
+    with tqdm(total=end / unit_s, desc=scenario.name, disable=not progress,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} " + unit
+                         + " [{elapsed}<{remaining}]") as bar:
         while world.now_s < end:
-            until = min(world.now_s + chunk_s, end)
+            until = min(world.now_s + chunk_s, end)  # chunks keep the bar moving on short horizons
             world.run(until)
-            bar.update((until - bar.n * 3600.0) / 3600.0)
+            bar.update(until / unit_s - bar.n)
     # A horizon that is not a whole number of readings leaves a partial last interval.
     world.parts["energy"].readings.read(world.now_s)
+    if "traffic" in world.parts:
+        world.parts["traffic"].readings.read(world.now_s)
     return world, recorder.telemetry()
 
 
@@ -127,8 +133,14 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
     began = time.perf_counter()
     world, telemetry = simulate(scenario, progress=progress)
     kpis = compute_kpis(telemetry)
+    traffic = world.parts.get("traffic")
+    trips = Trips.from_vehicles(traffic.vehicles, traffic.net.link_ids, world.now_s) if traffic else None
+    if trips is not None:
+        kpis |= traffic_kpis(trips, telemetry)
     with atomic_output_dir(out_dir) as tmp:
         telemetry.write_parquet(tmp / "telemetry.parquet")
+        if trips is not None:
+            trips.write_parquet(tmp / "trips.parquet")
         if scenario.outputs.csv:
             telemetry.write_csv(tmp / "telemetry.csv")
         (tmp / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n", encoding="utf-8")
@@ -137,6 +149,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
         if scenario.outputs.plots:
             plots = plot_run(telemetry, tmp, rating_kw=scenario.grid.transformer_rating_kva,
                              comfort=(scenario.homes.comfort.low_c, scenario.homes.comfort.high_c))
+            if trips is not None:
+                plots += plot_traffic(telemetry, trips, tmp)
         wall_s = time.perf_counter() - began
         manifest = {
             "scenario": scenario.model_dump(mode="json"),

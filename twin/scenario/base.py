@@ -15,7 +15,7 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class FieldProblem(ValueError):
-    """A check across fields failed; ``field`` is the path (relative to the model) to blame."""
+    """A check across fields failed; ``field`` is the path (relative to the model) to blame, "" for the model."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)

@@ -99,7 +99,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return field, "required field is missing"
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, FieldProblem):
-        return _dotted(loc + tuple(cause.field.split("."))), str(cause)
+        return _dotted(loc + (tuple(cause.field.split(".")) if cause.field else ())), str(cause)
     message = err["msg"].removeprefix("Value error, ")
     return field, f"got {err['input']!r}; {message[0].lower()}{message[1:]}"
 

@@ -12,6 +12,7 @@ from twin.scenario.base import Duration, FieldProblem, Model, clock_seconds
 SIDES = ("N", "E", "S", "W")
 TURNS = ("left", "through", "right")
 _PHASE = re.compile(r"^(?P<approaches>[NESW]+)(?::(?P<turns>[LTR]*))?$")
+_BORDER_LINK = re.compile(r"^(?P<kind>entry|exit)/int-(?P<row>\d+)-(?P<col>\d+)/(?P<side>[NESW])$")
 
 
 class GridNetwork(Model):
@@ -36,7 +37,7 @@ class TurningRatios(Model):
     def _sum_to_one(self) -> "TurningRatios":
         total = self.left + self.through + self.right
         if abs(total - 1.0) > 1e-6:
-            raise FieldProblem("left", f"left + through + right = {total:g}; the ratios must sum to 1")
+            raise FieldProblem("", f"got left + through + right = {total:g}; the ratios must sum to 1")
         return self
 
 
@@ -76,7 +77,7 @@ class Demand(Model):
 class Signals(Model):
     """Signal plans: phases, their timing and the built-in controller."""
 
-    controller: Literal["fixed_time", "actuated", "external"] = "fixed_time"
+    controller: Literal["fixed_time", "actuated"] = "fixed_time"
     phases: tuple[str, ...] = Field(("NS", "EW"), description="approaches (N,E,S,W) and optional turns, e.g. 'NS:TR', 'EW:L'")
     green_s: tuple[Annotated[int, Field(ge=1)], ...] = Field((27, 27), description="fixed-time green per phase")
     yellow_s: int = Field(3, ge=0, le=10)
@@ -138,6 +139,17 @@ class Traffic(Model):
     detector_interval: Duration = Field(60, description="detector and queue readings")
 
     @model_validator(mode="after")
+    def _od_links_exist(self) -> "Traffic":
+        rows, cols = self.network.rows, self.network.cols
+        for k, flow in enumerate(self.demand.od):
+            for field, link, kind in (("origin", flow.origin, "entry"), ("destination", flow.destination, "exit")):
+                if not _on_border(link, kind, rows, cols):
+                    raise FieldProblem(f"demand.od[{k}].{field}", (
+                        f"got {link!r}; expected an {kind} link on the border of the {rows}x{cols} grid, "
+                        f"{kind}/int-ROW-COL/SIDE, e.g. {kind}/int-0-0/W or {kind}/int-{rows - 1}-{cols - 1}/E"))
+        return self
+
+    @model_validator(mode="after")
     def _steps(self) -> "Traffic":
         if self.resolution <= 0 or self.resolution > 5:
             raise FieldProblem("resolution", f"got {self.resolution}s; must be 1s to 5s")
@@ -145,3 +157,14 @@ class Traffic(Model):
             raise FieldProblem("detector_interval", f"got {self.detector_interval}s; must be a whole number of "
                                                     f"traffic steps ({self.resolution}s)")
         return self
+
+
+def _on_border(link: str, kind: str, rows: int, cols: int) -> bool:
+    """Whether ``link`` names an entry/exit link that a rows x cols grid has."""
+    match = _BORDER_LINK.match(link)
+    if not match or match.group("kind") != kind:
+        return False
+    r, c, side = int(match.group("row")), int(match.group("col")), match.group("side")
+    if r >= rows or c >= cols:
+        return False
+    return {"N": r == 0, "S": r == rows - 1, "W": c == 0, "E": c == cols - 1}[side]
