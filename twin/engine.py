@@ -43,6 +43,26 @@ class Process(Protocol):
         """Do this process's work at ``now_s``; return the next wake time (s) or None to stop."""
 
 
+class Periodic:
+    """Base of processes that run their ``step`` every ``period_s`` seconds from ``first_s`` on."""
+
+    period_s: int
+    first_s: int = 0
+
+    def first_wake_s(self) -> int:
+        """The first firing (s since start)."""
+        return self.first_s
+
+    def fire(self, now_s: int) -> int:
+        """Run the step at ``now_s`` and schedule the next period."""
+        self.step(now_s)
+        return now_s + self.period_s
+
+    def step(self, now_s: int) -> None:
+        """What the process does at each firing."""
+        raise NotImplementedError
+
+
 class ArrayState:
     """Mixin for dataclasses whose fields are all numpy arrays of live, mutable state."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.engine import Periodic
 from twin.grid.market import Market
 from twin.homes.state import GridRegisters, HomeParams, HomeRegisters, HomeState
 from twin.telemetry.bus import TelemetryBus
@@ -40,7 +41,7 @@ class NodeIndex:
     ev_nodes: np.ndarray
 
 
-class MeterReadings:
+class MeterReadings(Periodic):
     """Scheduled event: read every register out to the bus, then clear them."""
 
     name = "meter_readings"
@@ -49,19 +50,13 @@ class MeterReadings:
     def __init__(self, *, bus: TelemetryBus, nodes: NodeIndex, interval_s: int, dt_s: int,
                  params: HomeParams, state: HomeState, registers: HomeRegisters, grid: GridRegisters,
                  market: Market, weather: WeatherSeries, transformer_rating_kw: float, record: tuple[str, ...]):
-        self.bus, self.nodes, self.interval_s, self.dt_s = bus, nodes, interval_s, dt_s
+        self.bus, self.nodes, self.dt_s = bus, nodes, dt_s
+        self.period_s = self.first_s = interval_s  # the first reading closes the first interval
         self.p, self.s, self.reg, self.grid = params, state, registers, grid
         self.market, self.weather, self.rating_kw = market, weather, transformer_rating_kw
         self.record = frozenset(record)
 
-    def first_wake_s(self) -> int:
-        """The first reading closes the first interval."""
-        return self.interval_s
 
-    def fire(self, now_s: int) -> int:
-        """Publish the reading at ``now_s``; schedule the next."""
-        self.read(now_s)
-        return now_s + self.interval_s
 
     def read(self, now_s: int) -> None:
         """Publish readings for the steps since the last reading (nothing if there were none)."""
@@ -105,6 +100,8 @@ class MeterReadings:
         for part in (r, g):
             for arr in part.arrays().values():
                 arr[...] = 0
+
+    step = read  # a reading is this process's step
 
     def _publish(self, now_s: int):
         bus = self.bus

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine import Periodic
 from twin.generators.archetypes import OCCUPANT_GAIN_W
 from twin.homes.appliances import appliance_power_kw, profile_table_kw
 from twin.homes.state import (
@@ -28,7 +29,7 @@ from twin.weather import WeatherSeries
 ASLEEP_ACTIVE_SHARE = 0.1  # share of the active load left on while everyone sleeps
 
 
-class HomePhysics:
+class HomePhysics(Periodic):
     """The physics process of all homes and feeders; fires every ``dt_s``."""
 
     name = "home_physics"
@@ -42,17 +43,11 @@ class HomePhysics:
         self.reg, self.grid = registers, grid
         self.weather, self.controllers = weather, controllers
         self.rating_kw, self.dt_s, self.dt_h = transformer_rating_kw, dt_s, dt_s / 3600.0
+        self.period_s = dt_s
         self.n_feeders = grid.energy_kwh.shape[0]
         self.profile_kw, self.profile_steps = profile_table_kw(dt_s)
 
-    def first_wake_s(self) -> int:
-        """The first step starts at time 0."""
-        return 0
 
-    def fire(self, now_s: int) -> int:
-        """Run one step and schedule the next."""
-        self.step(now_s)
-        return now_s + self.dt_s
 
     def step(self, now_s: int) -> None:
         """Advance every home by one step starting at ``now_s`` (see the module docstring)."""

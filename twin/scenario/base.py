@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from twin.units import parse_duration_s
 
@@ -35,3 +35,11 @@ def clock_seconds(value: str) -> int:
         raise ValueError("expected a clock time HH:MM between 00:00 and 23:59")
     hours, minutes = value.split(":")
     return int(hours) * 3600 + int(minutes) * 60
+
+
+def _clock_text(value: str) -> str:
+    clock_seconds(value)
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_text), Field(description="HH:MM, local time")]

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.scenario.base import Duration, FieldProblem, Fraction, Model, clock_seconds
+from twin.scenario.base import ClockTime, Duration, FieldProblem, Fraction, Model, clock_seconds
 from twin.scenario.traffic_schema import Traffic
 from twin.units import format_duration
 
@@ -52,14 +52,9 @@ class Weather(Model):
 class TouPeriod(Model):
     """A time-of-use period: from ``start`` (HH:MM) until the next period's start."""
 
-    start: str = Field(description="HH:MM, local time")
+    start: ClockTime
     price_eur_per_kwh: float = Field(ge=0)
 
-    @field_validator("start")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        clock_seconds(value)
-        return value
 
     @property
     def start_s(self) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.scenario.base import Duration, FieldProblem, Model, clock_seconds
+from twin.scenario.base import ClockTime, Duration, FieldProblem, Model
 
 SIDES = ("N", "E", "S", "W")
 TURNS = ("left", "through", "right")
@@ -52,14 +52,9 @@ class OdFlow(Model):
 class ProfilePoint(Model):
     """Demand multiplier from a clock time on (piecewise constant, repeating daily)."""
 
-    at: str = Field(description="HH:MM")
+    at: ClockTime
     factor: float = Field(ge=0)
 
-    @field_validator("at")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        clock_seconds(value)
-        return value
 
 
 class Demand(Model):

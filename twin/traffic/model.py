@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine import Periodic
 from twin.traffic.demand import DemandPlan
 from twin.traffic.network import EXIT, RoadNetwork
 from twin.traffic.signals import SignalPlan, SignalState, actuated_update, fixed_time_update
 from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
-class TrafficPhysics:
+class TrafficPhysics(Periodic):
     """The traffic step process; fires every traffic ``dt_s``."""
 
     name = "traffic_physics"
@@ -36,7 +37,7 @@ class TrafficPhysics:
                  queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, rng: np.random.Generator):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
         self.q, self.v, self.det, self.rng = queues, vehicles, detectors, rng
-        self.dt_s = dt = net.dt_s
+        self.dt_s = self.period_s = dt = net.dt_s
         self.controller = plan.cfg.controller
         n_q, n_e = net.n_queues, net.entries.size
         self.n_movement_queues = n_q
@@ -58,14 +59,7 @@ class TrafficPhysics:
         self.routed = demand.route_q.size > 0
         self.none = np.empty(0, dtype=np.int64)
 
-    def first_wake_s(self) -> int:
-        """The first step starts at time 0."""
-        return 0
 
-    def fire(self, now_s: int) -> int:
-        """Run one step and schedule the next."""
-        self.step(now_s)
-        return now_s + self.dt_s
 
     def step(self, t: int) -> None:
         """Advance signals and every queue by one step starting at ``t``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine import Periodic
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.network import RoadNetwork
 from twin.traffic.signals import SignalState
@@ -24,7 +25,7 @@ def waiting_per_queue(q: QueueState, v: Vehicles, t: int) -> np.ndarray:
     return (present & (v.ready_s[q.buf] <= t)).sum(axis=1)
 
 
-class TrafficReadings:
+class TrafficReadings(Periodic):
     """Scheduled event: publish the traffic readings, then clear the detector registers."""
 
     name = "traffic_readings"
@@ -33,7 +34,8 @@ class TrafficReadings:
     def __init__(self, *, bus: TelemetryBus, net: RoadNetwork, interval_s: int, signals: SignalState,
                  queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters,
                  detector_ids: list[str]):
-        self.bus, self.net, self.interval_s = bus, net, interval_s
+        self.bus, self.net = bus, net
+        self.period_s = self.first_s = interval_s  # the first reading closes the first interval
         self.sig, self.q, self.v, self.det = signals, queues, vehicles, detectors
         self.det_nodes = bus.register(detector_ids)
         self.int_nodes = bus.register(list(net.int_ids))
@@ -41,14 +43,7 @@ class TrafficReadings:
         self.city = bus.register(["city"])
         self.q_det = np.unique(net.q_link, return_inverse=True)[1]
 
-    def first_wake_s(self) -> int:
-        """The first reading closes the first interval."""
-        return self.interval_s
 
-    def fire(self, now_s: int) -> int:
-        """Publish at ``now_s``; schedule the next reading."""
-        self.read(now_s)
-        return now_s + self.interval_s
 
     def read(self, now_s: int) -> None:
         """Publish readings for the steps since the last one (nothing if there were none)."""
@@ -75,3 +70,5 @@ class TrafficReadings:
         for arr in (det.passed, det.busy_steps, self.sig.changes):
             arr[...] = 0
         det.steps[...] = 0
+
+    step = read  # a reading is this process's step
