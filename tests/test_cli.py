@@ -107,6 +107,18 @@ BAD_CASES = {
                                ["traffic.signals.phases", "'NS:' has no movement", "'NS:TR'"]),
     "unserved_movement": ("name: x\ntraffic:\n  signals: {phases: [NS], green_s: [30]}\n",
                           ["traffic.signals.phases", "E:L", "green in no phase"]),
+    "u_turn_od": ("name: x\ntraffic:\n  network: {rows: 1, cols: 2}\n  demand:\n"
+                  "    od: [{origin: entry/int-0-0/W, destination: exit/int-0-0/W, vph: 9}]\n",
+                  ["traffic.demand.od[0]", "no route connects them", "U-turns"]),
+    "zero_detector_interval": ("name: x\ntraffic: {detector_interval: 0s}\n",
+                               ["traffic.detector_interval", "got 0s", "positive number of traffic steps"]),
+    "zero_batch": ("name: x\ntraffic:\n  demand: {batch: 0s}\n", ["traffic.demand.batch", "got 0s"]),
+    "links_hold_nothing": ("name: x\ntraffic:\n  network: {block_length_m: 20, lanes: 1}\n  jam_spacing_m: 25\n",
+                           ["traffic.jam_spacing_m", "would hold no vehicle"]),
+    "queues_too_big": ("name: x\ntraffic:\n  network: {rows: 50, cols: 50, lanes: 6, block_length_m: 5000}\n"
+                       "  jam_spacing_m: 2.01\n", ["traffic.network", "GB of queue buffers"]),
+    "signal_between_steps": ("name: x\ntraffic:\n  resolution: 5s\n", ["traffic.signals.yellow_s", "got 3s",
+                                                                          "multiple of the traffic step (5s)"]),
     "unknown_od_link": ("name: x\ntraffic:\n  demand:\n    od: [{origin: entry/int-2-2/W, destination: exit/int-3-3/E, vph: 9}]\n",
                         ["traffic.demand.od[0].origin", "entry/int-2-2/W", "entry/int-0-0/W"]),
 }

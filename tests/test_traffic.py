@@ -14,9 +14,10 @@ from twin.telemetry.recorder import Recorder
 
 
 def test_vehicles_are_conserved_at_every_step():
-    world, _ = make(traffic_scenario(duration="15min", demand={"entry_vph": 900}))
+    world, _ = make(traffic_scenario(duration="15min", demand={"entry_vph": 1500}))
     tr = world.parts["traffic"]
     q, v, n_q = tr.queues, tr.vehicles, tr.net.n_queues
+    most_waiting = 0
     for t in range(1, 15 * 60 + 1):
         world.run(t)
         n = int(v.n)
@@ -28,9 +29,10 @@ def test_vehicles_are_conserved_at_every_step():
         waiting_outside = (generated & ~entered).sum()
         due_in_outside_queues = (v.gen_s[q.buf[n_q:]] <= t).sum()
         assert generated.sum() == entered.sum() + waiting_outside == entered.sum() + due_in_outside_queues
+        most_waiting = max(most_waiting, waiting_outside)
         assert np.all(q.occupancy[:-1] == np.bincount(tr.physics.link[:n_q], weights=q.count[:n_q],
                                                       minlength=tr.net.n_links))
-    assert arrived.sum() > 100 and waiting_outside > 0, "the test should see arrivals and a backlog"
+    assert arrived.sum() > 100 and most_waiting > 0, "the test should see arrivals and a backlog"
 
 
 def test_each_lane_is_first_in_first_out():
@@ -61,22 +63,44 @@ def test_no_vehicle_crosses_on_red_or_yellow(controller):
     assert crossings > 300
 
 
-def test_discharge_never_exceeds_saturation_flow():
-    world, log = make(traffic_scenario(duration="20min", demand={"entry_vph": 1200}))
+SIGNALS_FOR_STEP = {1: {"green_s": [27, 27], "yellow_s": 3, "all_red_s": 2},
+                    2: {"green_s": [28, 28], "yellow_s": 4, "all_red_s": 2, "min_green_s": 8, "max_green_s": 46},
+                    5: {"green_s": [30, 30], "yellow_s": 5, "all_red_s": 5, "min_green_s": 10, "max_green_s": 45}}
+
+
+@pytest.mark.parametrize("dt", [1, 2, 5])
+def test_discharge_reaches_but_never_exceeds_saturation_flow(dt):
+    sc = traffic_scenario(duration="20min", resolution=dt, network={"lanes": 3},
+                          demand={"entry_vph": 1500, "batch": 60}, signals=SIGNALS_FOR_STEP[dt])
+    world, log = make(sc)
     tr = world.parts["traffic"]
     world.run(20 * 60)
     n_q = tr.net.n_queues
     times = np.concatenate([np.full(e["cross"].size, e["t"]) for e in log.events])
     queues = np.concatenate([e["cross"] for e in log.events])
     sat = tr.net.q_sat_vps
-    for window in (2, 10, 60):
-        for q in np.unique(queues[queues < n_q]):
-            t = np.sort(times[queues == q])
+    reached = 0.0
+    for q in np.unique(queues[queues < n_q]):
+        t = np.sort(times[queues == q])
+        for window in (10, 20):
             # most departures in any window of `window` seconds starting at a departure
             most = (np.searchsorted(t, t + window, side="left") - np.arange(t.size)).max()
             assert most <= sat[q] * window + 1, (q, window, most)
-    busiest = np.bincount(queues[queues < n_q]).max()
-    assert busiest > 0.5 * sat.min() * 60, "some queue should run near saturation"
+            reached = max(reached, most / (sat[q] * window))
+    assert reached >= 0.9, f"no queue got near its saturation flow ({reached:.2f} of it)"
+
+
+def test_every_movement_gets_green_and_phase_changes_are_counted_at_5s_steps():
+    sc = traffic_scenario(duration="20min", resolution=5, signals={**SIGNALS_FOR_STEP[5], "wave_speed_kmh": 37})
+    world, log = make(sc)
+    recorder = Recorder(world.parts["energy"].bus, sc.start)
+    tr = world.parts["traffic"]
+    world.run(20 * 60)
+    served = np.unique(np.concatenate([e["cross"] for e in log.events]))
+    assert set(range(tr.net.n_queues)) <= set(served.tolist())
+    changes = recorder.telemetry().total_by_time("phase_changes")[1].sum()
+    expected = tr.net.n_int * len(sc.traffic.signals.phases) * 20 * 60 / tr.plan.cycle_s
+    assert abs(changes - expected) <= tr.net.n_int
 
 
 def test_links_never_exceed_storage_and_spill_back_blocks_upstream():
@@ -176,6 +200,38 @@ def test_snapshot_restore_continues_traffic_identically():
     np.testing.assert_array_equal(again.waiting_s, expected.waiting_s)
 
 
+def test_restore_across_buffer_growth_continues_identically():
+    # A jammed entry makes its outside queue outgrow the ring buffers mid-run.
+    sc = traffic_scenario(duration="10min", network={"rows": 1, "cols": 1, "lanes": 1},
+                          demand={"entry_vph": 0, "side_vph": {"W": 3000}})
+    world = build_world(sc)
+    q = world.parts["traffic"].queues
+    width = q.buf.shape[1]
+    world.run(60)
+    snap = world.snapshot()
+    world.run(600)
+    assert q.buf.shape[1] > width or world.parts["traffic"].queues.buf.shape[1] > width
+    expected = trips_of(world)
+    world.restore(snap)
+    world.run(600)
+    np.testing.assert_array_equal(trips_of(world).waiting_s, expected.waiting_s)
+    fresh = build_world(sc)
+    fresh.restore(snap)
+    fresh.run(600)
+    np.testing.assert_array_equal(trips_of(fresh).arrived_s, expected.arrived_s)
+
+
+def test_vehicles_on_the_network_at_the_end_count_only_what_they_drove():
+    sc = traffic_scenario(duration="5min", **_always_green(border_length_m=500.0, speed_limit_kmh=36.0))
+    world = build_world(sc)
+    tr = world.parts["traffic"]
+    entry = tr.net.link_ids.index("entry/int-0-0/W")
+    tr.source._add(np.array([int(np.flatnonzero(tr.net.entries == entry)[0])]), np.array([0]), np.array([-1]))
+    world.run(30)  # 30 s into a 50 s link
+    trips = trips_of(world)
+    assert trips.free_flow_s[0] == 30 and trips.delay_s()[0] == 0 and trips.waiting_s[0] == 0
+
+
 def test_keeping_cars_out_does_not_look_good():
     # A jammed entry: vehicles that never enter still carry their delay into the KPIs.
     sc = traffic_scenario(duration="10min", network={"rows": 1, "cols": 1, "lanes": 1},
@@ -189,13 +245,18 @@ def test_keeping_cars_out_does_not_look_good():
     never_entered = trips.entered_s < 0
     # Their delay runs from when they wanted to enter until the end, and the mean covers them.
     np.testing.assert_array_equal(trips.delay_s()[never_entered], 600 - trips.generated_s[never_entered])
+    np.testing.assert_array_equal(trips.waiting_s[never_entered], 600 - trips.generated_s[never_entered])
+    assert np.all(trips.stops[never_entered & (trips.generated_s < 600)] == 1)
+    assert kpis["mean_waiting_time_s"] == pytest.approx(trips.waiting_s.mean())
     assert kpis["vehicles_generated"] == len(trips) > (~never_entered).sum()
     assert kpis["mean_delay_s"] == pytest.approx(trips.delay_s().mean())
 
 
 def test_od_vehicles_follow_their_shortest_route():
+    # Balanced turning shares give the turns on this route their lane share of capacity.
     sc = traffic_scenario(duration="15min", network={"rows": 3, "cols": 3}, demand={
-        "entry_vph": 0, "od": [{"origin": "entry/int-0-0/W", "destination": "exit/int-2-2/S", "vph": 400}]})
+        "entry_vph": 0, "turning": {"left": 0.34, "through": 0.32, "right": 0.34},
+        "od": [{"origin": "entry/int-0-0/W", "destination": "exit/int-2-2/S", "vph": 300}]})
     world = build_world(sc)
     world.run(15 * 60)
     trips = trips_of(world)

@@ -32,6 +32,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     for item in overrides or []:
         apply_override(raw, item, path)
     scenario = validate_scenario(raw, path)
+    _check_routes(scenario, path)
     return _resolve_paths(scenario, path)
 
 
@@ -152,3 +153,16 @@ def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
     if not epw.is_file():
         raise ScenarioError(str(path), [("weather.epw_path", f"got {weather.epw_path!r}; no such EPW file ({epw})")])
     return scenario.model_copy(update={"weather": weather.model_copy(update={"epw_path": str(epw)})})
+
+
+def _check_routes(scenario: Scenario, path: Path) -> None:
+    """Every OD flow must have a route (there are no U-turns, so on a one-row grid some do not)."""
+    if scenario.traffic is None or not scenario.traffic.demand.od:
+        return
+    from twin.traffic.demand import NoRoute, make_demand
+    from twin.traffic.network import grid_network
+
+    try:
+        make_demand(scenario.traffic.demand, grid_network(scenario.traffic), str(path))
+    except NoRoute as exc:
+        raise ScenarioError(str(path), [(f"traffic.demand.od[{exc.index}]", str(exc))]) from None

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from twin.scenario.base import ClockTime, Duration, FieldProblem, Model
 
 SIDES = ("N", "E", "S", "W")
+MAX_QUEUE_BYTES = 2e9
 TURNS = ("left", "through", "right")
 _PHASE = re.compile(r"^(?P<approaches>[NESW]+)(?::(?P<turns>[LTR]*))?$")
 _BORDER_LINK = re.compile(r"^(?P<kind>entry|exit)/int-(?P<row>\d+)-(?P<col>\d+)/(?P<side>[NESW])$")
@@ -66,7 +67,8 @@ class Demand(Model):
     turning: TurningRatios = TurningRatios()
     od: tuple[OdFlow, ...] = ()
     profile: tuple[ProfilePoint, ...] = Field((), description="time-of-day multipliers; empty = 1.0 all day")
-    batch: Duration = Field(60, description="arrivals are drawn in bulk once per batch")
+    batch: Duration = Field(60, description="arrivals are drawn in bulk once per batch; the profile factor "
+                                           "in force at the start of a batch holds for all of it")
 
 
 class Signals(Model):
@@ -146,11 +148,35 @@ class Traffic(Model):
 
     @model_validator(mode="after")
     def _steps(self) -> "Traffic":
-        if self.resolution <= 0 or self.resolution > 5:
-            raise FieldProblem("resolution", f"got {self.resolution}s; must be 1s to 5s")
-        if self.detector_interval % self.resolution:
-            raise FieldProblem("detector_interval", f"got {self.detector_interval}s; must be a whole number of "
-                                                    f"traffic steps ({self.resolution}s)")
+        dt = self.resolution
+        if dt <= 0 or dt > 5:
+            raise FieldProblem("resolution", f"got {dt}s; must be 1s to 5s")
+        for field, value in (("detector_interval", self.detector_interval), ("demand.batch", self.demand.batch)):
+            if value <= 0 or value % dt:
+                raise FieldProblem(field, f"got {value}s; must be a whole, positive number of traffic steps ({dt}s)")
+        sig = self.signals
+        for field, value in [("yellow_s", sig.yellow_s), ("all_red_s", sig.all_red_s), ("min_green_s", sig.min_green_s),
+                             ("max_green_s", sig.max_green_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]:
+            if value % dt:
+                # Signals change only between steps; a time between them would be skipped or stretched.
+                raise FieldProblem(f"signals.{field}", f"got {value}s; must be a multiple of the traffic step ({dt}s)")
+        return self
+
+    @model_validator(mode="after")
+    def _links_hold_vehicles(self) -> "Traffic":
+        net = self.network
+        shortest = min(net.block_length_m, net.border_length_m)
+        if net.lanes * shortest < self.jam_spacing_m:
+            raise FieldProblem("jam_spacing_m", f"got {self.jam_spacing_m} m; a {shortest:g} m link with {net.lanes} "
+                                                "lane(s) would hold no vehicle; make links longer or spacing shorter")
+        # Queues live in one (queues x longest link) array: keep it within memory.
+        queues = 12 * net.rows * net.cols
+        slots = net.lanes * max(net.block_length_m, net.border_length_m) / self.jam_spacing_m + 1
+        if queues * slots * 8 > MAX_QUEUE_BYTES:
+            raise FieldProblem("network", f"a {net.rows}x{net.cols} grid with {net.lanes} lanes and links up to "
+                                          f"{max(net.block_length_m, net.border_length_m):g} m needs "
+                                          f"{queues * slots * 8 / 1e9:.1f} GB of queue buffers; at most "
+                                          f"{MAX_QUEUE_BYTES / 1e9:g} GB: use fewer intersections, lanes or metres")
         return self
 
 

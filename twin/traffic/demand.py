@@ -23,6 +23,14 @@ from twin.traffic.network import ENTRY, EXIT, SIDES, RoadNetwork
 from twin.traffic.state import QueueState, Vehicles, grow_buffer, grow_vehicles
 
 
+class NoRoute(ValueError):
+    """An OD flow's destination cannot be reached from its origin (it would need a U-turn)."""
+
+    def __init__(self, index: int, message: str):
+        super().__init__(message)
+        self.index = index
+
+
 @dataclass(frozen=True, eq=False)
 class DemandPlan:
     """Rates and routes bound to a network."""
@@ -70,7 +78,11 @@ def make_demand(cfg: Demand, net: RoadNetwork, source: str) -> DemandPlan:
         if net.link_kind[origin] != ENTRY or net.link_kind[dest] != EXIT:
             raise ScenarioError(source, [(f"traffic.demand.od[{k}]", f"got {flow.origin} -> {flow.destination}; "
                                           "origin must be an entry/... link and destination an exit/... link")])
-        routes.append(tuple(shortest_route(net, origin, dest)))
+        try:
+            routes.append(tuple(shortest_route(net, origin, dest)))
+        except nx.NetworkXNoPath:
+            raise NoRoute(k, f"got {flow.origin} -> {flow.destination}; no route connects them "
+                             "(vehicles do not make U-turns); pick another destination") from None
         od_entry.append(int(np.flatnonzero(net.entries == origin)[0]))
         od_vph.append(flow.vph)
     hops = max((len(r) - 1 for r in routes), default=1)
@@ -138,3 +150,4 @@ class TrafficDemand:
         row = rows[entry]
         q.buf[row, (q.head[row] + q.count[row] + np.arange(k) - starts[entry]) % cap] = ids
         q.count[rows] += counts
+        q.occupancy[-1] += k  # the outside "link" holds them until they enter

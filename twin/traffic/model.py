@@ -52,6 +52,8 @@ class TrafficPhysics(Periodic):
         self.det_of = np.concatenate([self.q_det, np.full(n_e, self.n_det)])
         self.refill = np.concatenate([net.q_sat_vps, net.lanes[net.entries] * net.lane_sat_vps]) * dt
         self.cap = np.maximum(self.refill, 1.0)
+        # A queue's head moves at most once per pass; enough passes let each reach its saturation flow.
+        self.passes = int(np.ceil(self.refill.max() - 1e-9))
         self.is_exit = np.concatenate([net.link_kind == EXIT, [False]])
         self.fft_s = net.fft_steps * dt
         self.outside_green = np.ones(n_e, dtype=bool)
@@ -70,10 +72,17 @@ class TrafficPhysics(Periodic):
         green = self._signals(t, head_ready)
         np.minimum(q.tokens + self.refill, self.cap, out=q.tokens)
         waiting = head_ready <= t
-        cross = np.flatnonzero(waiting & green & (q.tokens >= 1.0))
         self.det.busy_steps += np.bincount(self.det_of, weights=waiting, minlength=self.n_det + 1) > 0
         self.det.steps += 1
-        if cross.size:
+        for k in range(self.passes):
+            if k:
+                head_v = q.buf[self.rows, q.head]
+                waiting = v.ready_s[head_v] <= t
+            cross = np.flatnonzero(waiting & green & (q.tokens >= 1.0))
+            if cross.size:
+                cross = self._admissible(t, cross)
+            if cross.size == 0:
+                break
             self._move(t, cross, head_v[cross])
 
     def _signals(self, t: int, head_ready: np.ndarray) -> np.ndarray:
@@ -88,15 +97,29 @@ class TrafficPhysics(Periodic):
         actuated_update(self.plan, self.sig, demand, self.dt_s)
         return np.concatenate([self.plan.green(net, self.sig), self.outside_green])
 
+    def _admissible(self, t: int, cross: np.ndarray) -> np.ndarray:
+        """The queues whose head can really go: their next link has room for them.
+
+        Several queues may feed one link in a step; when room runs short they go in an order
+        that rotates every step, so no approach is always last.
+        """
+        q = self.q
+        target = self.target[cross]
+        room = self.storage - q.occupancy
+        if room[target].min() >= target.size:  # the usual case: room for everyone
+            return cross
+        order = np.lexsort(((cross + t) % self.rows.size, target))
+        links = target[order]
+        starts = np.flatnonzero(np.r_[True, links[1:] != links[:-1]])
+        rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+        keep = np.empty(cross.size, dtype=bool)
+        keep[order] = rank < room[links]
+        return cross[keep]
+
     def _move(self, t: int, cross: np.ndarray, movers: np.ndarray) -> None:
-        """Move the crossing head vehicles onto their next link (or out of the network)."""
+        """Move the head vehicles of the ``cross`` queues onto their next link (or out of the network)."""
         q, v = self.q, self.v
         target = self.target[cross]
-        # Several queues may feed one link in a step: let them in, in queue order, while room lasts.
-        room = self.storage[target] - q.occupancy[target]
-        if room.min() < target.size:  # only then can some of them not fit
-            keep = self._within_room(target, self.storage - q.occupancy)
-            cross, movers, target = cross[keep], movers[keep], target[keep]
         cap = q.buf.shape[1]
         q.buf[cross, q.head[cross]] = -1
         q.head[cross] = (q.head[cross] + 1) % cap
@@ -119,16 +142,6 @@ class TrafficPhysics(Periodic):
             movers, target = movers[~leaving], target[~leaving]
         if movers.size:
             self._enter(t, movers, target)
-
-    def _within_room(self, target: np.ndarray, room: np.ndarray) -> np.ndarray:
-        """Mask of movers that fit: per target link, the first ``room`` of them in queue order."""
-        order = np.argsort(target, kind="stable")
-        links = target[order]
-        starts = np.flatnonzero(np.r_[True, links[1:] != links[:-1]])
-        rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
-        keep = np.empty(target.size, dtype=bool)
-        keep[order] = rank < room[links]
-        return keep
 
     def _turn(self, link: np.ndarray) -> np.ndarray:
         """Draw each vehicle's movement on ``link`` from the turning ratios; return its queue."""

@@ -8,8 +8,9 @@ border; exit links take them out and have no queues.
 
 Per link: length (m), lanes, free-flow speed (m/s), free-flow time in whole traffic steps
 (ceil(length / speed / dt)), storage (vehicles: lanes x length / jam spacing). Per movement:
-saturation flow (vehicles/s) = lanes of the movement x saturation flow per lane, with the through
-movement getting all lanes but one (at least one) and each turn one lane.
+saturation flow (vehicles/s) = saturation flow per lane x the lanes the movement gets, the link's
+lanes split between left, through and right in proportion to the turning ratios (at least 5% of
+a lane each), so the three together never exceed the link's lanes.
 """
 
 from __future__ import annotations
@@ -117,7 +118,11 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
     q_heading = heading[q_link].astype(int)
     out_heading = np.where(q_turn == LEFT, (q_heading + 3) % 4, np.where(q_turn == RIGHT, (q_heading + 1) % 4, q_heading))
     q_out = np.array([leaving[(int(i), int(h))] for i, h in zip(q_int, out_heading)], dtype=np.int32)
-    movement_lanes = np.where(q_turn == THROUGH, np.maximum(lanes[q_link] - 1, 1), 1)
+    # Lane groups: the approach's lanes are split between its movements in proportion to the
+    # turning ratios (at least 5% of a lane each), so an approach never carries more than its lanes.
+    ratios = np.array([cfg.demand.turning.left, cfg.demand.turning.through, cfg.demand.turning.right])
+    share = np.maximum(ratios, 0.05)
+    movement_lanes = lanes[q_link] * (share / share.sum())[q_turn]
     queue_of = np.full((n_links, 3), -1, dtype=np.int32)
     queue_of[q_link, q_turn] = np.arange(q_link.size, dtype=np.int32)
     return RoadNetwork(

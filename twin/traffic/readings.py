@@ -17,12 +17,16 @@ from twin.traffic.signals import SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
-def waiting_per_queue(q: QueueState, v: Vehicles, t: int) -> np.ndarray:
-    """Vehicles in each queue that have reached its stop line by ``t`` (waiting to cross or enter)."""
+def waiting_per_queue(q: QueueState, v: Vehicles, t: int, rows: int) -> np.ndarray:
+    """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t``.
+
+    Looks only as deep as the longest of those queues, not the whole (possibly grown) buffer.
+    """
+    depth = int(q.count[:rows].max(initial=0))
     cap = q.buf.shape[1]
-    slot = (np.arange(cap)[None, :] - q.head[:, None]) % cap
-    present = slot < q.count[:, None]
-    return (present & (v.ready_s[q.buf] <= t)).sum(axis=1)
+    slots = (q.head[:rows, None] + np.arange(depth)[None, :]) % cap
+    ids = q.buf[np.arange(rows)[:, None], slots]
+    return ((np.arange(depth)[None, :] < q.count[:rows, None]) & (v.ready_s[ids] <= t)).sum(axis=1)
 
 
 class TrafficReadings(Periodic):
@@ -51,7 +55,7 @@ class TrafficReadings(Periodic):
         if steps == 0:
             return
         pub, det, v = self.bus.publish, self.det, self.v
-        per_queue = waiting_per_queue(self.q, v, now_s)[: self.net.n_queues]  # movement queues only
+        per_queue = waiting_per_queue(self.q, v, now_s, self.net.n_queues)  # movement queues only
         per_approach = np.bincount(self.q_det, weights=per_queue, minlength=self.det_nodes.size)
         pub(now_s, "det_count", "veh", self.det_nodes, det.passed[:-1])  # the last one counts entries
         pub(now_s, "det_occupancy", "fraction", self.det_nodes, det.busy_steps[:-1] / steps)

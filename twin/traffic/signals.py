@@ -74,19 +74,22 @@ def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float) -> SignalPl
             phase_col += [p] * length
             interval_col += [interval] * length
     cycle = len(phase_col)
+    dt = net.dt_s
     if cfg.offsets == "green_wave":
         travel_s = block_length_m / (cfg.wave_speed_kmh / 3.6)
-        offset = np.round((net.int_rc[:, 0] + net.int_rc[:, 1]) * travel_s).astype(np.int64) % cycle
+        # On step boundaries, so that stepping from one boundary to the next sees every interval.
+        offset = (np.round((net.int_rc[:, 0] + net.int_rc[:, 1]) * travel_s / dt).astype(np.int64) * dt) % cycle
     else:
         offset = np.zeros(net.n_int, dtype=np.int64)
     table_phase, table_interval = np.array(phase_col, dtype=np.int64), np.array(interval_col, dtype=np.int64)
-    # Seconds into the current interval, per cycle second (1 in its first second).
+    # Seconds the interval will have lasted at the end of a step starting at that cycle second
+    # (as the actuated controller counts).
     starts = np.r_[True, (np.diff(table_phase) != 0) | (np.diff(table_interval) != 0)]
     first = np.maximum.accumulate(np.where(starts, np.arange(cycle), 0))
-    table_t_in = np.arange(cycle) - first + 1
+    table_t_in = np.arange(cycle) - first + dt
     pos = (np.arange(cycle)[:, None] - offset[None, :]) % cycle
     at_phase, at_interval = table_phase[pos], table_interval[pos]
-    at_change = (at_phase != table_phase[(pos - 1) % cycle]).astype(np.int64)
+    at_change = (at_phase != table_phase[(pos - dt) % cycle]).astype(np.int64)
     at_green = (at_interval[:, net.q_int] == GREEN) & ((bits[None, :] >> at_phase[:, net.q_int]) & 1).astype(bool)
     return SignalPlan(n_phases=len(cfg.phases), q_bits=bits, cycle_s=cycle, table_phase=table_phase,
                       table_interval=table_interval, offset_s=offset, cfg=cfg, at_phase=at_phase,
