@@ -59,9 +59,6 @@ class TrafficPhysics(Periodic):
         self.outside_green = np.ones(n_e, dtype=bool)
         self.fixed_green = np.concatenate([plan.at_green, np.ones((plan.cycle_s, n_e), dtype=bool)], axis=1)
         self.routed = demand.route_q.size > 0
-        self.none = np.empty(0, dtype=np.int64)
-
-
 
     def step(self, t: int) -> None:
         """Advance signals and every queue by one step starting at ``t``."""
@@ -109,12 +106,7 @@ class TrafficPhysics(Periodic):
         if room[target].min() >= target.size:  # the usual case: room for everyone
             return cross
         order = np.lexsort(((cross + t) % self.rows.size, target))
-        links = target[order]
-        starts = np.flatnonzero(np.r_[True, links[1:] != links[:-1]])
-        rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
-        keep = np.empty(cross.size, dtype=bool)
-        keep[order] = rank < room[links]
-        return cross[keep]
+        return cross[_rank_within(target, order) < room[target]]
 
     def _move(self, t: int, cross: np.ndarray, movers: np.ndarray) -> None:
         """Move the head vehicles of the ``cross`` queues onto their next link (or out of the network)."""
@@ -164,21 +156,23 @@ class TrafficPhysics(Periodic):
         else:
             queue = self._turn(link)
         slot = q.head[queue] + q.count[queue]
-        if queue.size > 1 and _has_repeats(queue):  # rare: two vehicles join one queue in a step
-            order = np.argsort(queue, kind="stable")
-            sq = queue[order]
-            starts = np.flatnonzero(np.r_[True, sq[1:] != sq[:-1]])
-            rank = np.empty(movers.size, dtype=np.int64)
-            rank[order] = np.arange(sq.size) - np.repeat(starts, np.diff(np.r_[starts, sq.size]))
-            slot += rank
+        joining = np.bincount(queue, minlength=q.count.size)
+        if joining.max() > 1:  # rare: two vehicles join one queue in a step; keep their order
+            slot += _rank_within(queue, np.argsort(queue, kind="stable"))
         q.buf[queue, slot % q.buf.shape[1]] = movers
-        q.count += np.bincount(queue, minlength=q.count.size)
+        q.count += joining
         q.occupancy += np.bincount(link, minlength=q.occupancy.size)
         v.ready_s[movers] = t + self.fft_s[link]
         v.free_flow_s[movers] += self.fft_s[link]
 
 
-def _has_repeats(values: np.ndarray) -> bool:
-    """Whether any value occurs twice."""
-    ordered = np.sort(values)
-    return bool((ordered[1:] == ordered[:-1]).any())
+def _rank_within(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Per element, its position among the elements with the same key, in the given ``order``.
+
+    ``order`` must sort ``keys`` (ties in the order that should count first).
+    """
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    rank = np.empty(keys.size, dtype=np.int64)
+    rank[order] = np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+    return rank
