@@ -54,8 +54,8 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
                         count=np.zeros(rows, dtype=np.int64), tokens=np.ones(rows),
                         occupancy=np.zeros(net.n_links + 1, dtype=np.int64))
     dets = detector_ids(net)
-    # One register per approach detector, plus a last one for the outside queues (never published).
-    detectors = DetectorRegisters(passed=np.zeros(len(dets) + 1), busy_steps=np.zeros(len(dets) + 1),
+    # Registers per queue (the outside queues' rows are never published); summed per approach when read.
+    detectors = DetectorRegisters(passed=np.zeros(rows), busy_steps=np.zeros(rows),
                                   steps=np.zeros((), dtype=np.int64))
     signals = initial_state(plan, net.n_int)
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,

@@ -46,10 +46,6 @@ class TrafficPhysics(Periodic):
         self.link = np.concatenate([net.q_link, np.full(n_e, self.outside_link)])
         self.target = np.concatenate([net.q_out, net.entries])
         self.storage = np.concatenate([net.storage, [np.iinfo(np.int64).max // 4]])
-        # Detectors: one per approach; outside queues report to an extra one that is never published.
-        self.q_det = np.unique(net.q_link, return_inverse=True)[1]
-        self.n_det = int(self.q_det.max()) + 1
-        self.det_of = np.concatenate([self.q_det, np.full(n_e, self.n_det)])
         self.refill = np.concatenate([net.q_sat_vps, net.lanes[net.entries] * net.lane_sat_vps]) * dt
         self.cap = np.maximum(self.refill, 1.0)
         # A queue's head moves at most once per pass; enough passes let each reach its saturation flow.
@@ -69,7 +65,7 @@ class TrafficPhysics(Periodic):
         green = self._signals(t, head_ready)
         np.minimum(q.tokens + self.refill, self.cap, out=q.tokens)
         waiting = head_ready <= t
-        self.det.busy_steps += np.bincount(self.det_of, weights=waiting, minlength=self.n_det + 1) > 0
+        self.det.busy_steps += waiting
         self.det.steps += 1
         for k in range(self.passes):
             if k:
@@ -118,7 +114,7 @@ class TrafficPhysics(Periodic):
         q.count[cross] -= 1
         q.tokens[cross] -= 1.0
         q.occupancy -= np.bincount(self.link[cross], minlength=q.occupancy.size)
-        self.det.passed += np.bincount(self.det_of[cross], minlength=self.det.passed.size)
+        self.det.passed[cross] += 1  # a queue discharges at most once per pass
         delay = t - v.ready_s[movers]
         v.wait_s[movers] += delay
         v.stops[movers] += delay > 0

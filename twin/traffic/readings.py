@@ -1,7 +1,8 @@
 """Traffic readings: every ``interval_s`` the detectors, signals and network counts go to the bus.
 
 Per detector (one per approach): vehicles that crossed the stop line, occupancy (share of steps
-with a vehicle waiting at or crossing the line) and the queue (vehicles waiting at the line now).
+with a vehicle waiting at the line, averaged over the approach's lane groups) and the queue
+(vehicles waiting at the line now).
 Per intersection: its total queue. Per signal: the phase in force and the phase changes in the
 interval. For the city: vehicles on the network, waiting to enter, and arrived so far.
 """
@@ -45,7 +46,8 @@ class TrafficReadings(Periodic):
         self.int_nodes = bus.register(list(net.int_ids))
         self.sig_nodes = bus.register([f"{i}/signal" for i in net.int_ids])
         self.city = bus.register(["city"])
-        self.q_det = np.unique(net.q_link, return_inverse=True)[1]
+        self.q_det = np.unique(net.q_link, return_inverse=True)[1]  # approach of each movement queue
+        self.lane_groups = np.bincount(self.q_det)
 
 
 
@@ -57,8 +59,10 @@ class TrafficReadings(Periodic):
         pub, det, v = self.bus.publish, self.det, self.v
         per_queue = waiting_per_queue(self.q, v, now_s, self.net.n_queues)  # movement queues only
         per_approach = np.bincount(self.q_det, weights=per_queue, minlength=self.det_nodes.size)
-        pub(now_s, "det_count", "veh", self.det_nodes, det.passed[:-1])  # the last one counts entries
-        pub(now_s, "det_occupancy", "fraction", self.det_nodes, det.busy_steps[:-1] / steps)
+        n_q, n_det = self.net.n_queues, self.det_nodes.size
+        pub(now_s, "det_count", "veh", self.det_nodes, np.bincount(self.q_det, det.passed[:n_q], n_det))
+        busy = np.bincount(self.q_det, det.busy_steps[:n_q], n_det) / self.lane_groups
+        pub(now_s, "det_occupancy", "fraction", self.det_nodes, busy / steps)
         pub(now_s, "queue_veh", "veh", self.det_nodes, per_approach)
         pub(now_s, "intersection_queue_veh", "veh", self.int_nodes,
             np.bincount(self.net.q_int, weights=per_queue, minlength=self.net.n_int))

@@ -46,10 +46,13 @@ class Vehicles(ArrayState):
 
 @dataclass
 class DetectorRegisters(ArrayState):
-    """Per stop-line detector (one per approach, plus a last one for entries), cleared at each reading."""
+    """Stop-line detector registers, kept per queue (Q + E) and summed per approach when read.
+
+    Cleared at each reading.
+    """
 
     passed: np.ndarray         # vehicles that crossed the stop line
-    busy_steps: np.ndarray     # steps with a vehicle waiting at or crossing the line
+    busy_steps: np.ndarray     # steps with a vehicle waiting at the line
     steps: np.ndarray          # shape (): steps since the last reading
 
 
