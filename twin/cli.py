@@ -105,8 +105,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from twin.units import format_duration
 
     s = _load(args)
-    print(f"ok: {args.scenario}: '{s.name}', {s.homes.count} homes on {s.grid.feeders} feeder(s), "
-          f"{format_duration(s.duration)} from {s.start:%Y-%m-%d %H:%M} at {format_duration(s.resolution)} steps, seed {s.seed}")
+    parts = [f"{s.homes.count} homes on {s.grid.feeders} feeder(s) at {format_duration(s.resolution)} steps"]
+    if s.traffic is not None:
+        net, sig = s.traffic.network, s.traffic.signals
+        parts.append(f"a {net.rows}x{net.cols} street grid at {format_duration(s.traffic.resolution)} steps "
+                     f"({sig.controller.replace('_', '-')} signals)")
+    print(f"ok: {args.scenario}: '{s.name}', {' and '.join(parts)}, "
+          f"{format_duration(s.duration)} from {s.start:%Y-%m-%d %H:%M}, seed {s.seed}")
     return 0
 
 
