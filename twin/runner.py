@@ -145,12 +145,11 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
             telemetry.write_csv(tmp / "telemetry.csv")
         (tmp / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n", encoding="utf-8")
         world.graph.write_json(tmp / "graph.json")
-        plots = []
         if scenario.outputs.plots:
-            plots = plot_run(telemetry, tmp, rating_kw=scenario.grid.transformer_rating_kva,
-                             comfort=(scenario.homes.comfort.low_c, scenario.homes.comfort.high_c))
+            plot_run(telemetry, tmp, rating_kw=scenario.grid.transformer_rating_kva,
+                     comfort=(scenario.homes.comfort.low_c, scenario.homes.comfort.high_c))
             if trips is not None:
-                plots += plot_traffic(telemetry, trips, tmp)
+                plot_traffic(telemetry, trips, tmp)
         wall_s = time.perf_counter() - began
         manifest = {
             "scenario": scenario.model_dump(mode="json"),
