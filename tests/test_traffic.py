@@ -265,3 +265,13 @@ def test_od_vehicles_follow_their_shortest_route():
     assert set(np.array(trips.destination)[arrived]) == {"exit/int-2-2/S"}
     route = world.parts["traffic"].demand.route_links[0]
     assert len(route) == 6  # entry, 4 blocks (2 east, 2 south in some order), exit
+
+
+def test_node_state_reads_signals_and_roads_live():
+    world = build_world(traffic_scenario(duration="5min"))
+    world.run(90)
+    tr = world.parts["traffic"]
+    assert world.node_state("int-1-1/signal")["phase"] == tr.signals.phase[tr.net.int_ids.index("int-1-1")]
+    road = "road/int-0-0/E"
+    assert world.node_state(road)["occupancy"] == tr.queues.occupancy[tr.net.link_ids.index(road)]
+    assert world.node_state("int-0-1/det-W") == {}

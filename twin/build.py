@@ -27,7 +27,8 @@ from twin.telemetry.bus import TelemetryBus
 from twin.traffic.build import build_traffic
 from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
 
-# Which state array and fields a node of each kind shows (see World.node_state).
+# Which state array and fields a node of each kind shows (see World.node_state). Detectors have
+# none: their registers are kept per lane group and summed per approach in their readings.
 NODE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "home": ("homes", ("occupancy", "base_kw", "appliance_kw", "net_kw")),
     "zone": ("homes", ("temp_air_c", "temp_mass_c", "heating_on")),
@@ -40,7 +41,6 @@ NODE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "feeder": ("grid_registers", ("energy_kwh", "peak_kw", "overload_s")),
     "signal": ("signals", ("phase", "interval", "t_in_s")),
     "road": ("queues", ("occupancy",)),
-    "detector": ("detectors", ("passed", "busy_steps")),
 }
 
 

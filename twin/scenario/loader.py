@@ -163,6 +163,6 @@ def _check_routes(scenario: Scenario, path: Path) -> None:
     from twin.traffic.network import grid_network
 
     try:
-        make_demand(scenario.traffic.demand, grid_network(scenario.traffic), str(path))
+        make_demand(scenario.traffic.demand, grid_network(scenario.traffic))
     except NoRoute as exc:
         raise ScenarioError(str(path), [(f"traffic.demand.od[{exc.index}]", str(exc))]) from None

@@ -40,12 +40,12 @@ class TrafficSystem:
 
 
 def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calendar: Calendar,
-                  rng: np.random.Generator, horizon_s: int, source: str = "scenario") -> TrafficSystem:
+                  rng: np.random.Generator, horizon_s: int) -> TrafficSystem:
     """Generate the road network and everything that runs on it."""
     net = grid_network(cfg)
     add_traffic_nodes(graph, net)
     plan = make_plan(cfg.signals, net, cfg.network.block_length_m)
-    demand = make_demand(cfg.demand, net, source)
+    demand = make_demand(cfg.demand, net)
     # Vehicle arrays and buffers start at a typical size and grow (between steps) when they must.
     vehicles = empty_vehicles(int(demand.peak_vph() * min(horizon_s, 3600) / 3600) + 64)
     rows = net.n_queues + net.entries.size
