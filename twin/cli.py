@@ -80,7 +80,7 @@ def _load(args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     """``twin run``: simulate and write the results folder."""
     from twin.kpis import kpi_table
-    from twin.runner import check_output_dir, run_scenario
+    from twin.runner import run_scenario
 
     scenario = _load(args)
     updates = {}
@@ -91,7 +91,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if updates:
         scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update=updates)})
     out = args.out or Path("runs") / args.scenario.stem
-    check_output_dir(out)
     result = run_scenario(scenario, out, progress=not args.quiet)
     print(f"\n{scenario.name}: {scenario.homes.count} homes, {args.scenario} "
           f"({result.wall_s:.1f} s wall, {len(result.telemetry):,} readings)")
