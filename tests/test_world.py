@@ -93,7 +93,7 @@ def test_unheated_home_relaxes_at_the_rate_its_rc_constants_predict():
     s.heat_cmd[...] = 0.0
     s.occupancy[...] = 0  # everyone away: the only gain left is the standby load
     n_steps = 24 * 60 + 1
-    energy.physics.weather = WeatherSeries(step_s=60, temp_c=np.full(n_steps, -2.0), ghi_w_m2=np.zeros(n_steps))
+    energy.physics.set_weather([WeatherSeries(step_s=60, temp_c=np.full(n_steps, -2.0), ghi_w_m2=np.zeros(n_steps))])
     # Stop the stochastic sources by clearing their wake times (the wake table is world state).
     snap = world.snapshot()
     quiet = {name: (None if name in ("occupancy", "appliance_requests", "ev_sessions") else t)
@@ -213,7 +213,7 @@ def test_cost_kpi_equals_a_per_step_calculation():
     s, market = energy.homes.state, energy.market_state
     direct = 0.0
     for _ in range(24 * 60):
-        price = float(market.price_now_eur_per_kwh)  # in force over the step about to run
+        price = float(market.price_now_eur_per_kwh[0])  # in force over the step about to run
         world.advance(world.dt_s)
         direct += (np.maximum(s.net_kw, 0).sum() * price
                    - np.maximum(-s.net_kw, 0).sum() * energy.market.feed_in_eur_per_kwh) / 60

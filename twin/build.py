@@ -2,11 +2,13 @@
 
 The world's one Generator comes from ``SeedSequence(scenario.seed)``; every draw (weather,
 prices, homes, and later the stochastic sources) takes from it in a fixed order, so a scenario and
-seed determine the run bit for bit.
+seed determine the run bit for bit. A batch of replica worlds has one Generator per replica (see
+:mod:`twin.streams`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +21,11 @@ from twin.grid.meters import MeterReadings, NodeIndex
 from twin.homes.appliances import ApplianceRequests
 from twin.homes.ev import EvSessions
 from twin.homes.occupancy import OccupancyChain
-from twin.homes.state import GridRegisters, HomeRegisters, zeros_like_fields
+from twin.homes.state import FeederTotals, GridRegisters, HomeRegisters, HomeTotals, zeros_like_fields
 from twin.homes.step import HomePhysics
+from twin.replicate import concat_fields
 from twin.scenario.schema import Scenario
+from twin.streams import Streams
 from twin.tariffs import carbon_intensity, flat_price, real_time_price, time_of_use_price
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.build import build_traffic
@@ -51,9 +55,12 @@ class EnergySystem:
     homes: HomeDraw
     registers: HomeRegisters
     grid: GridRegisters
-    market: Market
+    totals: HomeTotals
+    feeder_totals: FeederTotals
+    market: Market                 # replica 0's (the only one of a plain world)
+    markets: tuple[Market, ...]    # one per replica
     market_state: MarketState
-    weather: WeatherSeries
+    weather: WeatherSeries         # replica 0's
     physics: HomePhysics
     readings: MeterReadings
     bus: TelemetryBus
@@ -91,15 +98,47 @@ def make_market(scenario: Scenario, rng: np.random.Generator) -> Market:
     return Market(price=price, carbon=carbon, feed_in_eur_per_kwh=t.feed_in_eur_per_kwh)
 
 
-def build_world(scenario: Scenario) -> World:
-    """Generate the world a scenario describes, ready to run from time 0."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(scenario.seed)))
-    calendar = Calendar(scenario.start)
-    dt_s = scenario.resolution
+@dataclass(frozen=True)
+class ReplicaDraw:
+    """What one world draws when it is built, in draw order: weather, market, homes."""
+
+    weather: WeatherSeries
+    market: Market
+    homes: HomeDraw
+
+
+def draw_replica(scenario: Scenario, rng: np.random.Generator) -> ReplicaDraw:
+    """The build-time draws of one world from its Generator."""
     weather = make_weather(scenario, rng)
     market = make_market(scenario, rng)
+    homes = draw_homes(scenario.homes, scenario.grid.feeders, scenario.resolution, scenario.start.hour, rng)
+    return ReplicaDraw(weather, market, homes)
+
+
+def stack_homes(draws: list[HomeDraw], n_feeders: int) -> HomeDraw:
+    """The homes of several replicas side by side (feeder and home indices offset per replica)."""
+    n_homes = draws[0].params.n
+    return HomeDraw(params=concat_fields([d.params for d in draws], {"feeder": n_feeders}),
+                    state=concat_fields([d.state for d in draws]),
+                    appliances=concat_fields([d.appliances for d in draws], {"home": n_homes}),
+                    appliance_state=concat_fields([d.appliance_state for d in draws]))
+
+
+def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> World:
+    """Generate the world a scenario describes, ready to run from time 0.
+
+    ``seeds`` builds one world holding ``len(seeds)`` replicas of the scenario, replica k seeded
+    with ``seeds[k]`` and bit for bit equal to ``build_world`` of the scenario with that seed.
+    Replica worlds record no telemetry and keep the device graph of replica 0 only.
+    """
+    streams = Streams.from_seeds([scenario.seed] if seeds is None else [int(s) for s in seeds])
+    k = streams.replicas
+    calendar = Calendar(scenario.start)
+    dt_s = scenario.resolution
+    replicas = [draw_replica(scenario, g) for g in streams.gens]
+    weather, market = replicas[0].weather, replicas[0].market
     n_feeders = scenario.grid.feeders
-    draw = draw_homes(scenario.homes, n_feeders, dt_s, scenario.start.hour, rng)
+    draw = stack_homes([r.homes for r in replicas], n_feeders)
 
     graph = DeviceGraph()
     graph.add_node("city", "city", name=scenario.name)
@@ -113,19 +152,20 @@ def build_world(scenario: Scenario) -> World:
     graph.add_edges("contains", [("city", t) for t in transformers])
     graph.add_edges("supplies", list(zip(transformers, feeders)))
     graph.add_edges("measures", list(zip(transformers, feeders)))
-    homes = add_home_nodes(graph, draw, feeders)
+    homes = add_home_nodes(graph, replicas[0].homes, feeders)
 
     bus = TelemetryBus()
     p = draw.params
+    p0 = replicas[0].homes.params  # telemetry nodes exist for replica 0 only (a plain world has no other)
 
     def subset(mask: np.ndarray, suffix: str) -> tuple[np.ndarray, np.ndarray]:
         rows = np.flatnonzero(mask)
         return rows, bus.register([f"{homes[i]}/{suffix}" for i in rows])
 
-    hp_homes, hp_nodes = subset(p.has_heat_pump, "heat_pump")
-    pv_homes, pv_nodes = subset(p.pv_kwp > 0, "pv")
-    bat_homes, bat_nodes = subset(p.bat_capacity_kwh > 0, "battery")
-    ev_homes, ev_nodes = subset(p.ev_charger_kw > 0, "ev_charger")
+    hp_homes, hp_nodes = subset(p0.has_heat_pump, "heat_pump")
+    pv_homes, pv_nodes = subset(p0.pv_kwp > 0, "pv")
+    bat_homes, bat_nodes = subset(p0.bat_capacity_kwh > 0, "battery")
+    ev_homes, ev_nodes = subset(p0.ev_charger_kw > 0, "ev_charger")
     nodes = NodeIndex(
         meters=bus.register([f"{h}/meter" for h in homes]), homes=bus.register(homes),
         zones=bus.register([f"{h}/zone" for h in homes]), feeders=bus.register(feeders),
@@ -134,37 +174,40 @@ def build_world(scenario: Scenario) -> World:
         battery_homes=bat_homes, battery_nodes=bat_nodes, ev_homes=ev_homes, ev_nodes=ev_nodes)
 
     registers = zeros_like_fields(HomeRegisters, p.n)
-    grid = zeros_like_fields(GridRegisters, n_feeders)
+    grid = zeros_like_fields(GridRegisters, k * n_feeders)
     grid.steps = np.zeros((), dtype=np.int64)
-    market_state = MarketState(np.zeros(()), np.zeros(()))
+    totals = zeros_like_fields(HomeTotals, p.n)
+    feeder_totals = zeros_like_fields(FeederTotals, k * n_feeders)
+    market_state = MarketState(np.zeros(k), np.zeros(k))
     rating_kw = scenario.grid.transformer_rating_kva  # unity power factor
     physics = HomePhysics(params=p, state=draw.state, appliances=draw.appliances,
                           appliance_state=draw.appliance_state, registers=registers, grid=grid,
-                          weather=weather, controllers=scenario.controllers,
-                          transformer_rating_kw=rating_kw, dt_s=dt_s)
+                          totals=totals, feeder_totals=feeder_totals, market_state=market_state,
+                          weathers=[r.weather for r in replicas], feed_in_eur_per_kwh=market.feed_in_eur_per_kwh,
+                          controllers=scenario.controllers, transformer_rating_kw=rating_kw, dt_s=dt_s)
     readings = MeterReadings(bus=bus, nodes=nodes, interval_s=scenario.grid.meter_interval, dt_s=dt_s,
-                             params=p, state=draw.state, registers=registers, grid=grid, market=market,
+                             params=p0, state=draw.state, registers=registers, grid=grid, market=market,
                              weather=weather, transformer_rating_kw=rating_kw, record=scenario.outputs.record)
     processes = [
-        readings,
-        TariffClock(market, market_state),
-        OccupancyChain(calendar, p, draw.state, rng),
-        ApplianceRequests(calendar, draw.appliances, draw.appliance_state, draw.state, rng, dt_s),
-        EvSessions(calendar, p, draw.state, rng, dt_s),
+        TariffClock([r.market for r in replicas], market_state),
+        OccupancyChain(calendar, p, draw.state, streams),
+        ApplianceRequests(calendar, draw.appliances, draw.appliance_state, draw.state, streams, dt_s),
+        EvSessions(calendar, p, draw.state, streams, dt_s),
         physics,
-    ]
+    ] + ([readings] if k == 1 else [])
     state = {"homes": draw.state, "appliances": draw.appliance_state, "home_registers": registers,
-             "grid_registers": grid, "market": market_state}
+             "grid_registers": grid, "home_totals": totals, "feeder_totals": feeder_totals, "market": market_state}
     parts = {"scenario": scenario, "node_fields": NODE_FIELDS}
     if scenario.traffic is not None:
-        traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, rng=rng,
+        traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
-        processes += [traffic.readings, traffic.source, traffic.physics]
+        processes += [traffic.source, traffic.physics] + ([traffic.readings] if k == 1 else [])
         state.update(traffic.state())
         parts["traffic"] = traffic
-    energy = EnergySystem(homes=draw, registers=registers, grid=grid, market=market, market_state=market_state,
+    energy = EnergySystem(homes=draw, registers=registers, grid=grid, totals=totals, feeder_totals=feeder_totals,
+                          market=market, markets=tuple(r.market for r in replicas), market_state=market_state,
                           weather=weather, physics=physics, readings=readings, bus=bus,
                           transformer_rating_kw=rating_kw)
     parts["energy"] = energy
-    return World(graph=graph, calendar=calendar, dt_s=dt_s, rng=rng, state=state, processes=processes, parts=parts,
-                 on_restore=[bus.rewind])
+    return World(graph=graph, calendar=calendar, dt_s=dt_s, streams=streams, state=state, processes=processes,
+                 parts=parts, on_restore=[bus.rewind])

@@ -28,6 +28,7 @@ import simpy
 from simpy.events import Event
 
 from twin.graph import DeviceGraph
+from twin.streams import Streams
 
 
 class Process(Protocol):
@@ -132,21 +133,23 @@ class _Wake(Event):
 
 @dataclass(frozen=True)
 class WorldSnapshot:
-    """Everything needed to continue a world exactly: clock, wake table, rng state and arrays."""
+    """Everything needed to continue a world exactly: clock, wake table, rng states and arrays."""
 
     time_s: int
     next_wake_s: dict[str, int | None]
-    rng_state: dict[str, Any]
+    rng_state: list[dict[str, Any]]
     arrays: dict[str, dict[str, np.ndarray]]
 
 
 class World:
-    """One simulated world: graph, state arrays, processes, seeded rng and the SimPy clock.
+    """One simulated world: graph, state arrays, processes, seeded streams and the SimPy clock.
 
+    A world may hold K replica worlds side by side (``streams.replicas``): their entities are laid
+    out replica by replica along every array and they share the clock, so one step advances all.
     Build worlds with :func:`twin.build.build_world`; this class only runs them.
     """
 
-    def __init__(self, *, graph: DeviceGraph, calendar: Calendar, dt_s: int, rng: np.random.Generator,
+    def __init__(self, *, graph: DeviceGraph, calendar: Calendar, dt_s: int, streams: Streams,
                  state: dict[str, ArrayState], processes: list[Process], parts: dict[str, Any] | None = None,
                  on_restore: list[Callable[[int], None]] | None = None):
         priorities = [p.priority for p in processes]
@@ -156,7 +159,7 @@ class World:
         self.calendar = calendar
         self.start = calendar.start
         self.dt_s = dt_s
-        self.rng = rng
+        self.streams = streams
         self.state = state
         self.parts = parts or {}
         self.processes = {p.name: p for p in processes}
@@ -202,6 +205,11 @@ class World:
             yield _Wake(self.env, wake - self.env.now, process.priority)
             self.next_wake_s[process.name] = process.fire(wake)
 
+    @property
+    def replicas(self) -> int:
+        """Number of replica worlds stepped together (1 for a plain world)."""
+        return self.streams.replicas
+
     # -- state -----------------------------------------------------------------------------
     def node_state(self, node_id: str) -> dict[str, Any]:
         """The live state of one device-graph node, read from the arrays now (not a kept copy)."""
@@ -218,7 +226,7 @@ class World:
         return WorldSnapshot(
             time_s=self.now_s,
             next_wake_s=dict(self.next_wake_s),
-            rng_state=self.rng.bit_generator.state,
+            rng_state=self.streams.state(),
             arrays={name: part.save() for name, part in self.state.items()},
         )
 
@@ -229,7 +237,7 @@ class World:
         """
         for name, part in self.state.items():
             part.load(snap.arrays[name])
-        self.rng.bit_generator.state = snap.rng_state
+        self.streams.set_state(snap.rng_state)
         self.next_wake_s = dict(snap.next_wake_s)
         self._start_clock(snap.time_s)
         for callback in self.on_restore:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Calendar
+from twin.streams import Streams
 from twin.homes.state import AWAKE, ApplianceParams, ApplianceState, HomeState
 
 # (name, share of homes with appliances that own one, cycles per day, [(minutes, kW), ...])
@@ -73,9 +74,12 @@ class ApplianceRequests:
     priority = -3
 
     def __init__(self, calendar: Calendar, params: ApplianceParams, state: ApplianceState, homes: HomeState,
-                 rng: np.random.Generator, dt_s: int, window_s: int = 900):
+                 streams: Streams, dt_s: int, window_s: int = 900):
         self.calendar, self.params, self.state, self.homes = calendar, params, state, homes
-        self.rng, self.dt_s, self.window_s = rng, dt_s, window_s
+        self.streams, self.dt_s, self.window_s = streams, dt_s, window_s
+        # Appliances per replica world (each draws for its own), laid out replica by replica.
+        homes_per_replica = max(homes.occupancy.size // streams.replicas, 1)
+        self.per_replica = np.bincount(params.home // homes_per_replica, minlength=streams.replicas)
         self.rate_per_s = CYCLES_PER_DAY[params.kind] / 86400.0
 
     def first_wake_s(self) -> int | None:
@@ -86,8 +90,10 @@ class ApplianceRequests:
         """Draw this window's requests for all idle appliances whose home is awake."""
         shape = HOURLY_SHAPE[self.calendar.hour_of_day(now_s)]
         p = -np.expm1(-self.rate_per_s * shape * self.window_s)
-        u = self.rng.random(self.params.home.size)
-        offset = self.rng.random(self.params.home.size)
+        # Per replica: all the uniforms, then all the offsets, as a single world draws them.
+        u_and_offset = self.streams.each(lambda k, g: g.random((2, self.per_replica[k])))
+        u = np.concatenate([x[0] for x in u_and_offset])
+        offset = np.concatenate([x[1] for x in u_and_offset])
         idle = (self.state.start_s < 0) & (self.homes.occupancy[self.params.home] == AWAKE)
         ask = idle & (u < p)
         # Requests land on a physics step inside the window.

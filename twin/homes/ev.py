@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Calendar
+from twin.streams import Streams
 from twin.generators.archetypes import EV_DAILY_KM_MEDIAN, EV_DAILY_KM_SIGMA
 from twin.homes.state import HomeParams, HomeState
 
@@ -26,10 +27,12 @@ class EvSessions:
     name = "ev_sessions"
     priority = -2
 
-    def __init__(self, calendar: Calendar, params: HomeParams, state: HomeState, rng: np.random.Generator,
+    def __init__(self, calendar: Calendar, params: HomeParams, state: HomeState, streams: Streams,
                  dt_s: int):
-        self.calendar, self.params, self.state, self.rng, self.dt_s = calendar, params, state, rng, dt_s
+        self.calendar, self.params, self.state, self.streams, self.dt_s = calendar, params, state, streams, dt_s
         self.has_ev = params.ev_charger_kw > 0
+        # A replica world without an EV never draws sessions (as a plain world without one).
+        self.drawing = self.has_ev.reshape(streams.replicas, -1).any(axis=1)
 
     def first_wake_s(self) -> int | None:
         """At the start (for today's session), then every midnight."""
@@ -39,9 +42,18 @@ class EvSessions:
         """Draw today's arrival, tomorrow's departure and the energy need for every EV."""
         n = self.params.n
         midnight = now_s - self.calendar.seconds_of_day(now_s)
-        arrive_h = np.clip(self.rng.normal(ARRIVE_H, ARRIVE_SD_H, n), *ARRIVE_RANGE_H)
-        depart_h = np.clip(self.rng.normal(DEPART_H, DEPART_SD_H, n), *DEPART_RANGE_H)
-        km = self.rng.lognormal(np.log(EV_DAILY_KM_MEDIAN), EV_DAILY_KM_SIGMA, n)
+        h = n // self.streams.replicas
+
+        def draw(k: int, g: np.random.Generator) -> np.ndarray:
+            if not self.drawing[k]:
+                return np.ones((3, h))  # never used: this replica has no EV
+            return np.stack([g.normal(ARRIVE_H, ARRIVE_SD_H, h), g.normal(DEPART_H, DEPART_SD_H, h),
+                             g.lognormal(np.log(EV_DAILY_KM_MEDIAN), EV_DAILY_KM_SIGMA, h)])
+
+        drawn_hours = np.concatenate(self.streams.each(draw), axis=1)
+        arrive_h = np.clip(drawn_hours[0], *ARRIVE_RANGE_H)
+        depart_h = np.clip(drawn_hours[1], *DEPART_RANGE_H)
+        km = drawn_hours[2]
         need = np.minimum(km * self.params.ev_kwh_per_km, 0.9 * self.params.ev_capacity_kwh)
         arrive_s = midnight + self._on_step(arrive_h)
         # A start in the evening can be past today's arrival time: that session is skipped.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Calendar
+from twin.streams import Streams
 from twin.homes.state import ASLEEP, AWAKE, AWAY, HomeParams, HomeState
 
 STEP_S = 600
@@ -66,8 +67,8 @@ class OccupancyChain:
     name = "occupancy"
     priority = -4
 
-    def __init__(self, calendar: Calendar, params: HomeParams, state: HomeState, rng: np.random.Generator):
-        self.calendar, self.params, self.state, self.rng = calendar, params, state, rng
+    def __init__(self, calendar: Calendar, params: HomeParams, state: HomeState, streams: Streams):
+        self.calendar, self.params, self.state, self.streams = calendar, params, state, streams
 
     def first_wake_s(self) -> int | None:
         """First transition one step after the start."""
@@ -79,7 +80,7 @@ class OccupancyChain:
         weekend = self.calendar.weekday(now_s) >= 5
         profile = np.where(self.params.worker & (not weekend), 0, 1)
         cumulative = CUMULATIVE[profile, hour, self.state.occupancy]
-        u = self.rng.random(self.params.n)
+        u = self.streams.split("random", self.params.n)
         self.state.occupancy[...] = (u[:, None] > cumulative[:, :2]).sum(axis=1)
-        self.state.activity[...] = self.rng.lognormal(0.0, ACTIVITY_SIGMA, self.params.n)
+        self.state.activity[...] = self.streams.split("lognormal", self.params.n, 0.0, ACTIVITY_SIGMA)
         return now_s + STEP_S

@@ -131,6 +131,24 @@ class GridRegisters(ArrayState):
     steps: np.ndarray              # shape (): physics steps since the last reading
 
 
+@dataclass
+class HomeTotals(ArrayState):
+    """Per-home totals since the start, never cleared: what environments turn into rewards."""
+
+    cost_eur: np.ndarray           # import x price - export x feed-in price
+    emissions_kg: np.ndarray       # import x carbon intensity (exports earn no credit)
+    import_kwh: np.ndarray
+    export_kwh: np.ndarray
+    discomfort_kh: np.ndarray      # as HomeRegisters.discomfort_kh
+
+
+@dataclass
+class FeederTotals(ArrayState):
+    """Per-feeder totals since the start, never cleared."""
+
+    overload_kwh: np.ndarray       # energy through the transformer above its rating
+
+
 def zeros_like_fields(cls, n: int, int_fields=(), bool_fields=(), minus_one=()):
     """An ArrayState of zeros (float64 unless named as int64/bool; -1 where named)."""
     values = {}

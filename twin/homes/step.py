@@ -8,7 +8,11 @@ Order within a step starting at ``t`` (inputs held over [t, t + dt)):
 5. net import at the meter = loads + heat pump + EV + battery charging - PV - battery discharging;
 6. thermal: exact 2R2C step with heat, occupant and appliance gains (to air) and sun (to mass);
 7. registers: meter import/export, device energies, discomfort, and per-feeder energy, peak and
-   transformer overload time (feeders sum their homes with one ``bincount``).
+   transformer overload time (feeders sum their homes with one ``bincount``); totals since the
+   start (cost at the price in force, emissions, overload energy) that environments reward on.
+
+Replica worlds: weather, price and carbon are per replica and reach each home through its
+replica index; a plain world uses plain floats, as before.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import numpy as np
 from twin.engine import Periodic
 from twin.generators.archetypes import OCCUPANT_GAIN_W
 from twin.homes.appliances import appliance_power_kw, profile_table_kw
+from twin.grid.market import MarketState
 from twin.homes.state import (
-    ASLEEP, AWAKE, AWAY, ApplianceParams, ApplianceState, GridRegisters, HomeParams, HomeRegisters, HomeState,
+    ASLEEP, AWAKE, AWAY, ApplianceParams, ApplianceState, FeederTotals, GridRegisters, HomeParams, HomeRegisters,
+    HomeState, HomeTotals,
 )
 from twin.physics.electric import battery_apply, battery_limits_kw, pv_power_kw, self_consumption_kw
 from twin.physics.thermal import heat_pump_cop
@@ -37,23 +43,38 @@ class HomePhysics(Periodic):
 
     def __init__(self, *, params: HomeParams, state: HomeState, appliances: ApplianceParams,
                  appliance_state: ApplianceState, registers: HomeRegisters, grid: GridRegisters,
-                 weather: WeatherSeries, controllers: Controllers, transformer_rating_kw: float, dt_s: int):
+                 totals: HomeTotals, feeder_totals: FeederTotals, market_state: MarketState,
+                 weathers: list[WeatherSeries], feed_in_eur_per_kwh: float, controllers: Controllers,
+                 transformer_rating_kw: float, dt_s: int):
         self.p, self.s = params, state
         self.appliances, self.appliance_state = appliances, appliance_state
-        self.reg, self.grid = registers, grid
-        self.weather, self.controllers = weather, controllers
+        self.reg, self.grid, self.totals, self.feeder_totals = registers, grid, totals, feeder_totals
+        self.market, self.feed_in = market_state, feed_in_eur_per_kwh
+        self.controllers = controllers
+        self.set_weather(weathers)
+        self.replicas = len(weathers)
+        self.replica = np.repeat(np.arange(self.replicas), params.n // self.replicas)
         self.rating_kw, self.dt_s, self.dt_h = transformer_rating_kw, dt_s, dt_s / 3600.0
         self.period_s = dt_s
         self.n_feeders = grid.energy_kwh.shape[0]
         self.profile_kw, self.profile_steps = profile_table_kw(dt_s)
 
+    def set_weather(self, weathers: list[WeatherSeries]) -> None:
+        """Use these outdoor conditions from now on, one series per replica world."""
+        self.weather = weathers[0]
+        # (K, samples); homes and feeders are laid out replica by replica.
+        self.temp_c = np.stack([w.temp_c for w in weathers])
+        self.ghi_w_m2 = np.stack([w.ghi_w_m2 for w in weathers])
 
+    def _per_home(self, per_replica: np.ndarray) -> float | np.ndarray:
+        """A value per replica world as seen by each home (a plain float for a plain world)."""
+        return float(per_replica[0]) if self.replicas == 1 else per_replica[self.replica]
 
     def step(self, now_s: int) -> None:
         """Advance every home by one step starting at ``now_s`` (see the module docstring)."""
         p, s, dt_h = self.p, self.s, self.dt_h
         k = self.weather.index_at(now_s)
-        t_out, ghi = float(self.weather.temp_c[k]), float(self.weather.ghi_w_m2[k])
+        t_out, ghi = self._per_home(self.temp_c[:, k]), self._per_home(self.ghi_w_m2[:, k])
         up = s.occupancy == AWAKE
         home = s.occupancy != AWAY
 
@@ -93,12 +114,20 @@ class HomePhysics(Periodic):
         r.discomfort_kh += up * violation * dt_h
         r.occupied_h += up * dt_h
 
+        tot, imported, exported = self.totals, np.maximum(net, 0.0) * dt_h, export * dt_h
+        tot.cost_eur += imported * self._per_home(self.market.price_now_eur_per_kwh) - exported * self.feed_in
+        tot.emissions_kg += imported * self._per_home(self.market.carbon_now_g_per_kwh) / 1000.0
+        tot.import_kwh += imported
+        tot.export_kwh += exported
+        tot.discomfort_kh += up * violation * dt_h
+
         feeder_kw = np.bincount(p.feeder, weights=net, minlength=self.n_feeders)
         g = self.grid
         g.energy_kwh += feeder_kw * dt_h
         np.maximum(g.peak_kw, np.abs(feeder_kw), out=g.peak_kw)
         g.overload_s += (np.abs(feeder_kw) > self.rating_kw) * self.dt_s
         g.steps += 1
+        self.feeder_totals.overload_kwh += np.maximum(np.abs(feeder_kw) - self.rating_kw, 0.0) * dt_h
 
         s.base_kw[...], s.appliance_kw[...], s.hp_kw[...], s.heat_w[...] = base, appliance, hp_kw, heat_w
         s.pv_kw[...], s.battery_kw[...], s.ev_kw[...], s.net_kw[...] = pv, battery, ev, net

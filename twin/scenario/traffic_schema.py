@@ -74,7 +74,8 @@ class Demand(Model):
 class Signals(Model):
     """Signal plans: phases, their timing and the built-in controller."""
 
-    controller: Literal["fixed_time", "actuated"] = "fixed_time"
+    controller: Literal["fixed_time", "actuated", "external"] = Field(
+        "fixed_time", description="external: an agent picks phases; the twin enforces min green, yellow and all-red")
     phases: tuple[str, ...] = Field(("NS", "EW"), description="approaches (N,E,S,W) and optional turns, e.g. 'NS:TR', 'EW:L'")
     green_s: tuple[Annotated[int, Field(ge=1)], ...] = Field((27, 27), description="fixed-time green per phase")
     yellow_s: int = Field(3, ge=0, le=10)

@@ -8,7 +8,9 @@ import numpy as np
 
 from twin.engine import ArrayState, Calendar
 from twin.graph import DeviceGraph
+from twin.replicate import tile_demand, tile_network, tile_plan
 from twin.scenario.traffic_schema import Traffic
+from twin.streams import Streams
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.demand import DemandPlan, TrafficDemand, make_demand
 from twin.traffic.model import TrafficPhysics
@@ -40,28 +42,30 @@ class TrafficSystem:
 
 
 def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calendar: Calendar,
-                  rng: np.random.Generator, horizon_s: int) -> TrafficSystem:
-    """Generate the road network and everything that runs on it."""
-    net = grid_network(cfg)
-    add_traffic_nodes(graph, net)
-    plan = make_plan(cfg.signals, net, cfg.network.block_length_m)
-    demand = make_demand(cfg.demand, net)
+                  streams: Streams, horizon_s: int) -> TrafficSystem:
+    """Generate the road network and everything that runs on it (one copy per replica world)."""
+    one = grid_network(cfg)
+    add_traffic_nodes(graph, one)
+    k = streams.replicas
+    net = tile_network(one, k)
+    plan = tile_plan(make_plan(cfg.signals, one, cfg.network.block_length_m), one, k)
+    demand = tile_demand(make_demand(cfg.demand, one), one, k)
     # Vehicle arrays and buffers start at a typical size and grow (between steps) when they must.
     vehicles = empty_vehicles(int(demand.peak_vph() * min(horizon_s, 3600) / 3600) + 64)
     rows = net.n_queues + net.entries.size
     cap = int(net.storage.max()) + 1
     queues = QueueState(buf=np.full((rows, cap), -1, dtype=np.int64), head=np.zeros(rows, dtype=np.int64),
                         count=np.zeros(rows, dtype=np.int64), tokens=np.ones(rows),
-                        occupancy=np.zeros(net.n_links + 1, dtype=np.int64))
+                        occupancy=np.zeros(net.n_links + 1, dtype=np.int64), delay_s=np.zeros(rows))
     dets = detector_ids(net)
     # Registers per queue (the outside queues' rows are never published); summed per approach when read.
     detectors = DetectorRegisters(passed=np.zeros(rows), busy_steps=np.zeros(rows),
                                   steps=np.zeros((), dtype=np.int64))
     signals = initial_state(plan, net.n_int)
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
-                             vehicles=vehicles, detectors=detectors, rng=rng)
+                             vehicles=vehicles, detectors=detectors, streams=streams)
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)
-    arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, rng, cfg.demand.batch, horizon_s)
+    arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, streams, cfg.demand.batch, horizon_s)
     return TrafficSystem(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
                          vehicles=vehicles, detectors=detectors, physics=physics, readings=readings, source=arrivals)

@@ -16,6 +16,7 @@ import networkx as nx
 import numpy as np
 
 from twin.engine import Calendar
+from twin.streams import Streams
 from twin.scenario.base import clock_seconds
 from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import SIDES, RoadNetwork
@@ -99,9 +100,16 @@ class TrafficDemand:
     priority = -1
 
     def __init__(self, calendar: Calendar, plan: DemandPlan, net: RoadNetwork, vehicles: Vehicles,
-                 queues: QueueState, rng: np.random.Generator, batch_s: int, horizon_s: int):
+                 queues: QueueState, streams: Streams, batch_s: int, horizon_s: int):
         self.calendar, self.plan, self.net, self.v, self.q = calendar, plan, net, vehicles, queues
-        self.rng, self.batch_s, self.horizon_s = rng, batch_s, horizon_s
+        self.streams, self.batch_s, self.horizon_s = streams, batch_s, horizon_s
+        # Every replica world draws its own arrivals: its entries and OD flows are one block each.
+        k = streams.replicas
+        self.n_entries = net.entries.size // k
+        self.n_od = plan.od_vph.size // k
+        self.rates_vph = np.concatenate([plan.entry_vph[: self.n_entries], plan.od_vph[: self.n_od]])
+        self.entry = np.concatenate([np.arange(self.n_entries), plan.od_entry[: self.n_od]])
+        self.route = np.concatenate([np.full(self.n_entries, -1), np.arange(self.n_od)])
 
     def first_wake_s(self) -> int:
         """The first batch covers the start."""
@@ -112,14 +120,18 @@ class TrafficDemand:
         window = min(self.batch_s, self.horizon_s - now_s)
         if window <= 0:
             return None
-        factor = self.plan.factor_at(self.calendar.seconds_of_day(now_s)) * window / 3600.0
-        plan, n_entries = self.plan, self.net.entries.size
-        counts = self.rng.poisson(np.concatenate([plan.entry_vph, plan.od_vph]) * factor)
-        entry = np.concatenate([np.arange(n_entries), plan.od_entry])
-        route = np.concatenate([np.full(n_entries, -1), np.arange(plan.od_vph.size)])
-        v_entry, v_route = np.repeat(entry, counts), np.repeat(route, counts)
+        lam = self.rates_vph * (self.plan.factor_at(self.calendar.seconds_of_day(now_s)) * window / 3600.0)
+
+        def draw(k: int, g: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            counts = g.poisson(lam)
+            v_entry, v_route = np.repeat(self.entry, counts), np.repeat(self.route, counts)
+            return v_entry + k * self.n_entries, np.where(v_route >= 0, v_route + k * self.n_od, -1), \
+                g.random(v_entry.size)
+
+        drawn = self.streams.each(draw)
+        v_entry, v_route, u = (np.concatenate([d[i] for d in drawn]) for i in range(3))
         dt = self.net.dt_s
-        v_time = now_s + (self.rng.random(v_entry.size) * window // dt).astype(np.int64) * dt
+        v_time = now_s + (u * window // dt).astype(np.int64) * dt
         order = np.lexsort((v_time, v_entry))  # by entry, then time: each outside queue stays FIFO
         self._add(v_entry[order], v_time[order], v_route[order])
         return now_s + self.batch_s

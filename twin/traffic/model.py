@@ -21,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Periodic
+from twin.streams import Streams
 from twin.traffic.demand import DemandPlan
 from twin.traffic.network import EXIT, RoadNetwork
-from twin.traffic.signals import SignalPlan, SignalState, actuated_update, fixed_time_update
+from twin.traffic.signals import SignalPlan, SignalState, actuated_update, external_update, fixed_time_update
 from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
@@ -34,14 +35,20 @@ class TrafficPhysics(Periodic):
     priority = 2
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, demand: DemandPlan, signals: SignalState,
-                 queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, rng: np.random.Generator):
+                 queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, streams: Streams):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
-        self.q, self.v, self.det, self.rng = queues, vehicles, detectors, rng
+        self.q, self.v, self.det, self.streams = queues, vehicles, detectors, streams
         self.dt_s = self.period_s = dt = net.dt_s
         self.controller = plan.cfg.controller
         n_q, n_e = net.n_queues, net.entries.size
         self.n_movement_queues = n_q
         self.rows = np.arange(n_q + n_e)
+        # Replica worlds lay out movement queues replica by replica, then outside queues the same
+        # way; a row's position within its own replica is what orders queues competing for room.
+        k = net.replicas
+        self.links_per_replica = net.n_links // k
+        self.rows_per_replica = (n_q + n_e) // k
+        self.local_row = np.concatenate([np.arange(n_q) % (n_q // k), n_q // k + np.arange(n_e) % (n_e // k)])
         self.outside_link = net.n_links  # an extra, bottomless link where outside queues sit
         self.link = np.concatenate([net.q_link, np.full(n_e, self.outside_link)])
         self.target = np.concatenate([net.q_out, net.entries])
@@ -84,10 +91,13 @@ class TrafficPhysics(Periodic):
             fixed_time_update(self.plan, self.sig, t)
             return self.fixed_green[t % self.plan.cycle_s]
         net = self.net
-        green = self.plan.green(net, self.sig)
-        near = (head_ready[: self.n_movement_queues] <= t + self.plan.cfg.gap_s) & green
-        demand = np.bincount(net.q_int, weights=near, minlength=net.n_int) > 0
-        actuated_update(self.plan, self.sig, demand, self.dt_s)
+        if self.controller == "external":
+            external_update(self.plan, self.sig, self.dt_s)
+        else:
+            green = self.plan.green(net, self.sig)
+            near = (head_ready[: self.n_movement_queues] <= t + self.plan.cfg.gap_s) & green
+            demand = np.bincount(net.q_int, weights=near, minlength=net.n_int) > 0
+            actuated_update(self.plan, self.sig, demand, self.dt_s)
         return np.concatenate([self.plan.green(net, self.sig), self.outside_green])
 
     def _admissible(self, t: int, cross: np.ndarray) -> np.ndarray:
@@ -101,7 +111,7 @@ class TrafficPhysics(Periodic):
         room = self.storage - q.occupancy
         if room[target].min() >= target.size:  # the usual case: room for everyone
             return cross
-        order = np.lexsort(((cross + t) % self.rows.size, target))
+        order = np.lexsort(((self.local_row[cross] + t) % self.rows_per_replica, target))
         return cross[_rank_within(target, order) < room[target]]
 
     def _move(self, t: int, cross: np.ndarray, movers: np.ndarray) -> None:
@@ -116,6 +126,7 @@ class TrafficPhysics(Periodic):
         q.occupancy -= np.bincount(self.link[cross], minlength=q.occupancy.size)
         self.det.passed[cross] += 1  # a queue discharges at most once per pass
         delay = t - v.ready_s[movers]
+        q.delay_s[cross] += delay
         v.wait_s[movers] += delay
         v.stops[movers] += delay > 0
         entering = cross >= self.n_movement_queues
@@ -133,7 +144,8 @@ class TrafficPhysics(Periodic):
 
     def _turn(self, link: np.ndarray) -> np.ndarray:
         """Draw each vehicle's movement on ``link`` from the turning ratios; return its queue."""
-        turn = np.searchsorted(self.demand.turn_cdf, self.rng.random(link.size), side="right")
+        u = self.streams.grouped_random(link // self.links_per_replica)
+        turn = np.searchsorted(self.demand.turn_cdf, u, side="right")
         return self.net.queue_of[link, np.minimum(turn, 2)]
 
     def _enter(self, t: int, movers: np.ndarray, link: np.ndarray) -> None:

@@ -56,6 +56,7 @@ class RoadNetwork:
     exits: np.ndarray           # exit link indices
     lane_sat_vps: float         # saturation flow of one lane, vehicles per second
     dt_s: int
+    replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property
     def n_int(self) -> int:

@@ -11,6 +11,11 @@ which no movement has green: vehicles cross only on green.
   movement is within ``gap_s`` of the stop line (gap-out) or at ``max_green_s`` (max-out), then
   yellow and all-red lead to the next phase. Demand is read from the stop-line detectors: the
   head vehicle of each green queue and when it reaches the line.
+- External: an agent writes the phase it wants into ``SignalState.request``. The twin keeps the
+  safety rules: a green lasts at least ``min_green_s`` whatever is asked; a change goes through
+  yellow and all-red to the phase that was asked when the yellow began (requests made during
+  yellow and all-red wait for the next green). Asking for the phase that is green keeps it;
+  ``max_green_s`` is not imposed on an agent.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class SignalState(ArrayState):
     interval: np.ndarray
     t_in_s: np.ndarray
     changes: np.ndarray        # phase changes since the last reading
+    request: np.ndarray        # external control: the phase an agent asks for
+    target: np.ndarray         # external control: the phase the current yellow/all-red leads to
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,8 +105,9 @@ def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float) -> SignalPl
 
 def initial_state(plan: SignalPlan, n_int: int) -> SignalState:
     """All intersections at the start of their first phase's green (fixed time: set on first step)."""
-    return SignalState(phase=np.zeros(n_int, dtype=np.int64), interval=np.zeros(n_int, dtype=np.int64),
-                       t_in_s=np.zeros(n_int, dtype=np.int64), changes=np.zeros(n_int, dtype=np.int64))
+    zeros = [np.zeros(n_int, dtype=np.int64) for _ in range(6)]
+    return SignalState(phase=zeros[0], interval=zeros[1], t_in_s=zeros[2], changes=zeros[3], request=zeros[4],
+                       target=zeros[5])
 
 
 def fixed_time_update(plan: SignalPlan, state: SignalState, t_s: int) -> np.ndarray:
@@ -124,14 +132,32 @@ def actuated_update(plan: SignalPlan, state: SignalState, demand: np.ndarray, dt
     cfg = plan.cfg
     t_in = state.t_in_s
     ends = (state.interval == GREEN) & (t_in >= cfg.min_green_s) & (~demand | (t_in >= cfg.max_green_s))
-    state.interval[ends] = YELLOW
-    t_in[ends] = 0
+    state.target[ends] = (state.phase[ends] + 1) % plan.n_phases
+    _advance(plan, state, ends, dt_s)
+
+
+def external_update(plan: SignalPlan, state: SignalState, dt_s: int) -> None:
+    """Advance every externally controlled intersection by one step towards ``state.request``.
+
+    A green ends only after ``min_green_s`` and only for a different phase than the one green.
+    """
+    t_in = state.t_in_s
+    ends = (state.interval == GREEN) & (t_in >= plan.cfg.min_green_s) & (state.request != state.phase)
+    state.target[ends] = state.request[ends]
+    _advance(plan, state, ends, dt_s)
+
+
+def _advance(plan: SignalPlan, state: SignalState, green_ends: np.ndarray, dt_s: int) -> None:
+    """End the greens in ``green_ends``, step yellow -> all-red -> green (to ``target``), count time."""
+    cfg, t_in = plan.cfg, state.t_in_s
+    state.interval[green_ends] = YELLOW
+    t_in[green_ends] = 0
     ends = (state.interval == YELLOW) & (t_in >= cfg.yellow_s)
     state.interval[ends] = ALL_RED
     t_in[ends] = 0
     ends = (state.interval == ALL_RED) & (t_in >= cfg.all_red_s)
     state.interval[ends] = GREEN
-    state.phase[ends] = (state.phase[ends] + 1) % plan.n_phases
+    state.phase[ends] = state.target[ends]
     state.changes += ends
     t_in[ends] = 0
     t_in += dt_s

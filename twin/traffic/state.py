@@ -24,6 +24,7 @@ class QueueState(ArrayState):
     count: np.ndarray
     tokens: np.ndarray         # saturation-flow allowance, vehicles (capped at one step's worth, >= 1)
     occupancy: np.ndarray      # vehicles on each link
+    delay_s: np.ndarray        # per row: total stopped time of the vehicles that left it (never cleared)
 
 
 @dataclass

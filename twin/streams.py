@@ -1,0 +1,84 @@
+"""Random streams: one seeded numpy Generator per replica world.
+
+A world built from one seed has one Generator. A batch of K replica worlds (the native vector
+environments step them all in one numpy call) keeps K Generators, one per replica, each seeded
+exactly as a single world with that seed would be. Every draw is made per replica, from that
+replica's Generator, in the same order and with the same sizes a single world would use, and the
+results are laid out replica by replica. So replica k of a batch is bit for bit the single world
+seeded the same way, whatever the other replicas do.
+
+Draws of size zero do not advance a numpy Generator, which is what lets a replica with nothing to
+draw (no appliances, no vehicles entering) take part in a batched draw without its stream moving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def generator(seed: int) -> np.random.Generator:
+    """The Generator a world seeded with ``seed`` draws from."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+
+
+class Streams:
+    """One Generator per replica; draws concatenated replica by replica."""
+
+    def __init__(self, gens: Sequence[np.random.Generator]):
+        if not gens:
+            raise ValueError("Streams needs at least one Generator")
+        self.gens = list(gens)
+
+    @classmethod
+    def from_seeds(cls, seeds: Sequence[int]) -> Streams:
+        """One Generator per seed (see :func:`generator`)."""
+        return cls([generator(int(s)) for s in seeds])
+
+    @property
+    def replicas(self) -> int:
+        """Number of replica worlds."""
+        return len(self.gens)
+
+    def split(self, method: str, n_total: int, *args: Any) -> np.ndarray:
+        """``Generator.<method>(*args, size=n_total / K)`` per replica, concatenated.
+
+        For draws of one value per entity when every replica has the same number of entities.
+        """
+        if len(self.gens) == 1:
+            return getattr(self.gens[0], method)(*args, size=n_total)
+        n, rem = divmod(n_total, len(self.gens))
+        if rem:
+            raise ValueError(f"{n_total} draws do not split evenly over {len(self.gens)} replicas")
+        return np.concatenate([getattr(g, method)(*args, size=n) for g in self.gens])
+
+    def sized(self, method: str, sizes: np.ndarray, *args: Any) -> np.ndarray:
+        """``Generator.<method>(*args, size=sizes[k])`` per replica k, concatenated."""
+        if len(self.gens) == 1:
+            return getattr(self.gens[0], method)(*args, size=int(sizes[0]))
+        return np.concatenate([getattr(self.gens[k], method)(*args, size=int(sizes[k]))
+                               for k in np.flatnonzero(sizes)] or [np.zeros(0)])
+
+    def grouped_random(self, replica: np.ndarray) -> np.ndarray:
+        """One uniform [0, 1) per element, drawn from its replica's stream in element order."""
+        if len(self.gens) == 1:
+            return self.gens[0].random(replica.size)
+        order = np.argsort(replica, kind="stable")
+        u = np.empty(replica.size)
+        u[order] = self.sized("random", np.bincount(replica, minlength=len(self.gens)))
+        return u
+
+    def each(self, draw: Callable[[int, np.random.Generator], np.ndarray]) -> list[np.ndarray]:
+        """``draw(k, gen_k)`` for every replica, in replica order."""
+        return [draw(k, g) for k, g in enumerate(self.gens)]
+
+    def state(self) -> list[dict[str, Any]]:
+        """The bit-generator state of every replica (for snapshots)."""
+        return [g.bit_generator.state for g in self.gens]
+
+    def set_state(self, states: list[dict[str, Any]]) -> None:
+        """Restore the states :meth:`state` returned."""
+        for g, s in zip(self.gens, states, strict=True):
+            g.bit_generator.state = s
