@@ -119,11 +119,25 @@ def simulate(scenario: Scenario, *, progress: bool = True, chunk_s: int | None =
             until = min(world.now_s + chunk_s, end)  # chunks keep the bar moving on short horizons
             world.run(until)
             bar.update(until / unit_s - bar.n)
-    # A horizon that is not a whole number of readings leaves a partial last interval.
+    close_readings(world)
+    return world, recorder.telemetry()
+
+
+def close_readings(world: World) -> None:
+    """Publish the partial last interval a horizon that is not a whole number of readings leaves."""
     world.parts["energy"].readings.read(world.now_s)
     if "traffic" in world.parts:
         world.parts["traffic"].readings.read(world.now_s)
-    return world, recorder.telemetry()
+
+
+def world_kpis(world: World, telemetry: Telemetry) -> tuple[dict[str, float | None], Trips | None]:
+    """The energy KPIs of a finished world's record, plus traffic KPIs and trips when it has streets."""
+    kpis = compute_kpis(telemetry)
+    traffic = world.parts.get("traffic")
+    trips = Trips.from_vehicles(traffic.vehicles, traffic.net.link_ids, world.now_s) if traffic else None
+    if trips is not None:
+        kpis |= traffic_kpis(trips, telemetry)
+    return kpis, trips
 
 
 def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = True) -> RunResult:
@@ -132,11 +146,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
     check_output_dir(out_dir)
     began = time.perf_counter()
     world, telemetry = simulate(scenario, progress=progress)
-    kpis = compute_kpis(telemetry)
-    traffic = world.parts.get("traffic")
-    trips = Trips.from_vehicles(traffic.vehicles, traffic.net.link_ids, world.now_s) if traffic else None
-    if trips is not None:
-        kpis |= traffic_kpis(trips, telemetry)
+    kpis, trips = world_kpis(world, telemetry)
     with atomic_output_dir(out_dir) as tmp:
         telemetry.write_parquet(tmp / "telemetry.parquet")
         if trips is not None:

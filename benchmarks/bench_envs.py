@@ -1,0 +1,228 @@
+"""Env-steps per second of the twin's Gymnasium environments under a random policy.
+
+For twin/SmartHome-v0 and twin/TrafficGrid-v0 it measures, in one run: the single environment
+(``gym.make``), Gymnasium's SyncVectorEnv of 64 copies (``vectorization_mode="sync"``) and the
+native vector environment with 64 and with 1024 worlds (``vectorization_mode="vector_entry_point"``);
+twin/Neighborhood-v0 has no vector entry point and is measured as a single environment only.
+Aggregate env-steps/s = num_envs * vector steps / wall seconds. Actions come from the (seeded)
+action space. Each measurement times a fixed number of steps with ``time.perf_counter``;
+construction and the first ``reset(seed=0)`` are timed apart ("setup s"), while the resets and
+autoresets at episode ends inside the timed steps count (their number is the "ends" column).
+Ratios are against SyncVectorEnv(64) of the same id in the same run.
+
+The peer: SUMO through sumo-rl with libsumo on sumo-rl's own 16-signal 4x4 grid (4x4-Lucas, as in
+``benchmarks/bench_traffic.py``), 5-second decisions, random phases, run in a fresh process. If it
+is not installed (``pip install -c constraints.txt -e .[peers]``), TrafficGrid is compared with a
+published reference figure of about 170 env-steps/s instead, and the output says so.
+
+    python benchmarks/bench_envs.py                 # everything, a few minutes
+    python benchmarks/bench_envs.py --quick         # a smoke check, about 10x fewer steps
+    python benchmarks/bench_envs.py --ids twin/TrafficGrid-v0 --skip-peer
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+
+import envs  # noqa: F401  (registers the twin/ ids)
+
+IDS = ("twin/SmartHome-v0", "twin/TrafficGrid-v0", "twin/Neighborhood-v0")
+SYNC, NATIVE = "sync", "vector_entry_point"
+MODE_LABEL = {"single": "single", SYNC: "SyncVectorEnv", NATIVE: "native vector"}
+# Timed (vector) steps per (id, mode, num_envs): about 3-10 s each on a slow 2-core machine.
+STEPS = {
+    ("twin/SmartHome-v0", "single", 1): 2400,      # 96-step episodes (1 day at 15 min)
+    ("twin/SmartHome-v0", SYNC, 64): 32,
+    ("twin/SmartHome-v0", NATIVE, 64): 1600,
+    ("twin/SmartHome-v0", NATIVE, 1024): 300,
+    ("twin/TrafficGrid-v0", "single", 1): 9000,    # 720-step episodes (1 h at 5 s)
+    ("twin/TrafficGrid-v0", SYNC, 64): 160,
+    ("twin/TrafficGrid-v0", NATIVE, 64): 800,
+    ("twin/TrafficGrid-v0", NATIVE, 1024): 50,
+    ("twin/Neighborhood-v0", "single", 1): 2000,   # 96-step episodes, 200 homes
+}
+PEER_STEPS = 720                 # one sumo-rl episode: 1 h at 5 s decisions
+SUMO_RL_REFERENCE = 170.0        # env-steps/s, published figure used when sumo-rl is absent
+TARGET_NATIVE_VS_SYNC = 50.0
+TARGET_TRAFFIC_VS_SUMO = 20.0
+PEER_SCRIPT = r"""
+import json, os, sys, time
+os.environ["LIBSUMO_AS_TRACI"] = "1"
+try:
+    import sumo
+    os.environ.setdefault("SUMO_HOME", os.path.dirname(sumo.__file__))
+    import libsumo, sumo_rl
+except ImportError as exc:
+    print(json.dumps({"missing": str(exc)})); sys.exit(0)
+import numpy as np
+steps, rng = int(sys.argv[1]), np.random.default_rng(0)
+base = os.path.join(os.path.dirname(sumo_rl.__file__), "nets", "4x4-Lucas")
+began = time.perf_counter()
+env = sumo_rl.SumoEnvironment(net_file=os.path.join(base, "4x4.net.xml"),
+                              route_file=os.path.join(base, "4x4c1c2c1c2.rou.xml"), use_gui=False,
+                              num_seconds=3600, delta_time=5, sumo_warnings=False, sumo_seed=1)
+env.reset()
+setup, ends, signals = time.perf_counter() - began, 0, len(env.ts_ids)
+began = time.perf_counter()
+for _ in range(steps):
+    actions = {ts: int(rng.integers(env.action_spaces(ts).n)) for ts in env.ts_ids}
+    if env.step(actions)[2]["__all__"]:
+        env.reset(); ends += 1
+wall = time.perf_counter() - began
+env.close()
+print(json.dumps({"wall_s": wall, "env_steps": steps, "setup_s": setup, "ends": ends, "signals": signals}))
+"""
+
+
+@dataclass
+class Result:
+    """One measurement: ``steps`` (vector) steps of ``num_envs`` worlds in ``wall_s`` seconds."""
+
+    env_id: str
+    mode: str
+    num_envs: int
+    steps: int
+    wall_s: float
+    setup_s: float
+    ends: int
+
+    @property
+    def rate(self) -> float:
+        """Aggregate env-steps per wall second."""
+        return self.num_envs * self.steps / self.wall_s
+
+
+def run_single(env_id: str, steps: int, seed: int = 0) -> Result:
+    """Step one ``gym.make`` environment ``steps`` times with random actions, resetting at episode ends."""
+    began = time.perf_counter()
+    env = gym.make(env_id)
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    setup = time.perf_counter() - began
+    ends = 0
+    began = time.perf_counter()
+    for _ in range(steps):
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            env.reset()
+            ends += 1
+    wall = time.perf_counter() - began
+    env.close()
+    return Result(env_id, "single", 1, steps, wall, setup, ends)
+
+
+def run_vector(env_id: str, mode: str, num_envs: int, steps: int, seed: int = 0) -> Result:
+    """Step a ``gym.make_vec`` environment ``steps`` times with random actions (it autoresets itself)."""
+    began = time.perf_counter()
+    vec = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode)
+    vec.reset(seed=seed)
+    vec.action_space.seed(seed)
+    setup = time.perf_counter() - began
+    ends = 0
+    began = time.perf_counter()
+    for _ in range(steps):
+        _, _, terminated, truncated, _ = vec.step(vec.action_space.sample())
+        ends += int(np.count_nonzero(np.logical_or(terminated, truncated)))
+    wall = time.perf_counter() - began
+    vec.close()
+    return Result(env_id, mode, num_envs, steps, wall, setup, ends)
+
+
+def warm_up(env_id: str) -> None:
+    """A few untimed steps so the first measurement does not pay for lazy imports and caches."""
+    run_single(env_id, 10)
+
+
+def sumo_rl_peer(steps: int) -> dict:
+    """Run the sumo-rl peer in a fresh process; ``{'missing': why}`` if sumo-rl or libsumo is absent."""
+    out = subprocess.run([sys.executable, "-c", PEER_SCRIPT, str(steps)], capture_output=True, text=True,
+                         timeout=1800, env={**os.environ, "PYTHONHASHSEED": "0"})
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if lines:
+        return json.loads(lines[-1])
+    return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+
+
+def print_table(results: list[Result]) -> None:
+    """The table: one row per measurement, with its ratio to SyncVectorEnv(64) of the same id."""
+    sync = {r.env_id: r.rate for r in results if r.mode == SYNC and r.num_envs == 64}
+    head = (f"{'id':<22} {'mode':<14} {'num_envs':>8} {'env-steps/s':>12} {'vs Sync(64)':>11} "
+            f"{'setup s':>8} {'timed s':>8} {'steps':>6} {'ends':>6}")
+    print(head + "\n" + "-" * len(head))
+    for r in results:
+        ratio = f"{r.rate / sync[r.env_id]:.2f}x" if r.env_id in sync else "-"
+        print(f"{r.env_id:<22} {MODE_LABEL[r.mode]:<14} {r.num_envs:>8} {r.rate:>12,.0f} {ratio:>11} "
+              f"{r.setup_s:>8.2f} {r.wall_s:>8.2f} {r.steps:>6} {r.ends:>6}")
+
+
+def main() -> None:
+    """Measure the chosen ids, then the peer, and print the table and the targets."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Columns: setup s = construction + first reset (untimed); timed s = wall time of the "
+               "timed steps; steps = vector steps timed; ends = episode ends inside them (summed over worlds).")
+    parser.add_argument("--quick", action="store_true", help="about 10x fewer steps: a smoke check, not a measurement")
+    parser.add_argument("--skip-peer", action="store_true",
+                        help="do not run sumo-rl; compare TrafficGrid with the reference figure (170 env-steps/s)")
+    parser.add_argument("--ids", nargs="+", choices=IDS, default=list(IDS), metavar="ID",
+                        help=f"environment ids to measure (default: all of {', '.join(IDS)})")
+    args = parser.parse_args()
+    scale = 10 if args.quick else 1
+    print(f"gymnasium {gym.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs{'; --quick: smoke check, figures are rough' if args.quick else ''}\n")
+    results = []
+    for env_id in args.ids:
+        warm_up(env_id)
+        for (eid, mode, n), steps in STEPS.items():
+            if eid != env_id:
+                continue
+            steps = max(2, steps // scale)
+            r = run_single(env_id, steps) if mode == "single" else run_vector(env_id, mode, n, steps)
+            results.append(r)
+            print(f"  measured {env_id} {MODE_LABEL[mode]} x{n}: {r.rate:,.0f} env-steps/s", file=sys.stderr)
+    print_table(results)
+
+    rate = {(r.env_id, r.mode, r.num_envs): r.rate for r in results}
+    print(f"\ntargets:\n  native vector at 1024 worlds >= {TARGET_NATIVE_VS_SYNC:.0f}x the SyncVectorEnv(64) aggregate:")
+    for env_id in args.ids:
+        if (env_id, NATIVE, 1024) in rate:
+            x = rate[env_id, NATIVE, 1024] / rate[env_id, SYNC, 64]
+            print(f"    {env_id}: {x:.1f}x ({'met' if x >= TARGET_NATIVE_VS_SYNC else 'NOT met'})")
+    traffic = rate.get(("twin/TrafficGrid-v0", "single", 1))
+    print(f"  TrafficGrid single env >= {TARGET_TRAFFIC_VS_SUMO:.0f}x sumo-rl's env-steps/s on a comparable "
+          "16-signal grid:")
+    if traffic is None:
+        print("    not measured (twin/TrafficGrid-v0 not in --ids)")
+        return
+    peer = {"missing": "skipped (--skip-peer)"} if args.skip_peer else sumo_rl_peer(max(2, PEER_STEPS // scale))
+    if "wall_s" in peer:
+        sumo_rate = peer["env_steps"] / peer["wall_s"]
+        label = (f"sumo-rl + libsumo measured in this run: 4x4-Lucas, {peer['signals']} signals, delta_time=5, "
+                 f"random phases, {peer['env_steps']} steps in {peer['wall_s']:.2f} s (setup {peer['setup_s']:.2f} s)")
+    else:
+        if args.skip_peer:
+            print("    sumo-rl peer skipped (--skip-peer); using the published reference of about 170 env-steps/s")
+        elif "missing" in peer:
+            print("    sumo-rl not installed (pip install -c constraints.txt -e .[peers]); "
+                  "using the published reference of about 170 env-steps/s")
+        else:
+            print(f"    sumo-rl peer failed ({peer['error']}); using the published reference of about 170 env-steps/s")
+        sumo_rate = SUMO_RL_REFERENCE
+        label = "REFERENCE figure, not measured in this run"
+    x = traffic / sumo_rate
+    print(f"    sumo-rl: {sumo_rate:,.0f} env-steps/s ({label})")
+    print(f"    TrafficGrid single {traffic:,.0f} env-steps/s = {x:.1f}x sumo-rl "
+          f"({'met' if x >= TARGET_TRAFFIC_VS_SUMO else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Where episodes come from: a scenario file, keyword overrides, and seeds for each world.
+
+An episode is one world built from the scenario with a world seed. ``reset(seed=s)`` seeds the
+environment's Generator with ``s`` (Gymnasium's ``np_random``); every episode, the first included,
+takes its world seed from that Generator. A vector environment keeps one such Generator per
+world, seeded ``s + k`` for world k as Gymnasium's ``SyncVectorEnv`` seeds its copies, so world k
+of a vector environment runs exactly the episodes of a single environment reset with ``s + k``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envs.config import EnvConfig, EnvConfigError
+from twin.build import build_world
+from twin.engine import World
+from twin.scenario.loader import load_scenario
+from twin.scenario.schema import Scenario
+from twin.units import format_duration
+
+WORLD_SEED_BOUND = 2**31 - 1
+
+
+def world_seed(rng: np.random.Generator) -> int:
+    """The seed of the next episode's world, drawn from an environment's Generator."""
+    return int(rng.integers(WORLD_SEED_BOUND))
+
+
+class Episodes:
+    """The validated scenario of an environment, and worlds built from it."""
+
+    def __init__(self, env_id: str, cfg: EnvConfig, *, controllers: dict[str, str] | None = None,
+                 traffic: bool = False, homes: tuple[int, int | None] = (0, None)):
+        overrides = list(cfg.overrides)
+        if cfg.duration is not None:
+            overrides.append(f"duration={cfg.duration}s")
+        for name, mode in (controllers or {}).items():
+            overrides.append(f"controllers.{name}={mode}")
+        sc = load_scenario(cfg.scenario, overrides)
+        if traffic and sc.traffic is not None:
+            signals = sc.traffic.signals.model_copy(update={"controller": "external"})
+            sc = sc.model_copy(update={"traffic": sc.traffic.model_copy(update={"signals": signals})})
+        self.scenario: Scenario = sc
+        dt = cfg.decision_interval
+        self.interval_s = dt
+        if traffic and sc.traffic is None:
+            raise EnvConfigError(f"{env_id}: scenario {cfg.scenario} has no traffic: section; {env_id} controls signals")
+        step = sc.traffic.resolution if traffic else sc.resolution
+        problems = []
+        lo, hi = homes
+        if not lo <= sc.homes.count <= (hi if hi is not None else sc.homes.count):
+            want = f"exactly {lo}" if lo == hi else f"at least {lo}"
+            problems.append(f"scenario {cfg.scenario} has {sc.homes.count} homes; {env_id} needs {want}")
+        if dt <= 0 or dt % step:
+            problems.append(f"decision_interval={format_duration(dt)} must be a positive multiple of the "
+                            f"physics step {format_duration(step)}")
+        elif sc.duration % dt:
+            problems.append(f"decision_interval={format_duration(dt)} must divide the episode duration "
+                            f"{format_duration(sc.duration)}")
+        if problems:
+            raise EnvConfigError(f"{env_id}: " + "; ".join(problems))
+        self.steps_per_episode = sc.duration // dt
+
+    def build(self, seeds: list[int]) -> World:
+        """One world holding a replica per seed (a plain world for one seed)."""
+        if len(seeds) == 1:
+            return build_world(self.scenario.model_copy(update={"seed": seeds[0]}))
+        return build_world(self.scenario, seeds=seeds)

@@ -1,0 +1,100 @@
+"""What a home agent sees, does and is rewarded for, computed for every home of a world at once.
+
+One ``HomeTask`` serves SmartHome-v0 (one home), its native vector env (one home per replica
+world), Neighborhood-v0 and its PettingZoo version (all homes of a world). Arrays are per home,
+homes laid out replica by replica. See ``docs/environments.md`` for the table of features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.engine import World
+from twin.homes.state import AWAKE
+
+# Observation features per home, in order, with units.
+OBS_FEATURES = (
+    ("indoor_temp_c", "degC"), ("outdoor_temp_c", "degC"), ("occupied", "0/1 someone awake at home"),
+    ("price_now_eur_per_kwh", "EUR/kWh"), ("price_1h_eur_per_kwh", "EUR/kWh"), ("price_4h_eur_per_kwh", "EUR/kWh"),
+    ("pv_kw", "kW over the last step"), ("net_kw", "kW over the last step, + import"),
+    ("battery_soc", "fraction of capacity"), ("ev_present", "0/1"), ("ev_need_kwh", "kWh still wanted"),
+    ("hour_sin", "sin(2 pi hour/24)"), ("hour_cos", "cos(2 pi hour/24)"), ("weekend", "0/1"),
+)
+# Physical bounds, wide enough never to bind in a valid world; observations are clipped to them.
+OBS_LOW = np.array([-60, -60, 0, 0, 0, 0, 0, -500, 0, 0, 0, -1, -1, 0], dtype=np.float32)
+OBS_HIGH = np.array([80, 60, 1, 10, 10, 10, 500, 500, 1, 1, 500, 1, 1, 1], dtype=np.float32)
+ACTIONS = (("heat", "heat-pump power: -1 off .. 1 full"),
+           ("battery", "battery power: -1 full discharge .. 1 full charge"),
+           ("ev", "EV charging: -1 off .. 1 full charger power"))
+# Discrete actions: every combination of heat {off, half, full} x battery {discharge, idle, charge} x EV {off, on}.
+DISCRETE_ACTIONS = np.array([(h, b, e) for h in (-1.0, 0.0, 1.0) for b in (-1.0, 0.0, 1.0) for e in (-1.0, 1.0)],
+                            dtype=np.float32)
+PRICE_AHEAD_S = (3600, 4 * 3600)
+
+
+class HomeTask:
+    """Observations, actions and reward terms of every home in ``world``."""
+
+    def __init__(self, world: World, weights: dict[str, float]):
+        self.world = world
+        energy = world.parts["energy"]
+        self.p, self.s = energy.homes.params, energy.homes.state
+        self.physics, self.totals, self.feeder_totals = energy.physics, energy.totals, energy.feeder_totals
+        self.clock = world.processes["tariff_clock"]
+        self.k = world.replicas
+        self.n = self.p.n
+        self.replica = np.repeat(np.arange(self.k), self.n // self.k)
+        self.weights = weights
+        self._last = self._cumulative()
+
+    # -- observations ------------------------------------------------------------------------
+    def observe(self) -> np.ndarray:
+        """(homes, features) float32, see OBS_FEATURES."""
+        w, s, r = self.world, self.s, self.replica
+        now = w.now_s
+        out = np.empty((self.n, len(OBS_FEATURES)), dtype=np.float32)
+        out[:, 0] = s.temp_air_c
+        out[:, 1] = self.physics.temp_c[:, self.physics.weather.index_at(now)][r]
+        out[:, 2] = s.occupancy == AWAKE
+        out[:, 3] = self._price(now)[r]
+        out[:, 4] = self._price(now + PRICE_AHEAD_S[0])[r]
+        out[:, 5] = self._price(now + PRICE_AHEAD_S[1])[r]
+        out[:, 6] = s.pv_kw
+        out[:, 7] = s.net_kw
+        out[:, 8] = s.soc
+        out[:, 9] = s.ev_present
+        out[:, 10] = s.ev_need_kwh
+        angle = 2 * np.pi * w.calendar.seconds_of_day(now) / 86400
+        out[:, 11], out[:, 12] = np.sin(angle), np.cos(angle)
+        out[:, 13] = w.calendar.weekday(now) >= 5
+        return np.clip(out, OBS_LOW, OBS_HIGH, out=out)
+
+    def _price(self, t_s: int) -> np.ndarray:
+        """Import price (EUR/kWh) in force at ``t_s`` per replica; the last price holds past the horizon."""
+        series = self.clock.price
+        if isinstance(series, tuple):
+            change_s, values = series
+            return values[:, max(int(np.searchsorted(change_s, t_s, side="right")) - 1, 0)]
+        return np.array([one.at(t_s) for one in series])
+
+    # -- actions -----------------------------------------------------------------------------
+    def act(self, actions: np.ndarray) -> None:
+        """Apply (homes, 3) actions in [-1, 1] (see ACTIONS) as the homes' external commands."""
+        p, s = self.p, self.s
+        s.heat_cmd[...] = 0.5 * (actions[:, 0] + 1.0)
+        s.battery_cmd_kw[...] = actions[:, 1] * p.bat_power_kw
+        s.ev_cmd_kw[...] = 0.5 * (actions[:, 2] + 1.0) * p.ev_charger_kw
+
+    # -- rewards -----------------------------------------------------------------------------
+    def _cumulative(self) -> dict[str, np.ndarray]:
+        t = self.totals
+        overload = self.feeder_totals.overload_kwh.reshape(self.k, -1).sum(axis=1)
+        return {"energy_cost": t.cost_eur.copy(), "comfort": t.discomfort_kh.copy(),
+                "emissions": t.emissions_kg.copy(), "transformer": overload}
+
+    def reward_terms(self) -> dict[str, np.ndarray]:
+        """Weighted, signed terms since the last call: per home, and ``transformer`` per replica."""
+        now = self._cumulative()
+        terms = {name: -self.weights.get(name, 0.0) * (now[name] - self._last[name]) for name in now}
+        self._last = now
+        return terms

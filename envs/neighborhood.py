@@ -1,0 +1,118 @@
+"""twin/Neighborhood-v0: every home of a world under one central agent, and the PettingZoo version.
+
+Central: observation = every home's 14 features and its feeder's net load (kW), flattened home by
+home; action = Box [-1, 1] of shape (homes, 3), one row per home as in SmartHome-v0. Reward = the
+homes' terms summed plus ``transformer`` (energy above the transformer rating). PettingZoo
+(:mod:`envs.neighborhood_v0`): one agent per home with its own 15 features and its own terms plus
+an equal share of its feeder's transformer term; ``state()`` is every agent's observation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.actions import box_actions
+from envs.config import HOME_TERMS, SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
+from envs.episodes import Episodes, world_seed
+from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
+from twin.runner import close_readings, world_kpis
+from twin.telemetry.recorder import Recorder
+
+ENV_ID = "twin/Neighborhood-v0"
+EXTERNAL = {"heating": "external", "battery": "external", "ev": "external"}
+FEEDER_LIMIT_KW = 1e6
+HOME_OBS_LOW = np.r_[OBS_LOW, -FEEDER_LIMIT_KW].astype(np.float32)
+HOME_OBS_HIGH = np.r_[OBS_HIGH, FEEDER_LIMIT_KW].astype(np.float32)
+
+
+class NeighborhoodCore:
+    """One neighborhood world: per-home observations with feeder load, actions, per-home rewards."""
+
+    def __init__(self, env_id: str, kwargs: dict[str, Any]):
+        kwargs = {"scenario": str(SCENARIOS / "neighborhood.yaml"), **kwargs}
+        self.cfg = parse_config(HomeEnvConfig, env_id, kwargs)
+        if self.cfg.discrete:
+            raise EnvConfigError(f"{env_id}: discrete=True is a SmartHome-v0 option; {env_id} takes Box actions")
+        self.episodes = Episodes(env_id, self.cfg, controllers=EXTERNAL, homes=(1, None))
+        self.n_homes = self.episodes.scenario.homes.count
+        self.n_feeders = self.episodes.scenario.grid.feeders
+        self.world = None
+
+    def start(self, seed: int) -> None:
+        """A new episode in a world built with ``seed``."""
+        self.world = self.episodes.build([seed])
+        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.task = HomeTask(self.world, self.cfg.reward_weights)
+        self.steps = 0
+        self._overload_last = np.zeros(self.n_feeders * self.world.replicas)
+
+    def observe(self) -> np.ndarray:
+        """(homes, 15): the home features and the net load (kW) of the home's feeder."""
+        p, s = self.task.p, self.task.s
+        feeder_kw = np.bincount(p.feeder, weights=s.net_kw, minlength=self.n_feeders)
+        feeder_kw = np.clip(feeder_kw, -FEEDER_LIMIT_KW, FEEDER_LIMIT_KW)
+        return np.concatenate([self.task.observe(), feeder_kw[p.feeder, None].astype(np.float32)], axis=1)
+
+    def advance(self, actions: np.ndarray) -> dict[str, np.ndarray]:
+        """Apply (homes, 3) actions for one interval; per-home terms, transformer shared per feeder."""
+        if self.world is None or self.done:
+            raise RuntimeError("call reset() before step() (and after the episode ends)")
+        self.task.act(actions)
+        self.world.advance(self.episodes.interval_s)
+        self.steps += 1
+        terms = self.task.reward_terms()
+        p = self.task.p
+        homes_on_feeder = np.bincount(p.feeder, minlength=self.n_feeders)
+        out = {name: terms[name] for name in HOME_TERMS}
+        out["transformer"] = self._feeder_terms()[p.feeder] / homes_on_feeder[p.feeder]  # shared equally
+        return out
+
+    def _feeder_terms(self) -> np.ndarray:
+        """Transformer term per feeder since the last call (weighted, signed)."""
+        now = self.world.parts["energy"].feeder_totals.overload_kwh.copy()
+        last, self._overload_last = self._overload_last, now
+        return -self.cfg.reward_weights.get("transformer", 0.0) * (now - last)
+
+    @property
+    def done(self) -> bool:
+        """The episode reached the scenario's horizon."""
+        return self.steps >= self.episodes.steps_per_episode
+
+    def kpis(self) -> dict[str, float | None]:
+        """KPIs of the episode so far, from its telemetry."""
+        close_readings(self.world)
+        return world_kpis(self.world, self.recorder.telemetry())[0]
+
+
+class NeighborhoodEnv(gym.Env):
+    """All homes of a feeder (or several) under one central agent."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, **kwargs: Any):
+        self.core = NeighborhoodCore(ENV_ID, kwargs)
+        n = self.core.n_homes
+        self.render_mode = None
+        self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, (n, len(ACTIONS)), np.float32)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
+        super().reset(seed=seed)
+        if options:
+            raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
+        self.core.start(world_seed(self.np_random))
+        return self.core.observe().ravel(), {}
+
+    def step(self, action: Any):
+        """Apply one row of commands per home for one decision interval."""
+        terms = self.core.advance(box_actions(action, self.action_space, ENV_ID))
+        sums = {name: float(v.sum()) for name, v in terms.items()}
+        info: dict[str, Any] = {"reward_terms": sums}
+        if self.core.done:
+            info["kpis"] = self.core.kpis()
+        return self.core.observe().ravel(), float(sum(sums.values())), self.core.done, False, info

@@ -1,0 +1,117 @@
+"""twin/SmartHome-v0: one home under one agent, and its native vector version.
+
+Actions (Box [-1, 1]^3, or ``discrete=True`` for 18 combinations): heat-pump power, battery
+power, EV charging (see :data:`envs.home_task.ACTIONS`). Observations: 14 features
+(:data:`envs.home_task.OBS_FEATURES`). Reward: the weighted sum of the terms in
+``info["reward_terms"]`` (energy cost, comfort, emissions). The episode ends at the scenario's
+horizon (``duration``, 1 day by default); the final ``info["kpis"]`` holds the run's KPIs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.actions import InvalidAction, box_actions, discrete_actions
+from envs.config import HOME_TERMS, HomeEnvConfig, parse_config
+from envs.episodes import Episodes, world_seed
+from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
+from envs.vector import ReplicaVectorEnv
+from twin.runner import close_readings, world_kpis
+from twin.telemetry.recorder import Recorder
+
+ENV_ID = "twin/SmartHome-v0"
+EXTERNAL = {"heating": "external", "battery": "external", "ev": "external"}
+
+
+def home_spaces(discrete: bool) -> tuple[spaces.Box, spaces.Space]:
+    """Observation and action space of one home."""
+    obs = spaces.Box(OBS_LOW, OBS_HIGH, dtype=np.float32)
+    act = spaces.Discrete(len(DISCRETE_ACTIONS)) if discrete else spaces.Box(-1.0, 1.0, (len(ACTIONS),), np.float32)
+    return obs, act
+
+
+class SmartHomeEnv(gym.Env):
+    """One home: heat pump, battery and EV charger under one agent."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, **kwargs: Any):
+        self.cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
+        self.episodes = Episodes(ENV_ID, self.cfg, controllers=EXTERNAL, homes=(1, 1))
+        self.render_mode = self.cfg.render_mode
+        self.observation_space, self.action_space = home_spaces(self.cfg.discrete)
+        self.world = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
+        super().reset(seed=seed)
+        if options:
+            raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
+        self.world = self.episodes.build([world_seed(self.np_random)])
+        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.task = HomeTask(self.world, self.cfg.reward_weights)
+        self.steps = 0
+        return self.task.observe()[0], {}
+
+    def step(self, action: Any):
+        """Apply ``action`` for one decision interval; reward and terms cover that interval."""
+        if self.world is None or self.steps >= self.episodes.steps_per_episode:
+            raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
+        if self.cfg.discrete:
+            a = DISCRETE_ACTIONS[discrete_actions(action, len(DISCRETE_ACTIONS), (), ENV_ID)][None]
+        else:
+            a = box_actions(action, self.action_space, ENV_ID)[None]
+        self.task.act(a)
+        self.world.advance(self.episodes.interval_s)
+        self.steps += 1
+        terms = {name: float(v[0]) for name, v in self.task.reward_terms().items() if name in HOME_TERMS}
+        terminated = self.steps >= self.episodes.steps_per_episode
+        info: dict[str, Any] = {"reward_terms": terms}
+        if terminated:
+            info["kpis"] = self.episode_kpis()
+        return self.task.observe()[0], float(sum(terms.values())), terminated, False, info
+
+    def episode_kpis(self) -> dict[str, float | None]:
+        """KPIs of the episode so far, from its telemetry (the run KPIs of ``twin run``)."""
+        close_readings(self.world)
+        return world_kpis(self.world, self.recorder.telemetry())[0]
+
+
+class SmartHomeVectorEnv(ReplicaVectorEnv):
+    """``num_envs`` SmartHome worlds stepped together (``gym.make_vec(..., vectorization_mode="vector_entry_point")``)."""
+
+    def __init__(self, num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any):
+        cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
+        super().__init__(num_envs, Episodes(ENV_ID, cfg, controllers=EXTERNAL, homes=(1, 1)), max_episode_steps)
+        self.cfg = cfg
+        self.single_observation_space, self.single_action_space = home_spaces(cfg.discrete)
+        self.observation_space = spaces.Box(np.tile(OBS_LOW, (num_envs, 1)), np.tile(OBS_HIGH, (num_envs, 1)),
+                                            dtype=np.float32)
+        if cfg.discrete:
+            self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(DISCRETE_ACTIONS)))
+        else:
+            self.action_space = spaces.Box(-1.0, 1.0, (num_envs, len(ACTIONS)), np.float32)
+
+    def _start(self) -> None:
+        self.task = HomeTask(self.world, self.cfg.reward_weights)
+
+    def _observe(self) -> np.ndarray:
+        return self.task.observe()
+
+    def _check_and_apply(self, actions: Any) -> None:
+        if self.cfg.discrete:
+            a = DISCRETE_ACTIONS[discrete_actions(actions, len(DISCRETE_ACTIONS), (self.num_envs,), ENV_ID)]
+        else:
+            a = box_actions(actions, self.action_space, ENV_ID)
+        self.task.act(a)
+
+    def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        terms = {name: v for name, v in self.task.reward_terms().items() if name in HOME_TERMS}
+        return sum(terms.values()), terms
+
+
+__all__ = ["SmartHomeEnv", "SmartHomeVectorEnv", "InvalidAction"]

@@ -1,0 +1,127 @@
+"""twin/TrafficGrid-v0: every signal of a street grid under one agent, and the native vector version.
+
+Action: MultiDiscrete, the phase each intersection asks for (the twin enforces min green, yellow
+and all-red). Observation: per intersection, halted and approaching vehicles per movement, the
+phase (one-hot), whether it is in yellow/all-red, and seconds in the current interval,
+flattened intersection by intersection. Reward: the weighted sum of ``info["reward_terms"]``
+(queue, delay, switch). The final ``info["kpis"]`` holds the run's traffic KPIs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.actions import discrete_actions
+from envs.config import TrafficEnvConfig, parse_config
+from envs.episodes import Episodes, world_seed
+from envs.traffic_task import MOVEMENTS, TrafficTask
+from envs.vector import ReplicaVectorEnv
+from twin.runner import close_readings, world_kpis
+from twin.telemetry.recorder import Recorder
+
+ENV_ID = "twin/TrafficGrid-v0"
+VEHICLE_LIMIT = 100_000  # per movement; observations are clipped to it
+
+
+class TrafficCore:
+    """One scenario's street grid: its sizes, spaces per intersection, and episodes."""
+
+    def __init__(self, env_id: str, kwargs: dict[str, Any]):
+        self.env_id = env_id
+        self.cfg = parse_config(TrafficEnvConfig, env_id, kwargs)
+        self.episodes = Episodes(env_id, self.cfg, traffic=True)
+        sc = self.episodes.scenario
+        self.n_int = sc.traffic.network.rows * sc.traffic.network.cols
+        self.n_phases = len(sc.traffic.signals.phases)
+        self.n_features = 2 * len(MOVEMENTS) + self.n_phases + 2
+        self.low = np.zeros(self.n_features, dtype=np.float32)
+        self.high = np.full(self.n_features, VEHICLE_LIMIT, dtype=np.float32)
+        self.high[2 * len(MOVEMENTS):-1] = 1.0
+        self.high[-1] = sc.duration  # seconds in the current interval
+        self.int_ids = tuple(f"int-{r}-{c}" for r in range(sc.traffic.network.rows)
+                             for c in range(sc.traffic.network.cols))
+
+    def signal_space(self) -> spaces.Box:
+        """Observation space of one intersection."""
+        return spaces.Box(self.low, self.high, dtype=np.float32)
+
+
+class TrafficGridEnv(gym.Env):
+    """All signals of the grid under one central agent."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, **kwargs: Any):
+        self.core = TrafficCore(ENV_ID, kwargs)
+        c = self.core
+        self.render_mode = None
+        self.observation_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
+        self.action_space = spaces.MultiDiscrete(np.full(c.n_int, c.n_phases))
+        self.world = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
+        super().reset(seed=seed)
+        if options:
+            raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
+        self.world = self.core.episodes.build([world_seed(self.np_random)])
+        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
+        self.steps = 0
+        return self.task.observe().ravel(), {}
+
+    def step(self, action: Any):
+        """Ask for one phase per intersection and run one decision interval."""
+        episodes = self.core.episodes
+        if self.world is None or self.steps >= episodes.steps_per_episode:
+            raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
+        self.task.act(discrete_actions(action, self.core.n_phases, (self.core.n_int,), ENV_ID))
+        self.world.advance(episodes.interval_s)
+        self.steps += 1
+        obs = self.task.observe().ravel()
+        terms = {name: float(v.sum()) for name, v in self.task.reward_terms().items()}
+        terminated = self.steps >= episodes.steps_per_episode
+        info: dict[str, Any] = {"reward_terms": terms}
+        if terminated:
+            info["kpis"] = self.episode_kpis()
+        return obs, float(sum(terms.values())), terminated, False, info
+
+    def episode_kpis(self) -> dict[str, float | None]:
+        """Traffic KPIs of the episode so far (trips and telemetry, as ``twin run``)."""
+        close_readings(self.world)
+        return world_kpis(self.world, self.recorder.telemetry())[0]
+
+
+class TrafficGridVectorEnv(ReplicaVectorEnv):
+    """``num_envs`` grids stepped together (``gym.make_vec(..., vectorization_mode="vector_entry_point")``)."""
+
+    def __init__(self, num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any):
+        core = TrafficCore(ENV_ID, kwargs)
+        super().__init__(num_envs, core.episodes, max_episode_steps)
+        self.core = core
+        n = core.n_int
+        self.single_observation_space = spaces.Box(np.tile(core.low, n), np.tile(core.high, n), dtype=np.float32)
+        self.single_action_space = spaces.MultiDiscrete(np.full(n, core.n_phases))
+        self.observation_space = spaces.Box(np.tile(core.low, (num_envs, n)), np.tile(core.high, (num_envs, n)),
+                                            dtype=np.float32)
+        self.action_space = spaces.MultiDiscrete(np.full((num_envs, n), core.n_phases))
+
+    def _start(self) -> None:
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
+
+    def _observe(self) -> np.ndarray:
+        self._obs = self.task.observe().reshape(self.num_envs, -1)
+        return self._obs
+
+    def _check_and_apply(self, actions: Any) -> None:
+        a = discrete_actions(actions, self.core.n_phases, (self.num_envs, self.core.n_int), ENV_ID)
+        self.task.act(a.ravel())
+
+    def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        self._observe()  # the queue term reads the halted counts at the end of the interval
+        terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.task.reward_terms().items()}
+        return sum(terms.values()), terms

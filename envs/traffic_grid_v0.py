@@ -1,0 +1,102 @@
+"""PettingZoo ``traffic_grid_v0``: one agent per intersection, ``parallel_env(**kwargs)`` as TrafficGrid-v0.
+
+Each agent sees its own intersection (see :mod:`envs.traffic_task`), asks for a phase
+(Discrete) and is rewarded with its own terms; ``state()`` is every intersection's observation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from envs.actions import discrete_actions
+from envs.episodes import world_seed
+from envs.traffic_grid import TrafficCore
+from envs.traffic_task import TrafficTask
+from twin.runner import close_readings, world_kpis
+from twin.telemetry.recorder import Recorder
+
+ENV_ID = "traffic_grid_v0"
+
+
+class TrafficGridParallelEnv(ParallelEnv):
+    """One agent per intersection; rewards per intersection; ``state()`` for centralized critics."""
+
+    metadata = {"name": ENV_ID, "render_modes": []}
+
+    def __init__(self, **kwargs: Any):
+        self.core = TrafficCore(ENV_ID, kwargs)
+        c = self.core
+        self.possible_agents = list(c.int_ids)
+        self.agents: list[str] = []
+        self.render_mode = None
+        self._obs_spaces = {a: c.signal_space() for a in self.possible_agents}
+        self._act_spaces = {a: spaces.Discrete(c.n_phases) for a in self.possible_agents}
+        self.state_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
+        self.np_random = None
+        self.world = None
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        """The same Box object every call (PettingZoo seeds spaces through it)."""
+        return self._obs_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        """The same Discrete object every call."""
+        return self._act_spaces[agent]
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
+        """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
+        if seed is not None or self.np_random is None:
+            self.np_random, _ = seeding.np_random(seed)
+        self.world = self.core.episodes.build([world_seed(self.np_random)])
+        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
+        self.steps = 0
+        self.agents = list(self.possible_agents)
+        return self._obs(), {a: {} for a in self.agents}
+
+    def _obs(self) -> dict[str, np.ndarray]:
+        rows = self.task.observe()
+        self._state = rows.ravel()
+        return {a: rows[i] for i, a in enumerate(self.possible_agents)}
+
+    def state(self) -> np.ndarray:
+        """Every intersection's observation, flattened intersection by intersection."""
+        return self._state
+
+    def step(self, actions: dict[str, Any]):
+        """Apply each intersection's phase request for one decision interval."""
+        if not self.agents:
+            raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
+        missing, unknown = set(self.agents) - set(actions), set(actions) - set(self.agents)
+        if missing or unknown:
+            raise ValueError(f"{ENV_ID}: every live agent must act and only they; missing {sorted(missing)[:3]}, "
+                             f"unknown {sorted(unknown)[:3]}; agents look like {self.possible_agents[:2]}")
+        phases = np.array([int(discrete_actions(actions[a], self.core.n_phases, (), f"{ENV_ID} {a}"))
+                           for a in self.possible_agents])
+        self.task.act(phases)
+        self.world.advance(self.core.episodes.interval_s)
+        self.steps += 1
+        obs = self._obs()
+        terms = self.task.reward_terms()
+        reward = sum(terms.values())
+        done = self.steps >= self.core.episodes.steps_per_episode
+        agents = self.possible_agents
+        infos = {a: {"reward_terms": {name: float(v[i]) for name, v in terms.items()}} for i, a in enumerate(agents)}
+        if done:
+            close_readings(self.world)
+            kpis = world_kpis(self.world, self.recorder.telemetry())[0]
+            for a in agents:
+                infos[a]["kpis"] = kpis
+            self.agents = []
+        return (obs, {a: float(reward[i]) for i, a in enumerate(agents)}, {a: done for a in agents},
+                {a: False for a in agents}, infos)
+
+
+def parallel_env(**kwargs: Any) -> TrafficGridParallelEnv:
+    """The PettingZoo parallel environment; keywords as twin/TrafficGrid-v0."""
+    return TrafficGridParallelEnv(**kwargs)

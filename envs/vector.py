@@ -1,0 +1,94 @@
+"""Native vector environments: K replica worlds stepped by one numpy call per physics step.
+
+The K worlds live in one batched world (:func:`twin.build.build_world` with ``seeds``); world k
+is bit for bit the single environment reset with seed ``s + k``. Episodes have a fixed length
+(no early termination), so all worlds end on the same step and are reset together, with
+Gymnasium's next-step autoreset: the step after an episode's last returns the first observation
+of the next episode, reward 0 and ``terminated = truncated = False``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+
+from envs.episodes import Episodes, world_seed
+
+
+class ReplicaVectorEnv(VectorEnv):
+    """Base of the native vector environments; subclasses say what a world's agents see and do."""
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    def __init__(self, num_envs: int, episodes: Episodes, max_episode_steps: int | None):
+        if not isinstance(num_envs, int) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive whole number, got {num_envs!r}")
+        if max_episode_steps is not None and (not isinstance(max_episode_steps, int) or max_episode_steps < 1):
+            raise ValueError(f"max_episode_steps must be a positive whole number or None, got {max_episode_steps!r}")
+        self.num_envs = num_envs
+        self.episodes = episodes
+        self.max_episode_steps = max_episode_steps
+        self.env_rngs: list[np.random.Generator | None] = [None] * num_envs
+        self.world = None
+        self.steps = 0
+        self._ended = False
+
+    # -- what subclasses provide ---------------------------------------------------------------
+    def _start(self) -> None:
+        """Bind the task to the freshly built ``self.world``."""
+        raise NotImplementedError
+
+    def _observe(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _check_and_apply(self, actions: Any) -> None:
+        raise NotImplementedError
+
+    def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    # -- the Gymnasium API ---------------------------------------------------------------------
+    def reset(self, *, seed: int | list[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start a new episode in every world; ``seed`` as :class:`gymnasium.vector.SyncVectorEnv`."""
+        if options:
+            raise ValueError(f"{type(self).__name__}.reset takes no options, got {sorted(options)}")
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, (int, np.integer)):
+            seeds = [int(seed) + k for k in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"got {len(seeds)} seeds for num_envs={self.num_envs}; give one per world or an int")
+        for k, s in enumerate(seeds):
+            if s is not None or self.env_rngs[k] is None:
+                self.env_rngs[k] = seeding.np_random(s)[0]
+        return self._new_episodes()
+
+    def _new_episodes(self) -> tuple[np.ndarray, dict[str, Any]]:
+        self.world = self.episodes.build([world_seed(g) for g in self.env_rngs])
+        self.steps, self._ended = 0, False
+        self._start()
+        return self._observe(), {}
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Advance every world by one decision interval."""
+        if self.world is None:
+            raise RuntimeError("call reset() before step()")
+        n = self.num_envs
+        if self._ended:  # next-step autoreset: every world ended on the last step
+            obs, info = self._new_episodes()
+            return obs, np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), info
+        self._check_and_apply(actions)
+        self.world.advance(self.episodes.interval_s)
+        self.steps += 1
+        reward, terms = self._rewards()
+        terminated = self.steps >= self.episodes.steps_per_episode
+        truncated = not terminated and self.max_episode_steps is not None and self.steps >= self.max_episode_steps
+        self._ended = terminated or truncated
+        info = {"reward_terms": terms, "_reward_terms": np.ones(n, dtype=bool)}
+        return (self._observe(), reward, np.full(n, terminated), np.full(n, truncated), info)

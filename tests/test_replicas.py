@@ -1,0 +1,61 @@
+"""A batch of replica worlds: replica k is bit for bit the single world seeded the same way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import small_scenario
+from tests.traffic_helpers import traffic_scenario
+from twin.build import build_world
+
+SEEDS = [5, 6, 7]
+
+
+def _single(scenario, seed):
+    return build_world(scenario.model_copy(update={"seed": seed}))
+
+
+def test_replica_homes_equal_single_worlds():
+    sc = small_scenario(duration="2d", homes={"count": 4})
+    batch = build_world(sc, seeds=SEEDS)
+    batch.run(sc.duration)
+    per_replica = batch.processes["appliance_requests"].per_replica
+    for k, seed in enumerate(SEEDS):
+        world = _single(sc, seed)
+        world.run(sc.duration)
+        for part in ("homes", "home_totals"):
+            for name, arr in world.state[part].arrays().items():
+                n = arr.shape[0]
+                np.testing.assert_array_equal(batch.state[part].arrays()[name][k * n:(k + 1) * n], arr, err_msg=name)
+        first = per_replica[:k].sum()
+        for name, arr in world.state["appliances"].arrays().items():
+            np.testing.assert_array_equal(batch.state["appliances"].arrays()[name][first:first + arr.size], arr)
+    assert not np.array_equal(batch.state["homes"].temp_air_c[:4], batch.state["homes"].temp_air_c[4:8])
+
+
+@pytest.mark.parametrize("controller", ["fixed_time", "actuated", "external"])
+def test_replica_traffic_equals_single_worlds(controller):
+    sc = traffic_scenario(duration="15min", signals={"controller": controller},
+                          demand={"entry_vph": 500, "od": [{"origin": "entry/int-0-0/W",
+                                                            "destination": "exit/int-1-1/E", "vph": 200}]})
+    batch = build_world(sc, seeds=SEEDS)
+    tb = batch.parts["traffic"]
+    n_int = tb.net.n_int // len(SEEDS)
+    tb.signals.request[...] = np.tile(np.arange(n_int) % 2, len(SEEDS))
+    batch.run(sc.duration)
+    k_all = len(SEEDS)
+    for k, seed in enumerate(SEEDS):
+        world = _single(sc, seed)
+        tw = world.parts["traffic"]
+        tw.signals.request[...] = np.arange(n_int) % 2
+        world.run(sc.duration)
+        n_q, n_e, n_l = tw.net.n_queues, tw.net.entries.size, tw.net.n_links
+        rows = np.r_[np.arange(k * n_q, (k + 1) * n_q), k_all * n_q + np.arange(k * n_e, (k + 1) * n_e)]
+        for name in ("count", "delay_s", "tokens"):
+            np.testing.assert_array_equal(getattr(tb.queues, name)[rows], getattr(tw.queues, name), err_msg=name)
+        np.testing.assert_array_equal(tb.queues.occupancy[k * n_l:(k + 1) * n_l], tw.queues.occupancy[:n_l])
+        for name in ("phase", "interval", "t_in_s"):
+            np.testing.assert_array_equal(getattr(tb.signals, name)[k * n_int:(k + 1) * n_int],
+                                          getattr(tw.signals, name), err_msg=name)
+    assert int(tb.vehicles.n) > 0
