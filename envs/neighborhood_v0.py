@@ -6,58 +6,35 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
 
 from envs.actions import box_actions
 from envs.episodes import world_seed
 from envs.home_task import ACTIONS
 from envs.neighborhood import HOME_OBS_HIGH, HOME_OBS_LOW, NeighborhoodCore
+from envs.parallel import AgentSpaces
 from twin.generators.homes import home_ids
 
 ENV_ID = "neighborhood_v0"
 
 
-class NeighborhoodParallelEnv(ParallelEnv):
+class NeighborhoodParallelEnv(AgentSpaces):
     """One agent per home; rewards per home; ``state()`` for centralized critics."""
 
     metadata = {"name": ENV_ID, "render_modes": []}
 
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
-        self.possible_agents = home_ids(self.core.n_homes)
-        self.agents: list[str] = []
-        self.render_mode = None
-        self._act_spaces = {a: spaces.Box(-1.0, 1.0, (len(ACTIONS),), np.float32) for a in self.possible_agents}
-        self._obs_spaces = {a: spaces.Box(HOME_OBS_LOW, HOME_OBS_HIGH, dtype=np.float32) for a in self.possible_agents}
-        n = self.core.n_homes
-        self.state_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32)
-        self.np_random = None
-
-    def observation_space(self, agent: str) -> spaces.Box:
-        """The same Box object every call (PettingZoo seeds spaces through it)."""
-        return self._obs_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Box:
-        """The same Box object every call."""
-        return self._act_spaces[agent]
+        agents, n = home_ids(self.core.n_homes), self.core.n_homes
+        self._init_agents(
+            agents, obs={a: spaces.Box(HOME_OBS_LOW, HOME_OBS_HIGH, dtype=np.float32) for a in agents},
+            act={a: spaces.Box(-1.0, 1.0, (len(ACTIONS),), np.float32) for a in agents},
+            state=spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32))
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
-        if seed is not None or self.np_random is None:
-            self.np_random, _ = seeding.np_random(seed)
-        self.core.start(world_seed(self.np_random))
+        self.core.start(world_seed(self._seed(seed)))
         self.agents = list(self.possible_agents)
-        return self._obs(), {a: {} for a in self.agents}
-
-    def _obs(self) -> dict[str, np.ndarray]:
-        rows = self.core.observe()
-        self._state = rows.ravel()
-        return {a: rows[i] for i, a in enumerate(self.possible_agents)}
-
-    def state(self) -> np.ndarray:
-        """Every home's observation, flattened home by home."""
-        return self._state
+        return self._split(self.core.observe()), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
         """Apply each home's commands; every home must act while the episode runs."""
@@ -72,7 +49,7 @@ class NeighborhoodParallelEnv(ParallelEnv):
         terms = self.core.advance(a)
         reward = sum(terms.values())
         done = self.core.done
-        obs = self._obs()
+        obs = self._split(self.core.observe())
         agents = self.possible_agents
         infos = {a: {"reward_terms": {name: float(v[i]) for name, v in terms.items()}} for i, a in enumerate(agents)}
         if done:

@@ -10,11 +10,10 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
 
 from envs.actions import discrete_actions
 from envs.episodes import world_seed
+from envs.parallel import AgentSpaces
 from envs.traffic_grid import TrafficCore
 from envs.traffic_task import TrafficTask
 from twin.runner import close_readings, world_kpis
@@ -23,50 +22,27 @@ from twin.telemetry.recorder import Recorder
 ENV_ID = "traffic_grid_v0"
 
 
-class TrafficGridParallelEnv(ParallelEnv):
+class TrafficGridParallelEnv(AgentSpaces):
     """One agent per intersection; rewards per intersection; ``state()`` for centralized critics."""
 
     metadata = {"name": ENV_ID, "render_modes": []}
 
     def __init__(self, **kwargs: Any):
-        self.core = TrafficCore(ENV_ID, kwargs)
-        c = self.core
-        self.possible_agents = list(c.int_ids)
-        self.agents: list[str] = []
-        self.render_mode = None
-        self._obs_spaces = {a: c.signal_space() for a in self.possible_agents}
-        self._act_spaces = {a: spaces.Discrete(c.n_phases) for a in self.possible_agents}
-        self.state_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
-        self.np_random = None
+        self.core = c = TrafficCore(ENV_ID, kwargs)
+        agents = list(c.int_ids)
+        self._init_agents(agents, obs={a: c.signal_space() for a in agents},
+                          act={a: spaces.Discrete(c.n_phases) for a in agents},
+                          state=spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32))
         self.world = None
-
-    def observation_space(self, agent: str) -> spaces.Box:
-        """The same Box object every call (PettingZoo seeds spaces through it)."""
-        return self._obs_spaces[agent]
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        """The same Discrete object every call."""
-        return self._act_spaces[agent]
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
-        if seed is not None or self.np_random is None:
-            self.np_random, _ = seeding.np_random(seed)
-        self.world = self.core.episodes.build([world_seed(self.np_random)])
+        self.world = self.core.episodes.build([world_seed(self._seed(seed))])
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
         self.steps = 0
         self.agents = list(self.possible_agents)
-        return self._obs(), {a: {} for a in self.agents}
-
-    def _obs(self) -> dict[str, np.ndarray]:
-        rows = self.task.observe()
-        self._state = rows.ravel()
-        return {a: rows[i] for i, a in enumerate(self.possible_agents)}
-
-    def state(self) -> np.ndarray:
-        """Every intersection's observation, flattened intersection by intersection."""
-        return self._state
+        return self._split(self.task.observe()), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
         """Apply each intersection's phase request for one decision interval."""
@@ -81,7 +57,7 @@ class TrafficGridParallelEnv(ParallelEnv):
         self.task.act(phases)
         self.world.advance(self.core.episodes.interval_s)
         self.steps += 1
-        obs = self._obs()
+        obs = self._split(self.task.observe())
         terms = self.task.reward_terms()
         reward = sum(terms.values())
         done = self.steps >= self.core.episodes.steps_per_episode
