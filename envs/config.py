@@ -16,9 +16,6 @@ from twin.scenario.base import Duration, Model
 
 # The scenarios that ship with twin, the environments' defaults.
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-HOME_TERMS = ("energy_cost", "comfort", "emissions")
-NEIGHBORHOOD_TERMS = HOME_TERMS + ("transformer",)
-TRAFFIC_TERMS = ("queue", "delay", "switch")
 
 
 class EnvConfigError(ValueError):

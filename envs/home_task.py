@@ -39,7 +39,7 @@ class HomeTask:
         self.world = world
         energy = world.parts["energy"]
         self.p, self.s = energy.homes.params, energy.homes.state
-        self.physics, self.totals, self.feeder_totals = energy.physics, energy.totals, energy.feeder_totals
+        self.physics, self.totals = energy.physics, energy.totals
         self.clock = world.processes["tariff_clock"]
         self.k = world.replicas
         self.n = self.p.n
@@ -88,12 +88,11 @@ class HomeTask:
     # -- rewards -----------------------------------------------------------------------------
     def _cumulative(self) -> dict[str, np.ndarray]:
         t = self.totals
-        overload = self.feeder_totals.overload_kwh.reshape(self.k, -1).sum(axis=1)
         return {"energy_cost": t.cost_eur.copy(), "comfort": t.discomfort_kh.copy(),
-                "emissions": t.emissions_kg.copy(), "transformer": overload}
+                "emissions": t.emissions_kg.copy()}
 
     def reward_terms(self) -> dict[str, np.ndarray]:
-        """Weighted, signed terms since the last call: per home, and ``transformer`` per replica."""
+        """Weighted, signed terms per home since the last call (EUR, K*h, kg times their weights)."""
         now = self._cumulative()
         terms = {name: -self.weights.get(name, 0.0) * (now[name] - self._last[name]) for name in now}
         self._last = now

@@ -16,7 +16,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.actions import box_actions
-from envs.config import HOME_TERMS, SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
+from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
 from envs.episodes import Episodes, world_seed
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from twin.runner import close_readings, world_kpis
@@ -67,7 +67,7 @@ class NeighborhoodCore:
         terms = self.task.reward_terms()
         p = self.task.p
         homes_on_feeder = np.bincount(p.feeder, minlength=self.n_feeders)
-        out = {name: terms[name] for name in HOME_TERMS}
+        out = dict(terms)
         out["transformer"] = self._feeder_terms()[p.feeder] / homes_on_feeder[p.feeder]  # shared equally
         return out
 

@@ -16,7 +16,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.actions import InvalidAction, box_actions, discrete_actions
-from envs.config import HOME_TERMS, HomeEnvConfig, parse_config
+from envs.config import HomeEnvConfig, parse_config
 from envs.episodes import Episodes, world_seed
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.vector import ReplicaVectorEnv
@@ -68,7 +68,7 @@ class SmartHomeEnv(gym.Env):
         self.task.act(a)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        terms = {name: float(v[0]) for name, v in self.task.reward_terms().items() if name in HOME_TERMS}
+        terms = {name: float(v[0]) for name, v in self.task.reward_terms().items()}
         terminated = self.steps >= self.episodes.steps_per_episode
         info: dict[str, Any] = {"reward_terms": terms}
         if terminated:
@@ -76,7 +76,8 @@ class SmartHomeEnv(gym.Env):
         return self.task.observe()[0], float(sum(terms.values())), terminated, False, info
 
     def episode_kpis(self) -> dict[str, float | None]:
-        """KPIs of the episode so far, from its telemetry (the run KPIs of ``twin run``)."""
+        """KPIs of the episode from its telemetry (as ``twin run``); for the end of an episode, as it
+        publishes the partial last meter reading."""
         close_readings(self.world)
         return world_kpis(self.world, self.recorder.telemetry())[0]
 
@@ -110,7 +111,7 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
         self.task.act(a)
 
     def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        terms = {name: v for name, v in self.task.reward_terms().items() if name in HOME_TERMS}
+        terms = self.task.reward_terms()
         return sum(terms.values()), terms
 
 
