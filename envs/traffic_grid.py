@@ -114,14 +114,12 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
 
     def _observe(self) -> np.ndarray:
-        self._obs = self.task.observe().reshape(self.num_envs, -1)
-        return self._obs
+        return self.task.observe().reshape(self.num_envs, -1)
 
     def _check_and_apply(self, actions: Any) -> None:
         a = discrete_actions(actions, self.core.n_phases, (self.num_envs, self.core.n_int), ENV_ID)
         self.task.act(a.ravel())
 
     def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        self._observe()  # the queue term reads the halted counts at the end of the interval
         terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.task.reward_terms().items()}
         return sum(terms.values()), terms

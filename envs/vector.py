@@ -48,6 +48,7 @@ class ReplicaVectorEnv(VectorEnv):
         raise NotImplementedError
 
     def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Reward per world and reward terms of the last interval; called right after ``_observe``."""
         raise NotImplementedError
 
     # -- the Gymnasium API ---------------------------------------------------------------------
@@ -86,9 +87,10 @@ class ReplicaVectorEnv(VectorEnv):
         self._check_and_apply(actions)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
+        obs = self._observe()  # before the rewards, which may read what observing computed
         reward, terms = self._rewards()
         terminated = self.steps >= self.episodes.steps_per_episode
         truncated = not terminated and self.max_episode_steps is not None and self.steps >= self.max_episode_steps
         self._ended = terminated or truncated
         info = {"reward_terms": terms, "_reward_terms": np.ones(n, dtype=bool)}
-        return (self._observe(), reward, np.full(n, terminated), np.full(n, truncated), info)
+        return (obs, reward, np.full(n, terminated), np.full(n, truncated), info)

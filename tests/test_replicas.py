@@ -41,6 +41,7 @@ def test_replica_traffic_equals_single_worlds(controller):
                                                             "destination": "exit/int-1-1/E", "vph": 200}]})
     batch = build_world(sc, seeds=SEEDS)
     tb = batch.parts["traffic"]
+    _small_turn_pool(tb)
     n_int = tb.net.n_int // len(SEEDS)
     tb.signals.request[...] = np.tile(np.arange(n_int) % 2, len(SEEDS))
     batch.run(sc.duration)
@@ -48,6 +49,7 @@ def test_replica_traffic_equals_single_worlds(controller):
     for k, seed in enumerate(SEEDS):
         world = _single(sc, seed)
         tw = world.parts["traffic"]
+        _small_turn_pool(tw)
         tw.signals.request[...] = np.arange(n_int) % 2
         world.run(sc.duration)
         n_q, n_e, n_l = tw.net.n_queues, tw.net.entries.size, tw.net.n_links
@@ -58,4 +60,15 @@ def test_replica_traffic_equals_single_worlds(controller):
         for name in ("phase", "interval", "t_in_s"):
             np.testing.assert_array_equal(getattr(tb.signals, name)[k * n_int:(k + 1) * n_int],
                                           getattr(tw.signals, name), err_msg=name)
+        np.testing.assert_array_equal(tb.turns.u[k], tw.turns.u[0])
+        assert tb.turns.used[k] == tw.turns.used[0]
     assert int(tb.vehicles.n) > 0
+    # Each replica drew many blocks of turns, so refills happened at different steps per replica.
+    assert int(tb.vehicles.n) > 10 * tb.turns.u.shape[1]
+
+
+def _small_turn_pool(traffic) -> None:
+    """Shrink the turn pool to the smallest safe block, so a short run refills it many times."""
+    k = traffic.turns.used.size
+    block = (traffic.net.n_queues + traffic.net.entries.size) // k
+    traffic.turns.u, traffic.turns.used = np.zeros((k, block)), np.full(k, block)

@@ -61,15 +61,6 @@ class Streams:
         return np.concatenate([getattr(self.gens[k], method)(*args, size=int(sizes[k]))
                                for k in np.flatnonzero(sizes)] or [np.zeros(0)])
 
-    def grouped_random(self, replica: np.ndarray) -> np.ndarray:
-        """One uniform [0, 1) per element, drawn from its replica's stream in element order."""
-        if len(self.gens) == 1:
-            return self.gens[0].random(replica.size)
-        order = np.argsort(replica, kind="stable")
-        u = np.empty(replica.size)
-        u[order] = self.sized("random", np.bincount(replica, minlength=len(self.gens)))
-        return u
-
     def each(self, draw: Callable[[int, np.random.Generator], np.ndarray]) -> list[np.ndarray]:
         """``draw(k, gen_k)`` for every replica, in replica order."""
         return [draw(k, g) for k, g in enumerate(self.gens)]

@@ -17,7 +17,7 @@ from twin.traffic.model import TrafficPhysics
 from twin.traffic.network import RoadNetwork, add_traffic_nodes, detector_ids, grid_network
 from twin.traffic.readings import TrafficReadings
 from twin.traffic.signals import SignalPlan, SignalState, initial_state, make_plan
-from twin.traffic.state import DetectorRegisters, QueueState, Vehicles, empty_vehicles
+from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles, empty_turn_draws, empty_vehicles
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class TrafficSystem:
     queues: QueueState
     vehicles: Vehicles
     detectors: DetectorRegisters
+    turns: TurnDraws
     physics: TrafficPhysics
     readings: TrafficReadings
     source: TrafficDemand
@@ -38,7 +39,7 @@ class TrafficSystem:
     def state(self) -> dict[str, ArrayState]:
         """The traffic state arrays by name, for snapshots."""
         return {"signals": self.signals, "queues": self.queues, "vehicles": self.vehicles,
-                "detectors": self.detectors}
+                "detectors": self.detectors, "turns": self.turns}
 
 
 def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calendar: Calendar,
@@ -62,10 +63,13 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
     detectors = DetectorRegisters(passed=np.zeros(rows), busy_steps=np.zeros(rows),
                                   steps=np.zeros((), dtype=np.int64))
     signals = initial_state(plan, net.n_int)
+    # A pass moves at most one vehicle per row, so a block of one replica's rows (or more) always
+    # covers a pass's turn draws.
+    turns = empty_turn_draws(k, max(1024, rows // k))
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
-                             vehicles=vehicles, detectors=detectors, streams=streams)
+                             vehicles=vehicles, detectors=detectors, turns=turns, streams=streams)
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)
     arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, streams, cfg.demand.batch, horizon_s)
     return TrafficSystem(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
-                         vehicles=vehicles, detectors=detectors, physics=physics, readings=readings, source=arrivals)
+                         vehicles=vehicles, detectors=detectors, turns=turns, physics=physics, readings=readings, source=arrivals)

@@ -25,7 +25,7 @@ from twin.streams import Streams
 from twin.traffic.demand import DemandPlan
 from twin.traffic.network import EXIT, RoadNetwork
 from twin.traffic.signals import SignalPlan, SignalState, actuated_update, external_update, fixed_time_update
-from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
+from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
 
 
 class TrafficPhysics(Periodic):
@@ -35,9 +35,10 @@ class TrafficPhysics(Periodic):
     priority = 2
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, demand: DemandPlan, signals: SignalState,
-                 queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, streams: Streams):
+                 queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, turns: TurnDraws,
+                 streams: Streams):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
-        self.q, self.v, self.det, self.streams = queues, vehicles, detectors, streams
+        self.q, self.v, self.det, self.turns, self.streams = queues, vehicles, detectors, turns, streams
         self.dt_s = self.period_s = dt = net.dt_s
         self.controller = plan.cfg.controller
         n_q, n_e = net.n_queues, net.entries.size
@@ -144,9 +145,28 @@ class TrafficPhysics(Periodic):
 
     def _turn(self, link: np.ndarray) -> np.ndarray:
         """Draw each vehicle's movement on ``link`` from the turning ratios; return its queue."""
-        u = self.streams.grouped_random(link // self.links_per_replica)
+        u = self._turn_uniforms(link // self.links_per_replica)
         turn = np.searchsorted(self.demand.turn_cdf, u, side="right")
         return self.net.queue_of[link, np.minimum(turn, 2)]
+
+    def _turn_uniforms(self, replica: np.ndarray) -> np.ndarray:
+        """One uniform per element, the next ones of its replica's pool in element order."""
+        pool = self.turns
+        if self.net.replicas == 1:
+            rank, need = np.arange(replica.size), np.array([replica.size])
+        else:
+            rank = _rank_within(replica, np.argsort(replica, kind="stable"))
+            need = np.bincount(replica, minlength=pool.used.size)
+        block = pool.u.shape[1]
+        short = np.flatnonzero(pool.used + need > block)
+        for k in short:  # rare: about once per block of draws per replica
+            spare = block - pool.used[k]
+            pool.u[k, :spare] = pool.u[k, pool.used[k]:]
+            pool.u[k, spare:] = self.streams.gens[k].random(block - spare)
+            pool.used[k] = 0
+        u = pool.u[replica, pool.used[replica] + rank]
+        pool.used += need
+        return u
 
     def _enter(self, t: int, movers: np.ndarray, link: np.ndarray) -> None:
         """Put vehicles onto ``link`` (one each) in the queue of the movement they will take."""

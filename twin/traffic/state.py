@@ -57,6 +57,25 @@ class DetectorRegisters(ArrayState):
     steps: np.ndarray          # shape (): steps since the last reading
 
 
+@dataclass
+class TurnDraws(ArrayState):
+    """Uniforms for turning choices, drawn ahead in blocks from each replica's stream.
+
+    A step needs a few turn draws per replica world; gathering them from this pool is one numpy
+    call for all replicas, where drawing them would be one Generator call per replica per step.
+    A replica's row is refilled (unused draws kept first) when a step needs more than it holds,
+    which depends on that replica alone, so replica k still draws exactly as a single world.
+    """
+
+    u: np.ndarray              # (replicas, block) uniforms in [0, 1)
+    used: np.ndarray           # (replicas,) how many of each row are spent
+
+
+def empty_turn_draws(replicas: int, block: int) -> TurnDraws:
+    """A pool with every row spent, so each replica draws its first block when it first needs it."""
+    return TurnDraws(u=np.zeros((replicas, block)), used=np.full(replicas, block, dtype=np.int64))
+
+
 NEVER_S = np.iinfo(np.int64).max // 4
 
 
