@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import World
+from twin.traffic.kernel import halted_per_queue
 from twin.traffic.signals import GREEN
 
 MOVEMENTS = tuple(f"{side}{turn}" for side in "NESW" for turn in "LTR")
@@ -39,33 +40,9 @@ class TrafficTask:
 
     # -- observations ------------------------------------------------------------------------
     def halted(self) -> np.ndarray:
-        """Vehicles at the stop line (reached it, not yet crossed) per movement queue.
-
-        Along a FIFO the times vehicles reach the line never decrease, so the count is the first
-        position whose vehicle has not arrived: a binary search over all queues at once.
-        """
-        q, t, ready = self.q, self.world.now_s, self.v.ready_s
-        cap = q.buf.shape[1]
-        count = q.count[: self.movement_rows.size]
-        halted = np.zeros(count.size, dtype=np.int64)
-        # Most queues are settled by their ends: the last vehicle has arrived (all halted) or the
-        # first has not (none). Only the rest need the search, and only they are gathered.
-        rows = np.flatnonzero(count)
-        head, n = q.head[rows], count[rows]
-        all_in = ready[q.buf[rows, (head + n - 1) % cap]] <= t
-        halted[rows[all_in]] = n[all_in]
-        some = ~all_in & (ready[q.buf[rows, head]] <= t)
-        rows, head, lo, hi = rows[some], head[some], np.ones(some.sum(), dtype=np.int64), n[some] - 1
-        while rows.size:  # invariant: position lo - 1 has arrived, position hi has not
-            mid = (lo + hi) // 2
-            arrived = ready[q.buf[rows, (head + mid) % cap]] <= t
-            lo = np.where(arrived, mid + 1, lo)
-            hi = np.where(arrived, hi, mid)
-            done = lo >= hi
-            halted[rows[done]] = lo[done]
-            keep = ~done
-            rows, head, lo, hi = rows[keep], head[keep], lo[keep], hi[keep]
-        return halted
+        """Vehicles at the stop line (reached it, not yet crossed) per movement queue."""
+        q = self.q
+        return halted_per_queue(q.buf, q.head, q.count, self.v.ready_s, self.world.now_s, self.movement_rows.size)
 
     def observe(self) -> np.ndarray:
         """(intersections, features) float32: halted and approaching per movement, phase, interval."""

@@ -70,5 +70,5 @@ def test_replica_traffic_equals_single_worlds(controller):
 def _small_turn_pool(traffic) -> None:
     """Shrink the turn pool to the smallest safe block, so a short run refills it many times."""
     k = traffic.turns.used.size
-    block = (traffic.net.n_queues + traffic.net.entries.size) // k
+    block = traffic.physics.turns_per_step + 3
     traffic.turns.u, traffic.turns.used = np.zeros((k, block)), np.full(k, block)

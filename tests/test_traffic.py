@@ -8,7 +8,9 @@ import pytest
 from traffic_helpers import in_network, make, traffic_scenario, trips_of
 from twin.build import build_world
 from twin.traffic.network import EXIT
+from twin.traffic import kernel
 from twin.traffic.signals import GREEN
+from twin.traffic.state import NEVER_S
 from twin.traffic.trips import traffic_kpis
 from twin.telemetry.recorder import Recorder
 
@@ -32,7 +34,21 @@ def test_vehicles_are_conserved_at_every_step():
         most_waiting = max(most_waiting, waiting_outside)
         assert np.all(q.occupancy[:-1] == np.bincount(tr.physics.link[:n_q], weights=q.count[:n_q],
                                                       minlength=tr.net.n_links))
+        # The kernel's cached head times are the heads' times.
+        rows = np.arange(q.count.size)
+        heads = np.where(q.count > 0, v.ready_s[q.buf[rows, q.head]], NEVER_S)
+        np.testing.assert_array_equal(q.head_ready_s, heads)
     assert arrived.sum() > 100 and most_waiting > 0, "the test should see arrivals and a backlog"
+
+
+def test_the_kernel_agrees_with_the_signal_model():
+    assert kernel.GREEN == GREEN
+    world, _ = make(traffic_scenario(duration="10min", signals={"controller": "actuated"}))
+    tr = world.parts["traffic"]
+    for t in range(0, 600, 7):
+        world.run(t + 1)
+        n_q = tr.net.n_queues
+        np.testing.assert_array_equal(tr.physics.green[:n_q], tr.plan.green(tr.net, tr.signals))
 
 
 def test_each_lane_is_first_in_first_out():

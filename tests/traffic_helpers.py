@@ -26,22 +26,32 @@ def trips_of(world) -> Trips:
 
 
 class DischargeLog:
-    """Records each discharge: time, queues, vehicles, their ready times, targets, and the signals then."""
+    """Records each step's discharges: time, queues (one entry per vehicle that left, in order),
+    vehicles, their ready times, targets, and the signals and occupancy at the start of the step."""
 
     def __init__(self, world):
         tr = world.parts["traffic"]
+        q, v = tr.queues, tr.vehicles
         self.events: list[dict] = []
-        original = tr.physics._move
+        original = tr.physics.step
 
-        def move(t, cross, movers):
+        def step(t):
+            head, buf, ready, occupancy = q.head.copy(), q.buf.copy(), v.ready_s.copy(), q.occupancy.copy()
+            original(t)
+            cap = buf.shape[1]
+            left = (q.head - head) % cap
+            if not left.any():
+                return
+            cross = np.repeat(np.arange(left.size), left)
+            nth = np.arange(cross.size) - np.repeat(np.cumsum(left) - left, left)
+            movers = buf[cross, (head[cross] + nth) % cap]
             self.events.append({
-                "t": t, "cross": cross.copy(), "movers": movers.copy(),
-                "ready": tr.vehicles.ready_s[movers].copy(), "target": tr.physics.target[cross].copy(),
+                "t": t, "cross": cross, "movers": movers, "ready": ready[movers],
+                "target": tr.physics.target[cross].copy(),
                 "green": tr.plan.green(tr.net, tr.signals).copy(), "interval": tr.signals.interval.copy(),
-                "occupancy": tr.queues.occupancy.copy()})
-            return original(t, cross, movers)
+                "occupancy": occupancy})
 
-        tr.physics._move = move  # the step looks the method up on the instance each time
+        tr.physics.step = step  # the process looks the method up on the instance each time
 
 
 def make(scenario: Scenario):

@@ -17,7 +17,7 @@ from twin.traffic.model import TrafficPhysics
 from twin.traffic.network import RoadNetwork, add_traffic_nodes, detector_ids, grid_network
 from twin.traffic.readings import TrafficReadings
 from twin.traffic.signals import SignalPlan, SignalState, initial_state, make_plan
-from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles, empty_turn_draws, empty_vehicles
+from twin.traffic.state import NEVER_S, DetectorRegisters, QueueState, TurnDraws, Vehicles, empty_turn_draws, empty_vehicles
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,15 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
     rows = net.n_queues + net.entries.size
     cap = int(net.storage.max()) + 1
     queues = QueueState(buf=np.full((rows, cap), -1, dtype=np.int64), head=np.zeros(rows, dtype=np.int64),
-                        count=np.zeros(rows, dtype=np.int64), tokens=np.ones(rows),
+                        count=np.zeros(rows, dtype=np.int64), head_ready_s=np.full(rows, NEVER_S),
+                        tokens=np.ones(rows),
                         occupancy=np.zeros(net.n_links + 1, dtype=np.int64), delay_s=np.zeros(rows))
     dets = detector_ids(net)
     # Registers per queue (the outside queues' rows are never published); summed per approach when read.
     detectors = DetectorRegisters(passed=np.zeros(rows), busy_steps=np.zeros(rows),
                                   steps=np.zeros((), dtype=np.int64))
     signals = initial_state(plan, net.n_int)
-    # A pass moves at most one vehicle per row, so a block of one replica's rows (or more) always
-    # covers a pass's turn draws.
-    turns = empty_turn_draws(k, max(1024, rows // k))
+    turns = empty_turn_draws(k, 0)  # the physics sizes it to the draws a step may need
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
                              vehicles=vehicles, detectors=detectors, turns=turns, streams=streams)
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,

@@ -154,5 +154,8 @@ class TrafficDemand:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         row = rows[entry]
         q.buf[row, (q.head[row] + q.count[row] + np.arange(k) - starts[entry]) % cap] = ids
+        was_empty = (q.count[rows] == 0) & (counts > 0)
         q.count[rows] += counts
+        first_row = rows[was_empty]
+        q.head_ready_s[first_row] = v.ready_s[q.buf[first_row, q.head[first_row]]]
         q.occupancy[-1] += k  # the outside "link" holds them until they enter

@@ -13,21 +13,15 @@ import numpy as np
 
 from twin.engine import Periodic
 from twin.telemetry.bus import TelemetryBus
+from twin.traffic.kernel import halted_per_queue
 from twin.traffic.network import RoadNetwork
 from twin.traffic.signals import SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
 def waiting_per_queue(q: QueueState, v: Vehicles, t: int, rows: int) -> np.ndarray:
-    """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t``.
-
-    Looks only as deep as the longest of those queues, not the whole (possibly grown) buffer.
-    """
-    depth = int(q.count[:rows].max(initial=0))
-    cap = q.buf.shape[1]
-    slots = (q.head[:rows, None] + np.arange(depth)[None, :]) % cap
-    ids = q.buf[np.arange(rows)[:, None], slots]
-    return ((np.arange(depth)[None, :] < q.count[:rows, None]) & (v.ready_s[ids] <= t)).sum(axis=1)
+    """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t`` (s)."""
+    return halted_per_queue(q.buf, q.head, q.count, v.ready_s, t, rows)
 
 
 class TrafficReadings(Periodic):
