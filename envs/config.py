@@ -29,7 +29,9 @@ class EnvConfig(Model):
     overrides: tuple[str, ...] = Field((), description='scenario fields to change, "dotted.field=value" as --set')
     decision_interval: Duration = Field(description="simulated time between two actions (s; '15min', '5s')")
     duration: Duration | None = Field(None, description="episode length (s); default: the scenario's duration")
-    render_mode: None = Field(None, description="no rendering yet: it arrives with the viewer")
+    render_mode: Literal["human", "rgb_array"] | None = Field(
+        None, description="'rgb_array': render() returns the viewer's frame, (720, 1280, 3) uint8; "
+                          "'human': frames are shown in a window at render_fps; None: no rendering")
 
 
 class HomeEnvConfig(EnvConfig):

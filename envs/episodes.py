@@ -31,6 +31,7 @@ class Episodes:
 
     def __init__(self, env_id: str, cfg: EnvConfig, *, controllers: dict[str, str] | None = None,
                  traffic: bool = False, homes: tuple[int, int | None] = (0, None)):
+        self.env_id, self.cfg = env_id, cfg
         overrides = list(cfg.overrides)
         if cfg.duration is not None:
             overrides.append(f"duration={cfg.duration}s")

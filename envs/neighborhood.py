@@ -19,6 +19,7 @@ from envs.actions import box_actions
 from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
 from envs.episodes import Episodes, world_seed
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
+from envs.rendering import RENDER_MODES, WorldRendering
 from twin.runner import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
@@ -88,15 +89,16 @@ class NeighborhoodCore:
         return world_kpis(self.world, self.recorder.telemetry())[0]
 
 
-class NeighborhoodEnv(gym.Env):
-    """All homes of a feeder (or several) under one central agent."""
+class NeighborhoodEnv(WorldRendering, gym.Env):
+    """All homes of a feeder (or several) under one central agent (rendering: :mod:`envs.rendering`)."""
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": RENDER_MODES, "render_fps": 8}
+    render_title = ENV_ID
 
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
         n = self.core.n_homes
-        self.render_mode = None
+        self.render_mode = self.core.cfg.render_mode
         self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, (n, len(ACTIONS)), np.float32)
 
@@ -106,7 +108,13 @@ class NeighborhoodEnv(gym.Env):
         if options:
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.core.start(world_seed(self.np_random))
+        self._show_human()
         return self.core.observe().ravel(), {}
+
+    @property
+    def rendered_world(self):
+        """The episode's world (None before the first reset)."""
+        return self.core.world
 
     def step(self, action: Any):
         """Apply one row of commands per home for one decision interval."""
@@ -115,4 +123,5 @@ class NeighborhoodEnv(gym.Env):
         info: dict[str, Any] = {"reward_terms": sums}
         if self.core.done:
             info["kpis"] = self.core.kpis()
+        self._show_human()
         return self.core.observe().ravel(), float(sum(sums.values())), self.core.done, False, info

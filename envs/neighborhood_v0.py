@@ -12,15 +12,17 @@ from envs.episodes import world_seed
 from envs.home_task import ACTIONS
 from envs.neighborhood import HOME_OBS_HIGH, HOME_OBS_LOW, NeighborhoodCore
 from envs.parallel import AgentSpaces
+from envs.rendering import RENDER_MODES, WorldRendering
 from twin.generators.homes import home_ids
 
 ENV_ID = "neighborhood_v0"
 
 
-class NeighborhoodParallelEnv(AgentSpaces):
-    """One agent per home; rewards per home; ``state()`` for centralized critics."""
+class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
+    """One agent per home; rewards per home; ``state()`` for centralized critics; rendering as Neighborhood-v0."""
 
-    metadata = {"name": ENV_ID, "render_modes": []}
+    metadata = {"name": ENV_ID, "render_modes": RENDER_MODES, "render_fps": 8}
+    render_title = ENV_ID
 
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
@@ -29,11 +31,18 @@ class NeighborhoodParallelEnv(AgentSpaces):
             agents, obs={a: spaces.Box(HOME_OBS_LOW, HOME_OBS_HIGH, dtype=np.float32) for a in agents},
             act={a: spaces.Box(-1.0, 1.0, (len(ACTIONS),), np.float32) for a in agents},
             state=spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32))
+        self.render_mode = self.core.cfg.render_mode
+
+    @property
+    def rendered_world(self):
+        """The episode's world (None before the first reset)."""
+        return self.core.world
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
         self.core.start(world_seed(self._seed(seed)))
         self.agents = list(self.possible_agents)
+        self._show_human()
         return self._split(self.core.observe()), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
@@ -61,6 +70,7 @@ class NeighborhoodParallelEnv(AgentSpaces):
         truncations = {a: False for a in agents}
         if done:
             self.agents = []
+        self._show_human()
         return obs, rewards, terminations, truncations, infos
 
 

@@ -19,6 +19,7 @@ from envs.actions import InvalidAction, box_actions, discrete_actions
 from envs.config import HomeEnvConfig, parse_config
 from envs.episodes import Episodes, world_seed
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
+from envs.rendering import RENDER_MODES, WorldRendering
 from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
@@ -34,10 +35,11 @@ def home_spaces(discrete: bool) -> tuple[spaces.Box, spaces.Space]:
     return obs, act
 
 
-class SmartHomeEnv(gym.Env):
-    """One home: heat pump, battery and EV charger under one agent."""
+class SmartHomeEnv(WorldRendering, gym.Env):
+    """One home: heat pump, battery and EV charger under one agent (rendering: :mod:`envs.rendering`)."""
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": RENDER_MODES, "render_fps": 8}
+    render_title = ENV_ID
 
     def __init__(self, **kwargs: Any):
         self.cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
@@ -55,7 +57,13 @@ class SmartHomeEnv(gym.Env):
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
         self.task = HomeTask(self.world, self.cfg.reward_weights)
         self.steps = 0
+        self._show_human()
         return self.task.observe()[0], {}
+
+    @property
+    def rendered_world(self):
+        """The episode's world (None before the first reset)."""
+        return self.world
 
     def step(self, action: Any):
         """Apply ``action`` for one decision interval; reward and terms cover that interval."""
@@ -73,6 +81,7 @@ class SmartHomeEnv(gym.Env):
         info: dict[str, Any] = {"reward_terms": terms}
         if terminated:
             info["kpis"] = self.episode_kpis()
+        self._show_human()
         return self.task.observe()[0], float(sum(terms.values())), terminated, False, info
 
     def episode_kpis(self) -> dict[str, float | None]:

@@ -18,6 +18,7 @@ from gymnasium import spaces
 from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
 from envs.episodes import Episodes, world_seed
+from envs.rendering import RENDER_MODES, WorldRendering
 from envs.traffic_task import MOVEMENTS, TrafficTask
 from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
@@ -50,15 +51,16 @@ class TrafficCore:
         return spaces.Box(self.low, self.high, dtype=np.float32)
 
 
-class TrafficGridEnv(gym.Env):
-    """All signals of the grid under one central agent."""
+class TrafficGridEnv(WorldRendering, gym.Env):
+    """All signals of the grid under one central agent (rendering: :mod:`envs.rendering`)."""
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": RENDER_MODES, "render_fps": 10}
+    render_title = ENV_ID
 
     def __init__(self, **kwargs: Any):
         self.core = TrafficCore(ENV_ID, kwargs)
         c = self.core
-        self.render_mode = None
+        self.render_mode = c.cfg.render_mode
         self.observation_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full(c.n_int, c.n_phases))
         self.world = None
@@ -72,7 +74,13 @@ class TrafficGridEnv(gym.Env):
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
         self.steps = 0
+        self._show_human()
         return self.task.observe().ravel(), {}
+
+    @property
+    def rendered_world(self):
+        """The episode's world (None before the first reset)."""
+        return self.world
 
     def step(self, action: Any):
         """Ask for one phase per intersection and run one decision interval."""
@@ -88,6 +96,7 @@ class TrafficGridEnv(gym.Env):
         info: dict[str, Any] = {"reward_terms": terms}
         if terminated:
             info["kpis"] = self.episode_kpis()
+        self._show_human()
         return obs, float(sum(terms.values())), terminated, False, info
 
     def episode_kpis(self) -> dict[str, float | None]:

@@ -14,6 +14,7 @@ from gymnasium import spaces
 from envs.actions import discrete_actions
 from envs.episodes import world_seed
 from envs.parallel import AgentSpaces
+from envs.rendering import RENDER_MODES, WorldRendering
 from envs.traffic_grid import TrafficCore
 from envs.traffic_task import TrafficTask
 from twin.runner import close_readings, world_kpis
@@ -22,10 +23,12 @@ from twin.telemetry.recorder import Recorder
 ENV_ID = "traffic_grid_v0"
 
 
-class TrafficGridParallelEnv(AgentSpaces):
-    """One agent per intersection; rewards per intersection; ``state()`` for centralized critics."""
+class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
+    """One agent per intersection; rewards per intersection; ``state()`` for centralized critics; rendering as
+    TrafficGrid-v0."""
 
-    metadata = {"name": ENV_ID, "render_modes": []}
+    metadata = {"name": ENV_ID, "render_modes": RENDER_MODES, "render_fps": 10}
+    render_title = ENV_ID
 
     def __init__(self, **kwargs: Any):
         self.core = c = TrafficCore(ENV_ID, kwargs)
@@ -33,7 +36,13 @@ class TrafficGridParallelEnv(AgentSpaces):
         self._init_agents(agents, obs={a: c.signal_space() for a in agents},
                           act={a: spaces.Discrete(c.n_phases) for a in agents},
                           state=spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32))
+        self.render_mode = c.cfg.render_mode
         self.world = None
+
+    @property
+    def rendered_world(self):
+        """The episode's world (None before the first reset)."""
+        return self.world
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
@@ -42,6 +51,7 @@ class TrafficGridParallelEnv(AgentSpaces):
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
         self.steps = 0
         self.agents = list(self.possible_agents)
+        self._show_human()
         return self._split(self.task.observe()), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
@@ -69,6 +79,7 @@ class TrafficGridParallelEnv(AgentSpaces):
             for a in agents:
                 infos[a]["kpis"] = kpis
             self.agents = []
+        self._show_human()
         return (obs, {a: float(reward[i]) for i, a in enumerate(agents)}, {a: done for a in agents},
                 {a: False for a in agents}, infos)
 

@@ -15,6 +15,7 @@ import numpy as np
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from envs.config import EnvConfigError
 from envs.episodes import Episodes, world_seed
 
 
@@ -28,6 +29,9 @@ class ReplicaVectorEnv(VectorEnv):
             raise ValueError(f"num_envs must be a positive whole number, got {num_envs!r}")
         if max_episode_steps is not None and (not isinstance(max_episode_steps, int) or max_episode_steps < 1):
             raise ValueError(f"max_episode_steps must be a positive whole number or None, got {max_episode_steps!r}")
+        if episodes.cfg.render_mode is not None:
+            raise EnvConfigError(f"{episodes.env_id}: the native vector env does not render (render_mode="
+                                 f"{episodes.cfg.render_mode!r}); render a single env made with gym.make")
         self.num_envs = num_envs
         self.episodes = episodes
         self.max_episode_steps = max_episode_steps

@@ -166,3 +166,9 @@ def test_traffic_env_refuses_a_scenario_without_streets():
 def test_make_with_module_prefix_registers_the_ids():
     env = gym.make("envs:twin/SmartHome-v0", duration="1h")
     assert env.observation_space.shape == (14,)
+
+
+@pytest.mark.parametrize("env_id", ["twin/SmartHome-v0", "twin/TrafficGrid-v0"])
+def test_native_vector_envs_refuse_a_render_mode(env_id):
+    with pytest.raises(envs.EnvConfigError, match="does not render"):
+        gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", render_mode="rgb_array")

@@ -23,6 +23,7 @@ examples:
   twin run scenarios/neighborhood.yaml --set homes.count=50 --set grid.feeders=2
   twin validate scenarios/my_scenario.yaml
   twin graph scenarios/neighborhood.yaml --format graphml --out city.graphml
+  twin view scenarios/traffic_grid.yaml
 """
 
 
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(graph)
     graph.add_argument("--format", choices=("json", "graphml"), default="json", help="file format (default json)")
     graph.add_argument("--out", type=Path, help="file to write (default: <scenario name>.<format>)")
+
+    from twin.viewer.command import add_view_parser  # no pygame until something is drawn
+
+    add_view_parser(sub)
     return parser
 
 
@@ -137,7 +142,14 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph}
+def cmd_view(args: argparse.Namespace) -> int:
+    """``twin view``: the interactive viewer, or headless frames and recordings."""
+    from twin.viewer.command import run_view_command
+
+    return run_view_command(args)
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view": cmd_view}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,293 @@
+"""``twin view``: watch a scenario live, or record it without a window.
+
+Wired into ``twin/cli.py`` with :func:`add_view_parser` and :func:`run_view_command`. This module
+imports no pygame, gymnasium, envs or agents at import time: pygame comes in when something is
+drawn, and ``--policy`` imports ``agents.load_policy`` (and through it ``envs``) only when given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from twin.errors import TwinError
+from twin.units import parse_duration_s
+from twin.viewer import FRAME_SIZE, LAYERS, ViewerError
+
+EXAMPLES = """\
+examples:
+  twin view scenarios/neighborhood.yaml
+  twin view scenarios/traffic_grid.yaml --policy runs/a2c-grid
+  twin view scenarios/traffic_grid.yaml --frames frames/ --seconds 10min
+  twin view scenarios/neighborhood.yaml --record shot.png --until 18:00 --select home-017
+  twin view scenarios/traffic_grid.yaml --record grid.mp4 --seconds 30min   (needs imageio-ffmpeg)
+
+keys: space pause, +/- speed, . step, tab layer, s save PNG, h help, esc quit;
+click a node to inspect it, drag to pan, wheel to zoom, 0 to fit.
+"""
+UNIX_DESKTOPS = ("linux", "freebsd", "openbsd", "netbsd")
+MIN_SIZE = (480, 320)
+DEFAULT_VIDEO_S = 10      # seconds of video recorded when neither --seconds nor --until is given
+
+
+def add_view_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``view`` sub-command to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
+    p = subparsers.add_parser(
+        "view", help="watch a scenario live in a window, or record it as PNG frames or a video",
+        description="Open a window on a live world: homes, feeders and transformers, streets, signals and "
+                    "vehicles, with clock, KPIs and sparklines. --frames/--record draw without a window.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", type=Path, help="YAML scenario file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override a scenario field (dotted path, YAML value), e.g. homes.count=50; repeatable")
+    p.add_argument("--seed", type=int, help="the scenario's seed (with --policy: the env's reset seed)")
+    p.add_argument("--policy", type=Path, metavar="RUN_DIR",
+                   help="drive the world with the policy trained in RUN_DIR (through its environment)")
+    p.add_argument("--speed", type=float, metavar="X",
+                   help="simulated seconds per wall second, 1 to 1000 (default 5 with streets, 500 for homes alone)")
+    p.add_argument("--layer", choices=LAYERS, default=LAYERS[0], help="what colours the home tiles")
+    p.add_argument("--select", metavar="NODE_ID", help="open the inspector on this node, e.g. home-017 or int-1-2")
+    p.add_argument("--size", type=_size, default=FRAME_SIZE, metavar="WxH", help="window or frame size (1280x720)")
+    p.add_argument("--frames", type=Path, metavar="DIR", help="no window: write PNG frames into DIR")
+    p.add_argument("--record", type=Path, metavar="FILE",
+                   help="no window: FILE.png saves the last frame, FILE.mp4 a video (needs imageio-ffmpeg)")
+    p.add_argument("--fps", type=int, default=30, help="frames per second of video for --frames/--record (30)")
+    p.add_argument("--seconds", metavar="DURATION",
+                   help=f"simulated time to record, e.g. 600, 10min, 6h (default: {DEFAULT_VIDEO_S} s of video)")
+    p.add_argument("--until", metavar="TIME",
+                   help="record until this simulated time: a duration since the start (18h) or a clock time "
+                        "(17:30, '2025-01-14 17:30')")
+    return p
+
+
+def _size(value: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in value.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {value!r}; give WIDTHxHEIGHT in pixels, e.g. 1280x720") from None
+    if w < MIN_SIZE[0] or h < MIN_SIZE[1]:
+        raise argparse.ArgumentTypeError(f"got {value!r}; at least {MIN_SIZE[0]}x{MIN_SIZE[1]} pixels")
+    return w, h
+
+
+def run_view_command(args: argparse.Namespace) -> int:
+    """Run ``twin view``; returns the exit code (2 with one message for anything the user can fix)."""
+    try:
+        return _run(args)
+    except TwinError as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("twin: interrupted", file=sys.stderr)
+        return 130
+
+
+def display_problem(environ: Any = None, platform: str | None = None) -> str | None:
+    """Why no window can open here (None when one probably can)."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    driver = environ.get("SDL_VIDEODRIVER", "").lower()
+    if driver in ("dummy", "offscreen"):
+        return f"SDL_VIDEODRIVER={driver} draws to no screen"
+    if platform.startswith(UNIX_DESKTOPS) and not driver and not environ.get("DISPLAY") \
+            and not environ.get("WAYLAND_DISPLAY"):
+        return "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)"
+    return None
+
+
+def no_display_help(scenario: Path, problem: str) -> str:
+    """How to run the viewer when no window can open."""
+    return (f"twin view opens a window, but {problem}. Either:\n"
+            f"  - run it on a desktop (or over ssh -X), or under a virtual display:\n"
+            f"      xvfb-run -s '-screen 0 1280x720x24' twin view {scenario}\n"
+            f"  - or draw without a window:\n"
+            f"      twin view {scenario} --frames frames/ --seconds 10min   (PNG frames)\n"
+            f"      twin view {scenario} --record shot.png --until 6h       (one picture)\n"
+            f"      twin view {scenario} --record out.mp4 --seconds 1h      (video; needs imageio-ffmpeg)")
+
+
+def parse_seconds(value: str) -> int:
+    """A duration with units ('10min') or plain seconds ('600') as whole seconds; ValueError otherwise."""
+    return parse_duration_s(int(value) if value.strip().isdigit() else value)
+
+
+def parse_until(value: str, start: dt.datetime) -> int:
+    """``--until`` as seconds since ``start``: a duration ('18h'), a clock time ('17:30', the first one
+    at or after the start) or a date and time ('2025-01-14 17:30')."""
+    try:
+        return parse_seconds(value)
+    except ValueError:
+        pass
+    when = None
+    try:
+        clock = dt.datetime.strptime(value.strip(), "%H:%M").time()
+        when = dt.datetime.combine(start.date(), clock)
+        if when < start:
+            when += dt.timedelta(days=1)
+    except ValueError:
+        try:
+            when = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if when is None or when <= start:
+        raise ViewerError(f"--until: got {value!r}; give a duration since the start ('18h', '90min') or a "
+                          f"simulated time after the start {start:%Y-%m-%d %H:%M} ('17:30', '2025-01-14 17:30')")
+    return int((when.replace(tzinfo=None) - start).total_seconds())
+
+
+def _run(args: argparse.Namespace) -> int:
+    from twin.scenario import load_scenario
+    from twin.viewer.record import check_output
+    from twin.viewer.sim import check_speed
+
+    headless = args.frames is not None or args.record is not None
+    if not headless and (args.seconds is not None or args.until is not None):
+        raise ViewerError("--seconds and --until bound a recording; add --frames DIR or --record FILE")
+    if args.seconds is not None and args.until is not None:
+        raise ViewerError("give --seconds or --until, not both")
+    if args.fps < 1:
+        raise ViewerError(f"--fps: got {args.fps}; must be a whole number of frames per second above 0")
+    if args.speed is not None:
+        check_speed(args.speed)
+    check_output(args.record)
+    if args.policy is not None:
+        check_run_dir(args.policy)
+    if not headless:
+        problem = display_problem()
+        if problem is not None:
+            raise ViewerError(no_display_help(args.scenario, problem))
+    overrides = list(args.overrides)
+    if args.seed is not None and args.policy is None:
+        overrides.append(f"seed={args.seed}")
+    scenario = load_scenario(args.scenario, overrides)
+    if args.policy is not None:
+        sim = policy_simulation(args.policy, args.scenario, args.overrides, args.seed or 0)
+    else:
+        from twin.build import build_world
+        from twin.viewer.sim import Simulation
+
+        sim = Simulation(build_world(scenario))
+    if headless:
+        return _record(args, sim)
+    return _window(args, sim)
+
+
+def _window(args: argparse.Namespace, sim) -> int:
+    from twin.viewer.app import Viewer
+    from twin.viewer.pg import pygame
+
+    try:
+        viewer = Viewer(sim, size=args.size, speed=args.speed, layer=args.layer, selected=args.select)
+    except pygame.error as exc:
+        raise ViewerError(no_display_help(args.scenario, f"no window could open ({exc})")) from None
+    viewer.run()
+    return 0
+
+
+def _record(args: argparse.Namespace, sim) -> int:
+    from twin.units import format_duration
+    from twin.viewer.record import Recording, record
+    from twin.viewer.sim import default_speed
+
+    speed = args.speed if args.speed is not None else default_speed(sim.world)
+    if args.seconds is not None:
+        try:
+            seconds = parse_seconds(args.seconds)
+        except ValueError as exc:
+            raise ViewerError(f"--seconds: got {args.seconds!r}; {exc}") from None
+    elif args.until is not None:
+        seconds = parse_until(args.until, sim.world.start)
+    else:
+        seconds = DEFAULT_VIDEO_S * speed
+    if args.select is not None:
+        from twin.viewer.layout import compute_layout
+
+        if compute_layout(sim.world).centre_of(args.select) is None:
+            raise ViewerError(f"--select: no {args.select!r} on the map; pick a home, feeder, transformer, "
+                              "intersection or road id")
+    rec = Recording(seconds=seconds, speed=speed, fps=args.fps, frames_dir=args.frames, output=args.record,
+                    size=args.size, layer=args.layer, selected=args.select)
+    result = record(sim, rec, progress=sys.stderr.isatty())
+    if args.frames is None and args.record.suffix.lower() == ".png":
+        when = f"t + {format_duration(result.end_s)}, {sim.world.now:%Y-%m-%d %H:%M:%S}"
+        print(f"wrote {args.record}: the frame at {when}")
+        return 0
+    where = ", ".join(str(p) for p in ([args.frames] if args.frames else []) + ([args.record] if args.record else []))
+    print(f"wrote {result.frames} frame(s) to {where}: {format_duration(int(seconds))} simulated at {speed:g}x, "
+          f"{args.fps} fps; last frame at t + {format_duration(result.end_s)}")
+    return 0
+
+
+def policy_simulation(run_dir: Path, scenario: Path, overrides: list[str], seed: int):
+    """A :class:`~twin.viewer.sim.PolicySimulation` of the policy trained in ``run_dir`` on ``scenario``.
+
+    ``agents.load_policy(run_dir)`` gives the policy and the env id and keywords it was trained on;
+    the env is made with those keywords and this scenario (plus ``overrides``).
+    """
+    check_run_dir(run_dir)
+    try:
+        from agents import load_policy
+    except ImportError as exc:
+        raise ViewerError(f"--policy needs agents.load_policy, which cannot be imported here ({exc})") from None
+    try:
+        loaded = load_policy(run_dir)
+    except TwinError:
+        raise
+    except Exception as exc:  # a folder without a model, a model of another version: say so, not a traceback
+        raise ViewerError(f"--policy: cannot load a policy from {run_dir}: {exc}") from None
+    policy, env_id, env_kwargs = unpack_loaded(loaded, run_dir)
+
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the twin/ ids)
+    from twin.viewer.sim import PolicySimulation
+
+    kwargs = {**env_kwargs, "scenario": str(scenario)}
+    if overrides:
+        kwargs["overrides"] = tuple(kwargs.get("overrides", ())) + tuple(overrides)
+    try:
+        env = gym.make(env_id, **kwargs)
+        sim = PolicySimulation(env, policy, seed=seed)
+        if not env.action_space.contains(_as_action(policy.act(sim.obs), env.action_space)):
+            raise ValueError("its action is not in the env's action space")
+        policy.reset(seed=seed)  # forget the trial action above
+    except (ValueError, TypeError, KeyError, gym.error.Error) as exc:
+        raise ViewerError(f"--policy: the policy in {run_dir} (trained on {env_id}) does not fit {scenario}: "
+                          f"{exc}") from None
+    return sim
+
+
+def check_run_dir(run_dir: Path) -> None:
+    """Refuse (ViewerError) a ``--policy`` that is not a folder."""
+    if not run_dir.is_dir():
+        raise ViewerError(f"--policy: {run_dir} is not a folder; give the run folder a learner wrote, "
+                          "e.g. runs/a2c-grid")
+
+
+def unpack_loaded(loaded: Any, run_dir: Path) -> tuple[Any, str, dict]:
+    """(policy, env id, env keywords) from what ``agents.load_policy`` returned.
+
+    Takes ``(policy, env_id, env_kwargs)``, ``(policy, task)`` with a task that has ``env_id`` and
+    ``env_kwargs`` (``agents.tasks.Task``), or an object with ``policy``, ``env_id`` and ``env_kwargs``.
+    """
+    if isinstance(loaded, tuple) and len(loaded) == 3:
+        policy, env_id, kwargs = loaded
+    elif isinstance(loaded, tuple) and len(loaded) == 2 and hasattr(loaded[1], "env_id") \
+            and hasattr(loaded[1], "env_kwargs"):
+        policy, env_id, kwargs = loaded[0], loaded[1].env_id, loaded[1].env_kwargs
+    elif all(hasattr(loaded, a) for a in ("policy", "env_id", "env_kwargs")):
+        policy, env_id, kwargs = loaded.policy, loaded.env_id, loaded.env_kwargs
+    else:
+        raise ViewerError(f"--policy: agents.load_policy({run_dir}) returned {type(loaded).__name__}; the viewer "
+                          "expects (policy, env_id, env_kwargs)")
+    return policy, str(env_id), dict(kwargs or {})
+
+
+def _as_action(action: Any, space: Any) -> Any:
+    import numpy as np
+
+    return np.asarray(action, dtype=space.dtype) if getattr(space, "shape", None) else action

@@ -1,0 +1,178 @@
+"""What the viewer shows, read from the live state arrays in bulk (numbers and text; no pygame).
+
+Everything reads the world at call time; nothing is cached, so a frame always shows the arrays as
+they are. Worlds with replicas show replica 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.engine import World
+from twin.traffic.readings import waiting_per_queue
+from twin.traffic.signals import ALL_RED, GREEN, YELLOW
+
+LIGHT_GREEN, LIGHT_YELLOW, LIGHT_RED = 0, 1, 2
+INSPECTOR_NEIGHBOURS = 8
+INTERVAL_NAMES = {GREEN: "green", YELLOW: "yellow", ALL_RED: "all red"}   # neighbours listed before "... and N more"
+
+
+def n_homes(world: World) -> int:
+    """Homes of replica 0 (those on the map; a world of replicas holds that many per replica)."""
+    return int(world.parts["scenario"].homes.count)
+
+
+def feeder_load_kw(world: World) -> np.ndarray:
+    """Net power (kW, + import) through each feeder of replica 0 over the last physics step."""
+    energy = world.parts["energy"]
+    n, n_f = n_homes(world), world.parts["scenario"].grid.feeders
+    p, s = energy.homes.params, world.state["homes"]
+    return np.bincount(p.feeder[:n], weights=s.net_kw[:n], minlength=n_f)[:n_f]
+
+
+def transformer_loading(world: World) -> np.ndarray:
+    """Each transformer's loading: |feeder power| / rating (1.0 is at the rating)."""
+    return np.abs(feeder_load_kw(world)) / world.parts["energy"].transformer_rating_kw
+
+
+def _replica0_queues(world: World) -> int:
+    net = world.parts["traffic"].net
+    return net.n_queues // net.replicas
+
+
+def halted_per_queue(world: World) -> np.ndarray:
+    """Vehicles standing at the stop line of each movement queue of replica 0."""
+    t = world.parts["traffic"]
+    return waiting_per_queue(t.queues, t.vehicles, world.now_s, _replica0_queues(world))
+
+
+def signal_lights(world: World) -> np.ndarray:
+    """Light per movement queue of replica 0: LIGHT_GREEN, LIGHT_YELLOW (its green is ending) or LIGHT_RED."""
+    t = world.parts["traffic"]
+    n_q = _replica0_queues(world)
+    q_int = t.net.q_int[:n_q]
+    phase, interval = t.signals.phase[q_int], t.signals.interval[q_int]
+    served = ((t.plan.q_bits[:n_q] >> phase) & 1).astype(bool)
+    return np.where(served & (interval == GREEN), LIGHT_GREEN,
+                    np.where(served & (interval == YELLOW), LIGHT_YELLOW, LIGHT_RED)).astype(np.int8)
+
+
+def vehicles_halted(world: World) -> float:
+    """Vehicles standing still now (at stop lines and waiting to enter): the network's delay rate, veh*s/s."""
+    t = world.parts["traffic"]
+    net = t.net
+    outside0 = net.entries.size // net.replicas
+    per_row = waiting_per_queue(t.queues, t.vehicles, world.now_s, net.n_queues + outside0)
+    return float(per_row[: _replica0_queues(world)].sum() + per_row[net.n_queues:].sum())
+
+
+@dataclass(frozen=True)
+class TrafficNow:
+    """Traffic so far: vehicle counts now and trip means (over all replicas of a batched world)."""
+
+    in_network: int
+    waiting_to_enter: int
+    arrived: int
+    mean_travel_time_s: float | None
+    mean_delay_s: float | None
+
+
+def traffic_now(world: World) -> TrafficNow:
+    """Vehicle counts now and trip means so far, as :class:`twin.traffic.trips.Trips` counts them at ``now``.
+
+    Delay is (arrival, or now) - generation - free-flow time driven, over every vehicle generated.
+    """
+    v, now = world.parts["traffic"].vehicles, world.now_s
+    n = int(v.n)
+    gen, enter, arrive, ready = v.gen_s[:n], v.enter_s[:n], v.arrive_s[:n], v.ready_s[:n]
+    generated = gen <= now
+    arrived = (arrive >= 0) & (arrive <= now)
+    on_network = (enter >= 0) & ((arrive < 0) | (arrive > now))
+    queued = arrive < 0
+    undriven = np.where(arrive > now, arrive - now, np.where(queued & (enter >= 0), np.maximum(ready - now, 0), 0))
+    until = np.where(arrived, arrive, now)
+    delay = np.maximum(until - gen - (v.free_flow_s[:n] - undriven), 0)[generated]
+    travel = (arrive - gen)[arrived]
+    return TrafficNow(in_network=int(on_network.sum()), waiting_to_enter=int((generated & (enter < 0)).sum()),
+                      arrived=int(arrived.sum()), mean_travel_time_s=float(travel.mean()) if travel.size else None,
+                      mean_delay_s=float(delay.mean()) if delay.size else None)
+
+
+def live_kpis(world: World) -> list[tuple[str, str]]:
+    """Key figures so far as (label, value with unit) rows for the side panel."""
+    rows: list[tuple[str, str]] = []
+    n = n_homes(world)
+    if n:
+        totals, s = world.state["home_totals"], world.state["homes"]
+        energy = world.parts["energy"]
+        load = feeder_load_kw(world)
+        rows += [("energy cost", f"{totals.cost_eur[:n].sum():,.2f} EUR"),
+                 ("emissions", f"{totals.emissions_kg[:n].sum():,.1f} kg"),
+                 ("comfort violation", f"{totals.discomfort_kh[:n].sum():,.1f} K*h"),
+                 ("transformer overload", f"{world.state['feeder_totals'].overload_kwh[:load.size].sum():,.1f} kWh"),
+                 ("load now", f"{load.sum():,.1f} kW"),
+                 ("highest loading", f"{100 * np.abs(load).max() / energy.transformer_rating_kw:.0f} %"),
+                 ("mean indoor", f"{s.temp_air_c[:n].mean():.1f} \u00b0C"),
+                 ("PV now", f"{s.pv_kw[:n].sum():,.1f} kW")]
+    if "traffic" in world.parts:
+        t = traffic_now(world)
+
+        def seconds(x: float | None) -> str:
+            return "-" if x is None else f"{x:,.0f} s"
+
+        rows += [("vehicles on streets", f"{t.in_network:,}"), ("waiting to enter", f"{t.waiting_to_enter:,}"),
+                 ("arrived", f"{t.arrived:,}"), ("mean travel time", seconds(t.mean_travel_time_s)),
+                 ("mean delay", seconds(t.mean_delay_s))]
+    return rows
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
+def signal_text(world: World, index: int) -> str:
+    """A signal's state in words: phase number and name, interval, seconds in it."""
+    t = world.parts["traffic"]
+    sig, phases = t.signals, t.plan.cfg.phases
+    phase, interval = int(sig.phase[index]), int(sig.interval[index])
+    return f"phase {phase} ({phases[phase]}), {INTERVAL_NAMES[interval]}, {int(sig.t_in_s[index])} s in"
+
+
+def inspector_lines(world: World, node_id: str) -> list[str]:
+    """What the inspector shows for a node: id, kind, its state and its parts' state, its neighbours."""
+    graph = world.graph
+    node = graph.node(node_id)
+    lines = [node_id, f"kind: {node['kind']}"]
+    attrs = {k: v for k, v in node.items() if k not in ("kind", "index")}
+    lines += [f"  {k}: {_format(v)}" for k, v in attrs.items()]
+    if node["kind"] == "signal":
+        lines.append(f"  {signal_text(world, node['index'])}")
+    else:
+        lines += [f"  {name}: {_format(value)}" for name, value in world.node_state(node_id).items()]
+    if node["kind"] == "road":
+        queue_rows = world.parts["traffic"].net.queue_of[node["index"]]
+        counts = world.parts["traffic"].queues.count
+        lines.append("  queued L/T/R: " + "/".join("-" if r < 0 else str(int(counts[r])) for r in queue_rows))
+    if node["kind"] in ("feeder", "transformer"):
+        load = feeder_load_kw(world)[node["index"]]
+        rating = world.parts["energy"].transformer_rating_kw
+        lines.append(f"  load now: {load:.1f} kW ({100 * abs(load) / rating:.0f} % of {rating:g} kVA)")
+    for _, rel, child in [x for x in graph.neighbours(node_id) if x[0] == "out" and x[1] == "contains"]:
+        state = world.node_state(child)
+        if graph.kind(child) == "signal":
+            lines.append(f"  signal: {signal_text(world, graph.node(child)['index'])}")
+        elif state:
+            short = child[len(node_id) + 1:] if child.startswith(node_id + "/") else child
+            lines.append(f"  {short}: " + ", ".join(f"{k} {_format(v)}" for k, v in state.items()))
+    neighbours = graph.neighbours(node_id)
+    lines.append(f"neighbours ({len(neighbours)}):")
+    for direction, rel, other in neighbours[:INSPECTOR_NEIGHBOURS]:
+        arrow = "->" if direction == "out" else "<-"
+        lines.append(f"  {arrow} {rel} {other}")
+    if len(neighbours) > INSPECTOR_NEIGHBOURS:
+        lines.append(f"  ... and {len(neighbours) - INSPECTOR_NEIGHBOURS} more")
+    return lines
