@@ -413,10 +413,11 @@ def test_twin_view_refuses_bad_options_with_a_clear_message(argv, message, capsy
 def test_twin_view_policy_loads_through_agents_load_policy(tmp_path, monkeypatch):
     import agents
     from agents.policy import RandomPolicy
+    from agents.tasks import Task
 
     def load_policy(run_dir):
         env = gym.make("twin/TrafficGrid-v0", **SMALL_TRAFFIC)
-        return RandomPolicy(env.action_space), "twin/TrafficGrid-v0", dict(SMALL_TRAFFIC)
+        return RandomPolicy(env.action_space), Task("twin/TrafficGrid-v0", dict(SMALL_TRAFFIC))
 
     monkeypatch.setattr(agents, "load_policy", load_policy, raising=False)
     shot = tmp_path / "policy.png"

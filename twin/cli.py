@@ -23,6 +23,9 @@ examples:
   twin run scenarios/neighborhood.yaml --set homes.count=50 --set grid.feeders=2
   twin validate scenarios/my_scenario.yaml
   twin graph scenarios/neighborhood.yaml --format graphml --out city.graphml
+  twin train scenarios/smart_home.yaml --agent ppo --steps 200000 --out runs/ppo-home
+  twin eval runs/ppo-home --episodes 10
+  twin forecast scenarios/neighborhood.yaml --target feeder_load --model mlp --horizon 24h --days 28
   twin view scenarios/traffic_grid.yaml
 """
 
@@ -63,10 +66,64 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=("json", "graphml"), default="json", help="file format (default json)")
     graph.add_argument("--out", type=Path, help="file to write (default: <scenario name>.<format>)")
 
+    train = sub.add_parser(
+        "train", help="train an agent on a scenario into a run folder (or resume one)",
+        description="Train an agent on the environment a scenario describes (one home: SmartHome-v0, several "
+                    "homes: Neighborhood-v0, streets: TrafficGrid-v0). The run folder holds run.json (config, "
+                    "seed, package versions), a copy of the scenario, checkpoints/, TensorBoard logs in tb/ "
+                    "(tensorboard --logdir runs) and the final model.",
+        epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("scenario", type=Path, nargs="?", help="YAML scenario file (not with --resume)")
+    train.add_argument("--agent", help="qlearning, a2c (ours, torch), ppo, sb3-a2c, sac or dqn (stable-baselines3)")
+    budget = train.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="env steps to train for (a2c, ppo, sb3-a2c, sac, dqn)")
+    budget.add_argument("--episodes", type=int, help="episodes to train for (qlearning)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the agent and the episodes (default 0)")
+    train.add_argument("--out", type=Path, help="run folder (default: runs/<agent>-<scenario name>)")
+    train.add_argument("--resume", type=Path, metavar="RUN",
+                       help="continue the run in this folder from its last checkpoint (with --steps/--episodes: "
+                            "up to that larger budget)")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+                       help="override a scenario field, as in twin run; repeatable")
+    train.add_argument("--env", dest="env_kwargs", action="append", default=[], metavar="KEY=VALUE",
+                       help="environment keyword (YAML value), e.g. decision_interval=15min or duration=1d; repeatable")
+    train.add_argument("--hp", dest="hyperparams", action="append", default=[], metavar="KEY=VALUE",
+                       help="agent hyperparameter (YAML value), e.g. lr=0.001; repeatable")
+    train.add_argument("--num-envs", type=int, default=8, help="parallel worlds for a2c (default 8)")
+    train.add_argument("--checkpoint-every", type=int, help="steps (episodes for qlearning) between checkpoints "
+                                                            "(default: a tenth of the budget)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ev = sub.add_parser("eval", help="evaluate a trained policy against the built-in baselines",
+                        description="Play the run's policy and every rule-based baseline of its environment on "
+                                    "the same seeded episodes; print the KPI table and write eval.md and eval.json "
+                                    "into the run folder.")
+    ev.add_argument("run", type=Path, help="run folder written by twin train")
+    ev.add_argument("--episodes", type=int, default=5, help="episodes per policy (default 5)")
+    ev.add_argument("--seed", type=int, default=10_000, help="seed of the first episode (default 10000, apart "
+                                                             "from training seeds)")
+    ev.add_argument("--no-baselines", action="store_true", help="evaluate the policy alone")
+
+    # The forecast parser lives with the forecasters; its module imports no torch, gymnasium or pygame.
+    from agents.forecast.command import add_forecast_parser
     from twin.viewer.command import add_view_parser  # no pygame until something is drawn
+
+    add_forecast_parser(sub)
 
     add_view_parser(sub)
     return parser
+
+
+TRAIN_EXAMPLES = """\
+examples:
+  twin train scenarios/smart_home.yaml --agent ppo --steps 200000 --seed 1 --out runs/ppo-home
+  twin train scenarios/traffic_grid.yaml --agent a2c --steps 300000 --out runs/a2c-grid
+  twin train scenarios/smart_home.yaml --agent qlearning --episodes 300 --out runs/q-home
+  twin train --resume runs/ppo-home                 # after an interruption
+  twin train --resume runs/ppo-home --steps 400000  # train longer
+  twin eval runs/ppo-home --episodes 10
+  tensorboard --logdir runs
+"""
 
 
 def _load(args: argparse.Namespace):
@@ -142,6 +199,27 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """``twin train``: train (or resume) an agent into a run folder."""
+    from agents.commands import run_train
+
+    return run_train(args)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``twin eval``: a trained policy against the baselines of its environment."""
+    from agents.commands import run_eval
+
+    return run_eval(args)
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """``twin forecast``: train and score a forecaster on a scenario's telemetry."""
+    from agents.forecast.command import run_forecast_command
+
+    return run_forecast_command(args)
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     """``twin view``: the interactive viewer, or headless frames and recordings."""
     from twin.viewer.command import run_view_command
@@ -149,7 +227,8 @@ def cmd_view(args: argparse.Namespace) -> int:
     return run_view_command(args)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view": cmd_view}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
+            "eval": cmd_eval, "forecast": cmd_forecast}
 
 
 def main(argv: list[str] | None = None) -> int:

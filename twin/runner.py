@@ -93,10 +93,10 @@ def atomic_output_dir(out_dir: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def package_versions() -> dict[str, str]:
-    """Versions of twin and the libraries a result depends on."""
+def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Versions of twin and the libraries a result depends on (plus ``extra`` distributions)."""
     out = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in PACKAGES + tuple(extra):
         with contextlib.suppress(metadata.PackageNotFoundError):
             out[name] = metadata.version(name)
     return out

@@ -269,22 +269,13 @@ def check_run_dir(run_dir: Path) -> None:
 
 
 def unpack_loaded(loaded: Any, run_dir: Path) -> tuple[Any, str, dict]:
-    """(policy, env id, env keywords) from what ``agents.load_policy`` returned.
-
-    Takes ``(policy, env_id, env_kwargs)``, ``(policy, task)`` with a task that has ``env_id`` and
-    ``env_kwargs`` (``agents.tasks.Task``), or an object with ``policy``, ``env_id`` and ``env_kwargs``.
-    """
-    if isinstance(loaded, tuple) and len(loaded) == 3:
-        policy, env_id, kwargs = loaded
-    elif isinstance(loaded, tuple) and len(loaded) == 2 and hasattr(loaded[1], "env_id") \
-            and hasattr(loaded[1], "env_kwargs"):
-        policy, env_id, kwargs = loaded[0], loaded[1].env_id, loaded[1].env_kwargs
-    elif all(hasattr(loaded, a) for a in ("policy", "env_id", "env_kwargs")):
-        policy, env_id, kwargs = loaded.policy, loaded.env_id, loaded.env_kwargs
-    else:
+    """(policy, env id, env keywords) from ``agents.load_policy``'s ``(policy, task)``."""
+    try:
+        policy, task = loaded
+        return policy, str(task.env_id), dict(task.env_kwargs)
+    except (TypeError, ValueError, AttributeError):
         raise ViewerError(f"--policy: agents.load_policy({run_dir}) returned {type(loaded).__name__}; the viewer "
-                          "expects (policy, env_id, env_kwargs)")
-    return policy, str(env_id), dict(kwargs or {})
+                          "expects (policy, task)") from None
 
 
 def _as_action(action: Any, space: Any) -> Any:

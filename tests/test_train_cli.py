@@ -1,0 +1,80 @@
+"""twin train / twin eval / twin view --policy end to end, as a user runs them, and their errors."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from agents.train import load_policy
+from twin.cli import main
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+INTERSECTION = "scenarios/single_intersection.yaml"
+SHORT = ["--env", "duration=10min", "--quiet"]
+
+
+def test_train_eval_and_view_a_qlearning_run(tmp_path, capsys):
+    run = tmp_path / "q-int"
+    assert main(["train", INTERSECTION, "--agent", "qlearning", "--episodes", "4", "--seed", "3",
+                 "--out", str(run), *SHORT]) == 0
+    record = json.loads((run / "run.json").read_text())
+    assert record["status"] == "done" and record["seed"] == 3 and record["budget"] == {"episodes": 4}
+    assert {"twin", "numpy", "gymnasium", "torch"} <= set(record["versions"])
+    assert (run / "scenario.yaml").read_text() == open(INTERSECTION).read()
+    assert (run / "model.npz").is_file() and list((run / "tb").iterdir())
+    policy, task = load_policy(run)
+    assert task.env_id == "twin/TrafficGrid-v0" and task.env_kwargs["duration"] == "10min"
+
+    assert main(["eval", str(run), "--episodes", "2"]) == 0
+    table = (run / "eval.md").read_text()
+    for name in ("qlearning", "fixed_time", "actuated", "max_pressure"):
+        assert f"| {name} |" in table
+    summary = json.loads((run / "eval.json").read_text())["summary"]
+    assert summary["qlearning"]["episodes"] == 2 and "mean_delay_s" in summary["fixed_time"]
+
+    shot = tmp_path / "view.png"
+    assert main(["view", INTERSECTION, "--policy", str(run), "--record", str(shot), "--seconds", "30"]) == 0
+    assert shot.is_file() and shot.stat().st_size > 1000
+
+
+def test_a2c_resumes_from_its_checkpoint_and_trains_longer(tmp_path):
+    run = tmp_path / "a2c"
+    common = ["--num-envs", "2", "--hp", "n_steps=4", *SHORT]
+    assert main(["train", INTERSECTION, "--agent", "a2c", "--steps", "32", "--checkpoint-every", "16",
+                 "--out", str(run), *common]) == 0
+    assert (run / "checkpoints" / "a2c.pt").is_file()
+    assert main(["train", "--resume", str(run), "--steps", "64", "--quiet"]) == 0
+    record = json.loads((run / "run.json").read_text())
+    assert record["budget"] == {"steps": 64} and record["status"] == "done"
+    import torch
+
+    assert torch.load(run / "model.pt", weights_only=False)["global_step"] == 64
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", INTERSECTION, "--agent", "reinforce", "--steps", "10"], "unknown agent 'reinforce'"),
+    (["train", INTERSECTION, "--agent", "sac", "--steps", "10"], "sac acts on Box actions"),
+    (["train", INTERSECTION, "--agent", "qlearning", "--steps", "10"], "give --episodes N"),
+    (["train", INTERSECTION, "--agent", "ppo", "--steps", "10", "--env", "decision_interval=7"], "--env"),
+    (["train", "scenarios/missing.yaml", "--agent", "ppo", "--steps", "10"], "missing.yaml"),
+    (["eval", "no/such/run"], "no such run folder"),
+])
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(argv, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(os.getcwd())
+    out = tmp_path / "run"
+    code = main([*argv, "--out", str(out)] if argv[0] == "train" else argv)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_an_existing_run_is_not_overwritten(tmp_path, capsys):
+    run = tmp_path / "q"
+    args = ["train", INTERSECTION, "--agent", "qlearning", "--episodes", "1", "--out", str(run), *SHORT]
+    assert main(args) == 0
+    before = (run / "model.npz").read_bytes()
+    assert main(args) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert (run / "model.npz").read_bytes() == before
