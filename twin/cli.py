@@ -8,7 +8,6 @@ sub-commands that need them, so ``twin`` itself only needs the world.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
@@ -127,16 +126,9 @@ examples:
 
 
 def _load(args: argparse.Namespace):
-    from twin.scenario import load_scenario
+    from twin.scenario import command_line_overrides, load_scenario
 
-    overrides = list(args.overrides)
-    if args.seed is not None:
-        overrides.append(f"seed={args.seed}")
-    if args.days is not None:
-        if not math.isfinite(args.days) or args.days <= 0:
-            raise TwinError(f"--days: got {args.days:g}; must be a number of days above 0, e.g. 7 or 0.5")
-        overrides.append(f"duration={round(args.days * 86400)}s")
-    return load_scenario(args.scenario, overrides)
+    return load_scenario(args.scenario, command_line_overrides(args.overrides, args.seed, args.days))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

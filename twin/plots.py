@@ -5,11 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure  # no pyplot: no global backend, no display
 import numpy as np  # noqa: E402
 
 from twin.telemetry.table import Telemetry  # noqa: E402
@@ -27,7 +24,6 @@ def _finish(fig, ax, path: Path, title: str, ylabel: str) -> None:
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_feeder_load(tel: Telemetry, rating_kw: float, path: Path) -> bool:
@@ -36,7 +32,8 @@ def plot_feeder_load(tel: Telemetry, rating_kw: float, path: Path) -> bool:
         return False
     times, feeders, load = tel.wide("feeder_load_kw")
     peaks = tel.wide("feeder_peak_kw")[2] if tel.has("feeder_peak_kw") else None
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    ax = fig.subplots()
     when = _times(tel, times)
     for j, feeder in enumerate(feeders):
         # A reading stamped t covers the interval before t: draw it as a step ending at t.
@@ -56,7 +53,8 @@ def plot_indoor_temperature(tel: Telemetry, low_c: float, high_c: float, path: P
     time_s, node, value = tel.series("indoor_temp_c")
     first = node[0]
     rows = node == first
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    ax = fig.subplots()
     ax.axhspan(low_c, high_c, color="seagreen", alpha=0.15, label=f"comfort band {low_c:g}-{high_c:g} C")
     ax.plot(_times(tel, time_s[rows]), value[rows], lw=1.2, label=tel.node_ids[first].split("/")[0] + " indoor")
     if tel.has("outdoor_temp_c"):
@@ -72,7 +70,8 @@ def plot_battery_soc(tel: Telemetry, path: Path, most: int = 8) -> bool:
     if not tel.has("soc"):
         return False
     times, batteries, soc = tel.wide("soc")
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    ax = fig.subplots()
     when = _times(tel, times)
     for j in range(min(most, len(batteries))):
         ax.plot(when, soc[:, j], lw=1, label=batteries[j].split("/")[0])
@@ -86,7 +85,8 @@ def plot_prices(tel: Telemetry, path: Path) -> bool:
     """Import and feed-in prices (EUR/kWh) and the grid's carbon intensity (g/kWh)."""
     if not tel.has("price_eur_per_kwh"):
         return False
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    ax = fig.subplots()
     t, _, price = tel.series("price_eur_per_kwh")
     ax.step(_times(tel, t), price, where="pre", lw=1.2, label="import price")
     t, _, feed = tel.series("feed_in_eur_per_kwh")
@@ -118,7 +118,8 @@ def plot_intersection_queues(tel: Telemetry, path: Path) -> bool:
     if not tel.has("intersection_queue_veh"):
         return False
     times, nodes, queue = tel.wide("intersection_queue_veh")
-    fig, ax = plt.subplots(figsize=(10, 2.0 + 0.18 * min(len(nodes), 40)))
+    fig = Figure(figsize=(10, 2.0 + 0.18 * min(len(nodes), 40)))
+    ax = fig.subplots()
     start, end = mdates.date2num(_times(tel, times[[0, -1]]))
     image = ax.imshow(queue.T, aspect="auto", interpolation="nearest", cmap="magma_r",
                       extent=(start, end, len(nodes) - 0.5, -0.5))
@@ -136,7 +137,8 @@ def plot_travel_times(trips, path: Path) -> bool:
     if not arrived.any():
         return False
     travel = (trips.arrived_s - trips.generated_s)[arrived]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     bins = np.linspace(0, np.percentile(travel, 99.5) * 1.05 + 1, 40)
     ax.hist(travel, bins=bins, alpha=0.8, label=f"travel time (mean {travel.mean():.0f} s)")
     ax.hist(trips.free_flow_s[arrived], bins=bins, alpha=0.5, label="free-flow time")
@@ -147,7 +149,6 @@ def plot_travel_times(trips, path: Path) -> bool:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return True
 
 

@@ -147,16 +147,9 @@ def _telemetry(args: argparse.Namespace) -> tuple[Telemetry, int, str]:
             raise ForecastError("--set and --days apply to a scenario; this source is a recorded run")
         return Telemetry.read_parquet(parquet), args.seed or 0, f"{parquet}"
     from twin.runner import simulate
-    from twin.scenario import load_scenario
+    from twin.scenario import command_line_overrides, load_scenario
 
-    overrides = list(args.overrides)
-    if args.seed is not None:
-        overrides.append(f"seed={args.seed}")
-    if args.days is not None:
-        if not math.isfinite(args.days) or args.days <= 0:
-            raise ForecastError(f"--days: got {args.days:g}; must be a number of days above 0, e.g. 28")
-        overrides.append(f"duration={round(args.days * 86400)}s")
-    scenario = load_scenario(source, overrides)
+    scenario = load_scenario(source, command_line_overrides(args.overrides, args.seed, args.days))
     _, telemetry = simulate(scenario, progress=not args.quiet)
     return telemetry, scenario.seed, f"{scenario.name} ({format_duration(scenario.duration)} simulated)"
 

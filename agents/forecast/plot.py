@@ -5,11 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure  # no pyplot: no global backend, no display
 import numpy as np  # noqa: E402
 
 from agents.forecast.data import Series  # noqa: E402
@@ -22,7 +19,8 @@ def plot_forecast(result: ForecastResult, path: str | Path) -> None:
     s, h = result.series, result.horizon
     # Non-overlapping origins: each stretch of the top panel is one forecast as issued.
     rows = np.arange(0, len(result.origins), h)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7), gridspec_kw={"height_ratios": [3, 2]})
+    fig = Figure(figsize=(11, 7))
+    top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3, 2]})
     idx = np.arange(result.test_start - min(h, result.test_start), len(s))
     top.plot(_when(s, idx), s.values[idx], color="black", lw=1.2, label="actual")
     styles = {result.config.model: ("tab:blue", "-"), "seasonal_naive": ("tab:orange", "--"),
@@ -51,7 +49,6 @@ def plot_forecast(result: ForecastResult, path: str | Path) -> None:
     bottom.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _when(s: Series, idx) -> list[dt.datetime]:

@@ -8,6 +8,7 @@ allowed. Nothing runs before the whole file has validated.
 from __future__ import annotations
 
 import copy
+import math
 import typing
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,23 @@ from pydantic import BaseModel, ValidationError
 from twin.errors import ScenarioError
 from twin.scenario.base import FieldProblem
 from twin.scenario.schema import Scenario
+
+
+def command_line_overrides(overrides: list[str], seed: int | None = None, days: float | None = None) -> list[str]:
+    """``--set`` overrides plus the ``--seed`` and ``--days`` shortcuts of the commands, as override strings.
+
+    TwinError if ``days`` is not a positive number of days.
+    """
+    from twin.errors import TwinError
+
+    out = list(overrides)
+    if seed is not None:
+        out.append(f"seed={seed}")
+    if days is not None:
+        if not math.isfinite(days) or days <= 0:
+            raise TwinError(f"--days: got {days:g}; must be a number of days above 0, e.g. 7 or 0.5")
+        out.append(f"duration={round(days * 86400)}s")
+    return out
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
