@@ -9,7 +9,7 @@ from traffic_helpers import in_network, make, traffic_scenario, trips_of
 from twin.build import build_world
 from twin.traffic.network import EXIT
 from twin.traffic import kernel
-from twin.traffic.signals import GREEN
+from twin.traffic.signals import ALL_RED, GREEN, YELLOW
 from twin.traffic.state import NEVER_S
 from twin.traffic.trips import traffic_kpis
 from twin.telemetry.recorder import Recorder
@@ -42,7 +42,7 @@ def test_vehicles_are_conserved_at_every_step():
 
 
 def test_the_kernel_agrees_with_the_signal_model():
-    assert kernel.GREEN == GREEN
+    assert (kernel.GREEN, kernel.YELLOW, kernel.ALL_RED) == (GREEN, YELLOW, ALL_RED)
     world, _ = make(traffic_scenario(duration="10min", signals={"controller": "actuated"}))
     tr = world.parts["traffic"]
     for t in range(0, 600, 7):

@@ -17,7 +17,39 @@ import numpy as np
 from numba import njit
 
 
-GREEN = 0  # twin.traffic.signals.GREEN (kept free of imports so the kernel module stands alone)
+# twin.traffic.signals' interval codes (kept free of imports so the kernel module stands alone).
+GREEN, YELLOW, ALL_RED = 0, 1, 2
+
+
+@njit(cache=True, nogil=True)
+def advance_intervals(green_ends, phase, interval, t_in_s, target, changes, yellow_s, all_red_s, dt_s):
+    """Per intersection: end the green where ``green_ends``, step yellow -> all-red -> green (to
+    ``target``, counting a change) when their times are up, then count ``dt_s`` in the interval."""
+    for i in range(phase.size):
+        if green_ends[i]:
+            interval[i] = YELLOW
+            t_in_s[i] = 0
+        if interval[i] == YELLOW and t_in_s[i] >= yellow_s:
+            interval[i] = ALL_RED
+            t_in_s[i] = 0
+        if interval[i] == ALL_RED and t_in_s[i] >= all_red_s:
+            interval[i] = GREEN
+            phase[i] = target[i]
+            changes[i] += 1
+            t_in_s[i] = 0
+        t_in_s[i] += dt_s
+
+
+@njit(cache=True, nogil=True)
+def external_signal_step(request, phase, interval, t_in_s, target, changes, min_green_s, yellow_s, all_red_s, dt_s):
+    """One step of externally controlled signals: a green ends after ``min_green_s`` when another
+    phase is requested, and leads (through yellow and all-red) to the requested phase."""
+    ends = np.zeros(phase.size, dtype=np.bool_)
+    for i in range(phase.size):
+        if interval[i] == GREEN and t_in_s[i] >= min_green_s and request[i] != phase[i]:
+            ends[i] = True
+            target[i] = request[i]
+    advance_intervals(ends, phase, interval, t_in_s, target, changes, yellow_s, all_red_s, dt_s)
 
 
 @njit(cache=True, nogil=True)

@@ -109,7 +109,10 @@ class TrafficPhysics(Periodic):
         vehicle per row), each from its own replica's stream, keeping unused draws first."""
         pool = self.turns
         block = pool.u.shape[1]
-        for k in np.flatnonzero(pool.used > block - self.turns_per_step):  # about once per block
+        short = pool.used > block - self.turns_per_step
+        if not short.any():
+            return
+        for k in np.flatnonzero(short):  # about once per block
             spare = block - pool.used[k]
             pool.u[k, :spare] = pool.u[k, pool.used[k]:]
             pool.u[k, spare:] = self.streams.gens[k].random(block - spare)

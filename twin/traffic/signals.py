@@ -26,6 +26,7 @@ import numpy as np
 
 from twin.engine import ArrayState
 from twin.scenario.traffic_schema import Signals
+from twin.traffic.kernel import advance_intervals, external_signal_step
 from twin.traffic.network import SIDES, TURN_LETTERS, RoadNetwork
 
 GREEN, YELLOW, ALL_RED = 0, 1, 2
@@ -141,23 +142,12 @@ def external_update(plan: SignalPlan, state: SignalState, dt_s: int) -> None:
 
     A green ends only after ``min_green_s`` and only for a different phase than the one green.
     """
-    t_in = state.t_in_s
-    ends = (state.interval == GREEN) & (t_in >= plan.cfg.min_green_s) & (state.request != state.phase)
-    state.target[ends] = state.request[ends]
-    _advance(plan, state, ends, dt_s)
+    cfg = plan.cfg
+    external_signal_step(state.request, state.phase, state.interval, state.t_in_s, state.target, state.changes,
+                         cfg.min_green_s, cfg.yellow_s, cfg.all_red_s, dt_s)
 
 
 def _advance(plan: SignalPlan, state: SignalState, green_ends: np.ndarray, dt_s: int) -> None:
     """End the greens in ``green_ends``, step yellow -> all-red -> green (to ``target``), count time."""
-    cfg, t_in = plan.cfg, state.t_in_s
-    state.interval[green_ends] = YELLOW
-    t_in[green_ends] = 0
-    ends = (state.interval == YELLOW) & (t_in >= cfg.yellow_s)
-    state.interval[ends] = ALL_RED
-    t_in[ends] = 0
-    ends = (state.interval == ALL_RED) & (t_in >= cfg.all_red_s)
-    state.interval[ends] = GREEN
-    state.phase[ends] = state.target[ends]
-    state.changes += ends
-    t_in[ends] = 0
-    t_in += dt_s
+    advance_intervals(green_ends, state.phase, state.interval, state.t_in_s, state.target, state.changes,
+                      plan.cfg.yellow_s, plan.cfg.all_red_s, dt_s)
