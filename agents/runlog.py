@@ -13,9 +13,11 @@ from tqdm.auto import tqdm
 
 
 class RunLog:
-    """Logs scalars to TensorBoard under ``log_dir`` and shows steps, return and steps/s on a bar."""
+    """Logs scalars to TensorBoard under ``log_dir`` and shows steps, return and steps/s on a bar
+    (of ``total_steps``, or open-ended when None)."""
 
-    def __init__(self, log_dir: Path | None, total_steps: int, *, progress: bool = True, start_step: int = 0):
+    def __init__(self, log_dir: Path | None, total_steps: int | None, *, progress: bool = True,
+                 start_step: int = 0):
         self.writer = None
         if log_dir is not None:
             from torch.utils.tensorboard import SummaryWriter  # torch is an agents dependency

@@ -140,16 +140,15 @@ def _fit_qlearning(run: RunFolder, task: Task, episodes: int, seed: int, options
         else:
             learner = QLearning.for_env(env, config=QLearningConfig(**options.hyperparams), seed=seed)
         done = learner.episodes_trained
-        log = RunLog(run.tensorboard, episodes, progress=options.progress, start_step=done)
-        log.bar.unit = "episode"
+        # The bar counts env steps (the episode length is the env's business); the budget is episodes.
+        log = RunLog(run.tensorboard, None, progress=options.progress, start_step=learner.steps_trained)
         every = _every(options, episodes)
         run.checkpoints.mkdir(exist_ok=True)
         try:
             while done < episodes:
                 chunk = min(every, episodes - done)
-                learner.train(env, chunk, log=None, seed=seed + done, schedule=(done, episodes))
+                learner.train(env, chunk, log=log, seed=seed + done, schedule=(done, episodes))
                 done = learner.episodes_trained
-                log.advance(chunk)
                 learner.save(checkpoint)
         finally:
             log.close()

@@ -25,6 +25,7 @@ examples:
   twin train scenarios/smart_home.yaml --agent ppo --steps 200000 --out runs/ppo-home
   twin eval runs/ppo-home --episodes 10
   twin forecast scenarios/neighborhood.yaml --target feeder_load --model mlp --horizon 24h --days 28
+  twin bench --suite standard --seeds 5 --out bench/
   twin view scenarios/traffic_grid.yaml
 """
 
@@ -103,11 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "from training seeds)")
     ev.add_argument("--no-baselines", action="store_true", help="evaluate the policy alone")
 
-    # The forecast parser lives with the forecasters; its module imports no torch, gymnasium or pygame.
+    # The forecast and bench parsers live with their code; those modules import no torch, gymnasium,
+    # pygame or ray.
+    from agents.bench.command import add_bench_parser
     from agents.forecast.command import add_forecast_parser
     from twin.viewer.command import add_view_parser  # no pygame until something is drawn
 
     add_forecast_parser(sub)
+    add_bench_parser(sub)
 
     add_view_parser(sub)
     return parser
@@ -212,6 +216,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     return run_forecast_command(args)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """``twin bench``: the research benchmark suite."""
+    from agents.bench.command import run_bench_command
+
+    return run_bench_command(args)
+
+
 def cmd_view(args: argparse.Namespace) -> int:
     """``twin view``: the interactive viewer, or headless frames and recordings."""
     from twin.viewer.command import run_view_command
@@ -220,7 +231,8 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
-            "eval": cmd_eval, "forecast": cmd_forecast}
+            "eval": cmd_eval, "forecast": cmd_forecast,
+            "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

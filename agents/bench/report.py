@@ -1,0 +1,268 @@
+"""The benchmark's tables and manifest: ``results.csv``, ``leaderboard.md`` and ``manifest.json``.
+
+:func:`aggregate` turns job records into one :class:`Entry` per (task, agent): how many seeds
+succeeded and failed, and per KPI the mean over seeds with its 95% interval and the score
+normalized to the task's reference baseline (:mod:`agents.bench.stats`). Agents whose jobs all
+failed stay in the tables, marked ``failed``. Rows follow the suite's order (task, then baselines
+and learners as planned, then KPIs: headline first), so equal records give byte-equal tables.
+Every file is written to a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.bench.jobs import Job, sha256_text
+from agents.bench.stats import Estimate, Score, direction, estimate, normalized_score
+from agents.bench.suite import Suite
+from agents.runs import write_json
+from twin.kpis import KPI_UNITS
+
+RESULTS_CSV, LEADERBOARD_MD, MANIFEST_JSON = "results.csv", "leaderboard.md", "manifest.json"
+CSV_COLUMNS = ("task", "agent", "kind", "status", "seeds_ok", "seeds_failed", "kpi", "unit", "better", "n", "mean",
+               "sd", "ci95_low", "ci95_high", "score", "score_ci95_low", "score_ci95_high", "error")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One agent on one task, over seeds: per KPI an :class:`Estimate` and (where defined) a :class:`Score`."""
+
+    task: str
+    agent: str
+    kind: str
+    seeds_ok: int
+    seeds_failed: int
+    errors: tuple[str, ...]
+    """``"<job id>: <error type>: <message>"`` per failed job, by seed"""
+    estimates: dict[str, Estimate]
+    scores: dict[str, Score]
+
+    @property
+    def status(self) -> str:
+        """``ok`` (every seed succeeded), ``partial`` (some failed) or ``failed`` (all failed)."""
+        return "ok" if not self.seeds_failed else "failed" if not self.seeds_ok else "partial"
+
+
+def aggregate(suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]]) -> list[Entry]:
+    """One Entry per (task, agent) of ``jobs``, in plan order; jobs without a record count as failed."""
+    groups: dict[tuple[str, str], list[Job]] = {}
+    for job in jobs:
+        groups.setdefault((job.task, job.agent), []).append(job)
+    raw: list[tuple[str, str, str, int, tuple[str, ...], dict[str, Estimate]]] = []
+    for (task_name, agent), members in groups.items():
+        headline = suite.task(task_name).headline_kpis
+        values: dict[str, list[float]] = {k: [] for k in headline}
+        errors, ok = [], 0
+        for job in sorted(members, key=lambda j: j.seed):
+            record = records.get(job.job_id) or {}
+            if record.get("status") == "ok":
+                ok += 1
+                for key, value in record["kpis"].items():
+                    if value is not None:
+                        values.setdefault(key, []).append(float(value))
+            else:
+                error = record.get("error") or {"type": "Missing", "message": "no record"}
+                errors.append(f"{job.job_id}: {error['type']}: {_first_line(error['message'])}")
+        estimates = {k: estimate(v) for k, v in values.items() if v}
+        raw.append((task_name, agent, members[0].kind, ok, tuple(errors), estimates))
+    reference = {t: est for t, agent, _, _, _, est in raw if agent == suite.task(t).reference}
+    entries = []
+    for task_name, agent, kind, ok, errors, estimates in raw:
+        ref = reference.get(task_name, {})
+        scores = {k: s for k, e in estimates.items() if (s := normalized_score(k, e, ref.get(k))) is not None}
+        entries.append(Entry(task_name, agent, kind, ok, len(errors), errors, estimates, scores))
+    return entries
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = (text.strip().splitlines() or [""])[0]
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _num(value: float | None) -> str:
+    """A float in the CSV: Python's shortest round-trip repr, so equal numbers give equal text."""
+    return "" if value is None else repr(float(value))
+
+
+def results_csv(entries: list[Entry]) -> str:
+    """``results.csv``: one row per (task, agent, KPI); an agent with no successful seed gets one row
+    with an empty KPI and its error."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        common = [e.task, e.agent, e.kind, e.status, e.seeds_ok, e.seeds_failed]
+        error = e.errors[0] if e.errors else ""
+        if not e.estimates:
+            writer.writerow(common + [""] * (len(CSV_COLUMNS) - len(common) - 1) + [error])
+            continue
+        for kpi, est in e.estimates.items():
+            score = e.scores.get(kpi)
+            s_low = s_high = None
+            if score is not None and score.ci95 is not None:
+                s_low, s_high = score.value - score.ci95, score.value + score.ci95
+            writer.writerow(common + [kpi, KPI_UNITS.get(kpi, "-"), direction(kpi), est.n, _num(est.mean),
+                                      _num(est.sd), _num(est.low), _num(est.high),
+                                      _num(score.value if score else None), _num(s_low), _num(s_high), error])
+    return buf.getvalue()
+
+
+def _decimals(x: float) -> int:
+    """Decimals that show ``x`` to 4 significant digits (0 for |x| >= 1000)."""
+    return 3 if x == 0 or not math.isfinite(x) else max(0, 3 - math.floor(math.log10(abs(x))))
+
+
+def _cell(est: Estimate | None, score: Score | None) -> str:
+    if est is None:
+        return ""
+    d = _decimals(est.mean if est.mean != 0 or est.ci95 is None else est.ci95)
+    d = min(d, 6)
+    text = f"{est.mean:.{d}f} (n=1)" if est.ci95 is None else f"{est.mean:.{d}f} ± {est.ci95:.{d}f}"
+    return text + (f" [{score.value:.3f}]" if score is not None else "")
+
+
+def _score_cell(entry: Entry | None, kpi: str) -> str:
+    if entry is None:
+        return "—"
+    if entry.status == "failed":
+        return "failed"
+    score = entry.scores.get(kpi)
+    if score is None:
+        return "n/a"
+    text = f"{score.value:.3f}" + (" (n=1)" if score.ci95 is None else f" ± {score.ci95:.3f}")
+    return text + (" *" if entry.status == "partial" else "")
+
+
+def _rank_key(entry: Entry, kpi: str) -> tuple:
+    """Failed last; then by score (or mean) of ``kpi`` in its better direction; then by name."""
+    if entry.status == "failed" or kpi not in entry.estimates:
+        return (1, 0.0, entry.agent)
+    value = entry.scores[kpi].value if kpi in entry.scores else entry.estimates[kpi].mean
+    return (0, -value if direction(kpi) == "higher" else value, entry.agent)
+
+
+def leaderboard_markdown(suite: Suite, entries: list[Entry], seeds: int, revision: str) -> str:
+    """``leaderboard.md``: a summary of headline scores, then one ranked table per task and the failed jobs."""
+    tasks = [t for t in suite.tasks if any(e.task == t.name for e in entries)]
+    agents = list(dict.fromkeys(e.agent for e in entries))
+    by_key = {(e.task, e.agent): e for e in entries}
+    lines = [f"# twin benchmark: suite `{suite.name}`", "",
+             f"{suite.description}", "",
+             f"Seeds 0..{seeds - 1} (n = {seeds}), {suite.eval_episodes} evaluation episode(s) per seed; "
+             f"git revision `{revision}`.", "",
+             "Cells: mean over seeds ± half-width of the 95% Student-t interval (`n=1`: one seed, no interval); "
+             "`[score]` = mean / the task's reference baseline mean (1.0 = reference, lower is better), "
+             "for KPIs where lower is better. `*`: some seeds failed (stats over the others). "
+             "See docs/benchmarks.md.", "",
+             "## Summary: score on each task's first headline KPI", "",
+             "| agent | " + " | ".join(f"{t.name} ({t.headline_kpis[0]})" for t in tasks) + " |",
+             "|---|" + "---:|" * len(tasks)]
+    for agent in agents:
+        lines.append(f"| {agent} | " + " | ".join(_score_cell(by_key.get((t.name, agent)), t.headline_kpis[0])
+                                                  for t in tasks) + " |")
+    for task in tasks:
+        rows = sorted((e for e in entries if e.task == task.name), key=lambda e: _rank_key(e, task.headline_kpis[0]))
+        kpis = task.headline_kpis
+        lines += ["", f"## {task.name}", "", task.description, "",
+                  f"Reference baseline: `{task.reference}`. Scenario: `scenarios/bench/{task.scenario}`, "
+                  f"env keywords: {', '.join(f'{k}={v}' for k, v in task.env_kwargs) or 'none'}.", "",
+                  "| rank | agent | kind | seeds | " + " | ".join(f"{k} [{KPI_UNITS.get(k, '-')}]" for k in kpis)
+                  + " |", "|---:|---|---|---:|" + "---:|" * len(kpis)]
+        for rank, e in enumerate(rows, 1):
+            seeds_text = f"{e.seeds_ok}/{e.seeds_ok + e.seeds_failed}"
+            if e.status == "failed":
+                cells = ["failed"] * len(kpis)
+            else:
+                cells = [_cell(e.estimates.get(k), e.scores.get(k)) for k in kpis]
+            lines.append(f"| {rank} | {e.agent} | {e.kind} | {seeds_text} | " + " | ".join(cells) + " |")
+    errors = [err for e in entries for err in e.errors]
+    if errors:
+        lines += ["", "## Failed jobs", "", *(f"- `{err.split(': ', 1)[0]}`: {err.split(': ', 1)[1]}"
+                                              for err in errors)]
+    return "\n".join(lines) + "\n"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file renamed into place)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def git_revision(cwd: Path | None = None) -> str:
+    """``git rev-parse HEAD`` of the source tree (``+dirty`` if it has uncommitted changes), or ``unknown``."""
+    cwd = cwd or Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return "unknown"
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                                capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + ("+dirty" if status.returncode == 0 and status.stdout.strip() else "")
+
+
+def manifest(suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]], *, seeds: int, revision: str,
+             backend: str, workers: int | None, address: str | None) -> dict[str, Any]:
+    """What reproduces the table: git revision, package versions, the suite, scenario and job config hashes."""
+    from agents.bench.jobs import JOBS_DIR, RUNS_DIR
+    from twin.runner import package_versions
+
+    scenarios = {}
+    for job in jobs:
+        scenarios.setdefault(job.task, {"file": f"scenarios/bench/{job.scenario_name}",
+                                        "sha256": sha256_text(job.scenario_yaml)})
+    return {
+        "suite": suite.name, "seeds": list(range(seeds)), "git_revision": revision,
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "backend": {"name": backend, "workers": workers, "address": address},
+        "python": platform.python_version(), "platform": platform.platform(),
+        "packages": package_versions(extra=("gymnasium", "pettingzoo", "torch", "stable-baselines3", "numba",
+                                            "tensorboard", "ray")),
+        "scenarios": scenarios,
+        "tasks": {t.name: {"reference": t.reference, "headline_kpis": list(t.headline_kpis),
+                           "env_kwargs": dict(t.env_kwargs), "train_steps": t.train_steps,
+                           "train_episodes": t.train_episodes} for t in suite.tasks},
+        "eval": {"episodes_per_seed": suite.eval_episodes, "first_seed": suite.eval_seed, "seed_stride": 1000},
+        "jobs": {job.job_id: {"config_sha256": job.config_sha256, "config": job.config(),
+                              "status": (records.get(job.job_id) or {}).get("status", "missing"),
+                              "wall_time_s": (records.get(job.job_id) or {}).get("wall_time_s"),
+                              "record": f"{JOBS_DIR}/{job.job_id}.json",
+                              "run": f"{RUNS_DIR}/{job.job_id}" if job.kind == "learner" else None}
+                 for job in jobs},
+    }
+
+
+def write_reports(out_dir: Path, suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]], *, seeds: int,
+                  backend: str, workers: int | None = None, address: str | None = None,
+                  plots: bool = True) -> list[Entry]:
+    """Write results.csv, leaderboard.md, plots/ and manifest.json into ``out_dir``; return the entries."""
+    entries = aggregate(suite, jobs, records)
+    revision = git_revision()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text(out_dir / RESULTS_CSV, results_csv(entries))
+    write_text(out_dir / LEADERBOARD_MD, leaderboard_markdown(suite, entries, seeds, revision))
+    if plots:
+        from agents.bench.plots import write_plots
+
+        write_plots(out_dir / "plots", suite, entries, jobs, records)
+    write_json(out_dir / MANIFEST_JSON, manifest(suite, jobs, records, seeds=seeds, revision=revision,
+                                                 backend=backend, workers=workers, address=address))
+    return entries
+
+
+__all__ = ["Entry", "aggregate", "results_csv", "leaderboard_markdown", "manifest", "write_reports", "write_text",
+           "git_revision", "RESULTS_CSV", "LEADERBOARD_MD", "MANIFEST_JSON", "CSV_COLUMNS"]
