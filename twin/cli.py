@@ -227,7 +227,11 @@ def cmd_view(args: argparse.Namespace) -> int:
     """``twin view``: the interactive viewer, or headless frames and recordings."""
     from twin.viewer.command import run_view_command
 
-    return run_view_command(args)
+    if args.policy is None:
+        return run_view_command(args)
+    from agents.watch import policy_simulation
+
+    return run_view_command(args, policy_simulation)
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,

@@ -1,8 +1,8 @@
 """``twin view``: watch a scenario live, or record it without a window.
 
 Wired into ``twin/cli.py`` with :func:`add_view_parser` and :func:`run_view_command`. This module
-imports no pygame, gymnasium, envs or agents at import time: pygame comes in when something is
-drawn, and ``--policy`` imports ``agents.load_policy`` (and through it ``envs``) only when given.
+imports no pygame at import time (it comes in when something is drawn) and never gymnasium, envs
+or agents: for ``--policy`` the CLI passes in ``agents.watch.policy_simulation``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from twin.errors import TwinError
 from twin.units import parse_duration_s
 from twin.viewer import FRAME_SIZE, LAYERS, ViewerError
+
+# (run folder, scenario file, scenario overrides, seed) -> a twin.viewer.sim.PolicySimulation
+PolicySimulationFactory = Callable[[Path, Path, list[str], int], Any]
 
 EXAMPLES = """\
 examples:
@@ -74,10 +78,14 @@ def _size(value: str) -> tuple[int, int]:
     return w, h
 
 
-def run_view_command(args: argparse.Namespace) -> int:
-    """Run ``twin view``; returns the exit code (2 with one message for anything the user can fix)."""
+def run_view_command(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | None = None) -> int:
+    """Run ``twin view``; returns the exit code (2 with one message for anything the user can fix).
+
+    ``policy_simulation(run_dir, scenario, overrides, seed)`` builds the simulation a ``--policy``
+    drives (``agents.watch.policy_simulation``; the viewer itself never imports the agents).
+    """
     try:
-        return _run(args)
+        return _run(args, policy_simulation)
     except TwinError as exc:
         print(f"twin: error: {exc}", file=sys.stderr)
         return 2
@@ -139,7 +147,7 @@ def parse_until(value: str, start: dt.datetime) -> int:
     return int((when.replace(tzinfo=None) - start).total_seconds())
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | None) -> int:
     from twin.scenario import load_scenario
     from twin.viewer.record import check_output
     from twin.viewer.sim import check_speed
@@ -165,6 +173,9 @@ def _run(args: argparse.Namespace) -> int:
         overrides.append(f"seed={args.seed}")
     scenario = load_scenario(args.scenario, overrides)
     if args.policy is not None:
+        if policy_simulation is None:
+            raise ViewerError("--policy plays a trained agent, which the twin command line sets up: "
+                              f"twin view {args.scenario} --policy {args.policy}")
         sim = policy_simulation(args.policy, args.scenario, args.overrides, args.seed or 0)
     else:
         from twin.build import build_world
@@ -222,63 +233,8 @@ def _record(args: argparse.Namespace, sim) -> int:
     return 0
 
 
-def policy_simulation(run_dir: Path, scenario: Path, overrides: list[str], seed: int):
-    """A :class:`~twin.viewer.sim.PolicySimulation` of the policy trained in ``run_dir`` on ``scenario``.
-
-    ``agents.load_policy(run_dir)`` gives the policy and the env id and keywords it was trained on;
-    the env is made with those keywords and this scenario (plus ``overrides``).
-    """
-    check_run_dir(run_dir)
-    try:
-        from agents import load_policy
-    except ImportError as exc:
-        raise ViewerError(f"--policy needs agents.load_policy, which cannot be imported here ({exc})") from None
-    try:
-        loaded = load_policy(run_dir)
-    except TwinError:
-        raise
-    except Exception as exc:  # a folder without a model, a model of another version: say so, not a traceback
-        raise ViewerError(f"--policy: cannot load a policy from {run_dir}: {exc}") from None
-    policy, env_id, env_kwargs = unpack_loaded(loaded, run_dir)
-
-    import gymnasium as gym
-
-    import envs  # noqa: F401  (registers the twin/ ids)
-    from twin.viewer.sim import PolicySimulation
-
-    kwargs = {**env_kwargs, "scenario": str(scenario)}
-    if overrides:
-        kwargs["overrides"] = tuple(kwargs.get("overrides", ())) + tuple(overrides)
-    try:
-        env = gym.make(env_id, **kwargs)
-        sim = PolicySimulation(env, policy, seed=seed)
-        if not env.action_space.contains(_as_action(policy.act(sim.obs), env.action_space)):
-            raise ValueError("its action is not in the env's action space")
-        policy.reset(seed=seed)  # forget the trial action above
-    except (ValueError, TypeError, KeyError, gym.error.Error) as exc:
-        raise ViewerError(f"--policy: the policy in {run_dir} (trained on {env_id}) does not fit {scenario}: "
-                          f"{exc}") from None
-    return sim
-
-
 def check_run_dir(run_dir: Path) -> None:
     """Refuse (ViewerError) a ``--policy`` that is not a folder."""
     if not run_dir.is_dir():
         raise ViewerError(f"--policy: {run_dir} is not a folder; give the run folder a learner wrote, "
                           "e.g. runs/a2c-grid")
-
-
-def unpack_loaded(loaded: Any, run_dir: Path) -> tuple[Any, str, dict]:
-    """(policy, env id, env keywords) from ``agents.load_policy``'s ``(policy, task)``."""
-    try:
-        policy, task = loaded
-        return policy, str(task.env_id), dict(task.env_kwargs)
-    except (TypeError, ValueError, AttributeError):
-        raise ViewerError(f"--policy: agents.load_policy({run_dir}) returned {type(loaded).__name__}; the viewer "
-                          "expects (policy, task)") from None
-
-
-def _as_action(action: Any, space: Any) -> Any:
-    import numpy as np
-
-    return np.asarray(action, dtype=space.dtype) if getattr(space, "shape", None) else action
