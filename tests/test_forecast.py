@@ -23,6 +23,7 @@ from agents.forecast.torch_models import LSTM, MLP, TrainConfig
 from agents.forecast.windows import fit_origins, holdout_origins, make_windows
 from agents.forecast.wrapper import ForecastObservation
 from tests.conftest import SCENARIOS
+from twin.cli import main as twin
 from twin.runner import simulate
 from twin.scenario import load_scenario
 
@@ -199,12 +200,12 @@ def test_forecast_command_writes_metrics_and_model(tmp_path, capsys):
 
 def test_forecast_command_exits_2_naming_the_allowed_values(tmp_path, capsys):
     scenario = str(SCENARIOS / "neighborhood.yaml")
-    assert run_forecast_command(parse(scenario, "--target", "voltage", "--out", str(tmp_path / "a"))) == 2
+    assert twin(["forecast", scenario, "--target", "voltage", "--out", str(tmp_path / "a")]) == 2
     err = capsys.readouterr().err
     assert "unknown target 'voltage'" in err and "home_load, feeder_load, pv, link_flow" in err
-    assert run_forecast_command(parse(scenario, "--model", "prophet", "--out", str(tmp_path / "b"))) == 2
+    assert twin(["forecast", scenario, "--model", "prophet", "--out", str(tmp_path / "b")]) == 2
     assert "ridge, mlp, lstm" in capsys.readouterr().err
-    assert run_forecast_command(parse(scenario, "--horizon", "soon", "--out", str(tmp_path / "c"))) == 2
+    assert twin(["forecast", scenario, "--horizon", "soon", "--out", str(tmp_path / "c")]) == 2
     assert "--horizon" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())                     # nothing written
 

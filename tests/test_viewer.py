@@ -25,6 +25,7 @@ from conftest import SCENARIOS, small_scenario  # noqa: E402
 from envs import neighborhood_v0, traffic_grid_v0  # noqa: E402
 from traffic_helpers import traffic_scenario  # noqa: E402
 from twin.build import build_world  # noqa: E402
+from twin.cli import main as twin  # noqa: E402
 from twin.traffic.network import SIDES, THROUGH  # noqa: E402
 from twin.traffic.signals import GREEN, YELLOW  # noqa: E402
 from twin.viewer import ViewerError  # noqa: E402
@@ -370,7 +371,7 @@ def test_without_a_display_twin_view_says_how_to_run_it(monkeypatch, capsys):
     assert display_problem({"DISPLAY": ":0"}, "linux") is None
     assert display_problem({}, "darwin") is None
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    assert run_view_command(view_args(str(SCENARIOS / "traffic_grid.yaml"))) == 2
+    assert twin(["view", str(SCENARIOS / "traffic_grid.yaml")]) == 2
     err = capsys.readouterr().err
     assert "xvfb-run" in err and "--frames" in err and "--record" in err
 
@@ -405,7 +406,7 @@ def test_twin_view_saves_one_picture_with_the_inspector_open(tmp_path):
 def test_twin_view_refuses_bad_options_with_a_clear_message(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISPLAY", ":0")  # pretend a display exists: the option is what must fail
-    assert run_view_command(view_args(str(SCENARIOS / "traffic_grid.yaml"), *STREETS_2X2, *argv)) == 2
+    assert twin(["view", str(SCENARIOS / "traffic_grid.yaml"), *STREETS_2X2, *argv]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
@@ -418,12 +419,11 @@ def test_twin_view_says_when_a_policy_cannot_load(tmp_path, monkeypatch, capsys)
         raise FileNotFoundError(f"{run_dir}/run.json not found")
 
     monkeypatch.setattr(agents.watch, "load_policy", load_policy)
-    args = view_args(str(SCENARIOS / "traffic_grid.yaml"), "--policy", str(tmp_path), "--record",
-                     str(tmp_path / "x.png"))
-    assert run_view_command(args, agents.watch.policy_simulation) == 2
+    argv = [str(SCENARIOS / "traffic_grid.yaml"), "--policy", str(tmp_path), "--record", str(tmp_path / "x.png")]
+    assert twin(["view", *argv]) == 2
     assert "cannot load a policy" in capsys.readouterr().err
-    assert run_view_command(args) == 2  # the viewer alone cannot load agents: it says where to go
-    assert "twin view" in capsys.readouterr().err
+    with pytest.raises(ViewerError, match="twin view"):  # the viewer alone cannot load agents: it says where to go
+        run_view_command(view_args(*argv))
 
 
 def test_record_writes_an_mp4(tmp_path):

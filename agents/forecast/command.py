@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from agents.forecast.errors import ForecastError
 from agents.forecast.experiment import ForecastConfig, ForecastResult, metrics_table, run_forecast
 from agents.forecast.metrics import METRIC_DEFINITIONS
 from agents.forecast.registry import MODELS, model_filename
-from twin.errors import TwinError
 from twin.telemetry.table import Telemetry
 from twin.units import DURATION_HELP, format_duration, parse_duration_s
 
@@ -81,12 +79,9 @@ def add_forecast_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run_forecast_command(args: argparse.Namespace) -> int:
-    """Run ``twin forecast`` with parsed ``args``; returns the exit code (2 with a message on bad input)."""
-    try:
-        return _forecast(args)
-    except TwinError as exc:
-        print(f"twin: error: {exc}", file=sys.stderr)
-        return 2
+    """Run ``twin forecast`` with parsed ``args``; returns the exit code. Bad input raises a TwinError
+    (ForecastError), which the CLI prints before exiting 2."""
+    return _forecast(args)
 
 
 def _forecast(args: argparse.Namespace) -> int:

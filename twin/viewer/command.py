@@ -15,7 +15,6 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from twin.errors import TwinError
 from twin.units import parse_duration_s
 from twin.viewer import FRAME_SIZE, LAYERS, ViewerError
 
@@ -79,19 +78,13 @@ def _size(value: str) -> tuple[int, int]:
 
 
 def run_view_command(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | None = None) -> int:
-    """Run ``twin view``; returns the exit code (2 with one message for anything the user can fix).
+    """Run ``twin view``; returns the exit code. Anything the user can fix raises a TwinError (the
+    CLI prints it and exits 2).
 
     ``policy_simulation(run_dir, scenario, overrides, seed)`` builds the simulation a ``--policy``
     drives (``agents.watch.policy_simulation``; the viewer itself never imports the agents).
     """
-    try:
-        return _run(args, policy_simulation)
-    except TwinError as exc:
-        print(f"twin: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("twin: interrupted", file=sys.stderr)
-        return 130
+    return _run(args, policy_simulation)
 
 
 def display_problem(environ: Any = None, platform: str | None = None) -> str | None:
