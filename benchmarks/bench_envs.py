@@ -13,9 +13,12 @@ Ratios are against SyncVectorEnv(64) of the same id in the same run.
 The peer: SUMO through sumo-rl with libsumo on sumo-rl's own 16-signal 4x4 grid (4x4-Lucas, as in
 ``benchmarks/bench_traffic.py``), 5-second decisions, random phases, run in a fresh process. If it
 is not installed (``pip install -c constraints.txt -e .[peers]``), TrafficGrid is compared with a
-published reference figure of about 170 env-steps/s instead, and the output says so.
+published reference figure of about 170 env-steps/s instead, and the output says so. CityLearn's
+environment (random actions) is measured next to SmartHome-v0's single env when it is installed,
+in this interpreter or the one given by ``--citylearn-python`` (see ``peers.py``).
 
     python benchmarks/bench_envs.py                 # everything, a few minutes
+    python benchmarks/bench_envs.py --citylearn-python ../citylearn-venv/bin/python
     python benchmarks/bench_envs.py --quick         # a smoke check, about 10x fewer steps
     python benchmarks/bench_envs.py --ids twin/TrafficGrid-v0 --skip-peer
 """
@@ -23,9 +26,7 @@ published reference figure of about 170 env-steps/s instead, and the output says
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ import gymnasium as gym
 import numpy as np
 
 import envs  # noqa: F401  (registers the twin/ ids)
+from peers import CITYLEARN_DATASET, CITYLEARN_RANDOM, SUMO_RANDOM_PHASES, run_peer
 
 IDS = ("twin/SmartHome-v0", "twin/TrafficGrid-v0", "twin/Neighborhood-v0")
 SYNC, NATIVE = "sync", "vector_entry_point"
@@ -50,37 +52,11 @@ STEPS = {
     ("twin/TrafficGrid-v0", NATIVE, 1024): 50,
     ("twin/Neighborhood-v0", "single", 1): 2000,   # 96-step episodes, 200 homes
 }
+CITYLEARN_STEPS = 2000           # CityLearn env steps (1 h each) with random actions
 PEER_STEPS = 720                 # one sumo-rl episode: 1 h at 5 s decisions
 SUMO_RL_REFERENCE = 170.0        # env-steps/s, published figure used when sumo-rl is absent
 TARGET_NATIVE_VS_SYNC = 50.0
 TARGET_TRAFFIC_VS_SUMO = 20.0
-PEER_SCRIPT = r"""
-import json, os, sys, time
-os.environ["LIBSUMO_AS_TRACI"] = "1"
-try:
-    import sumo
-    os.environ.setdefault("SUMO_HOME", os.path.dirname(sumo.__file__))
-    import libsumo, sumo_rl
-except ImportError as exc:
-    print(json.dumps({"missing": str(exc)})); sys.exit(0)
-import numpy as np
-steps, rng = int(sys.argv[1]), np.random.default_rng(0)
-base = os.path.join(os.path.dirname(sumo_rl.__file__), "nets", "4x4-Lucas")
-began = time.perf_counter()
-env = sumo_rl.SumoEnvironment(net_file=os.path.join(base, "4x4.net.xml"),
-                              route_file=os.path.join(base, "4x4c1c2c1c2.rou.xml"), use_gui=False,
-                              num_seconds=3600, delta_time=5, sumo_warnings=False, sumo_seed=1)
-env.reset()
-setup, ends, signals = time.perf_counter() - began, 0, len(env.ts_ids)
-began = time.perf_counter()
-for _ in range(steps):
-    actions = {ts: int(rng.integers(env.action_spaces(ts).n)) for ts in env.ts_ids}
-    if env.step(actions)[2]["__all__"]:
-        env.reset(); ends += 1
-wall = time.perf_counter() - began
-env.close()
-print(json.dumps({"wall_s": wall, "env_steps": steps, "setup_s": setup, "ends": ends, "signals": signals}))
-"""
 
 
 @dataclass
@@ -143,13 +119,22 @@ def warm_up(env_id: str) -> None:
 
 
 def sumo_rl_peer(steps: int) -> dict:
-    """Run the sumo-rl peer in a fresh process; ``{'missing': why}`` if sumo-rl or libsumo is absent."""
-    out = subprocess.run([sys.executable, "-c", PEER_SCRIPT, str(steps)], capture_output=True, text=True,
-                         timeout=1800, env={**os.environ, "PYTHONHASHSEED": "0"})
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if lines:
-        return json.loads(lines[-1])
-    return {"error": (out.stderr.strip().splitlines() or ["no output"])[-1]}
+    """sumo-rl with random phases in a fresh process (see peers.py)."""
+    return run_peer(SUMO_RANDOM_PHASES, str(steps))
+
+
+def citylearn_line(python: str | None, steps: int, smart_home_rate: float | None) -> str:
+    """CityLearn's env-steps per second with random actions, next to SmartHome-v0's single env."""
+    peer = run_peer(CITYLEARN_RANDOM, str(steps), CITYLEARN_DATASET, python=python)
+    if "missing" in peer:
+        return (f"CityLearn not installed for {python or sys.executable} ({peer['missing']}); it pins gymnasium 0.28 "
+                "and numpy 1.26, so install it in its own environment and pass --citylearn-python")
+    if "error" in peer:
+        return f"CityLearn failed ({peer['error']}); it downloads its datasets from GitHub on first use"
+    rate = peer["env_steps"] / peer["wall_s"]
+    mine = f"; SmartHome-v0 single {smart_home_rate:,.0f} = {smart_home_rate / rate:.1f}x" if smart_home_rate else ""
+    return (f"CityLearn measured in this run: {peer['dataset']}, {peer['buildings']} buildings, central agent, "
+            f"random actions: {rate:,.0f} env-steps/s{mine} (different tasks: read it as a per-step cost)")
 
 
 def print_table(results: list[Result]) -> None:
@@ -172,7 +157,10 @@ def main() -> None:
                "timed steps; steps = vector steps timed; ends = episode ends inside them (summed over worlds).")
     parser.add_argument("--quick", action="store_true", help="about 10x fewer steps: a smoke check, not a measurement")
     parser.add_argument("--skip-peer", action="store_true",
-                        help="do not run sumo-rl; compare TrafficGrid with the reference figure (170 env-steps/s)")
+                        help="do not run the peers (sumo-rl, CityLearn); compare TrafficGrid with the reference "
+                             "figure (170 env-steps/s)")
+    parser.add_argument("--citylearn-python", metavar="PYTHON",
+                        help="interpreter of an environment with CityLearn installed (default: this one)")
     parser.add_argument("--ids", nargs="+", choices=IDS, default=list(IDS), metavar="ID",
                         help=f"environment ids to measure (default: all of {', '.join(IDS)})")
     args = parser.parse_args()
@@ -192,6 +180,9 @@ def main() -> None:
     print_table(results)
 
     rate = {(r.env_id, r.mode, r.num_envs): r.rate for r in results}
+    if not args.skip_peer and "twin/SmartHome-v0" in args.ids:
+        print("\n" + citylearn_line(args.citylearn_python, max(2, CITYLEARN_STEPS // scale),
+                                    rate.get(("twin/SmartHome-v0", "single", 1))))
     print(f"\ntargets:\n  native vector at 1024 worlds >= {TARGET_NATIVE_VS_SYNC:.0f}x the SyncVectorEnv(64) aggregate:")
     for env_id in args.ids:
         if (env_id, NATIVE, 1024) in rate:

@@ -18,33 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 
+from peers import SUMO_FIXED_TIME, run_peer
+
 HOUR_S = 3600
-SUMO_SCRIPT = r"""
-import os, sys, time, json
-os.environ["LIBSUMO_AS_TRACI"] = "1"
-try:
-    import sumo
-    os.environ.setdefault("SUMO_HOME", os.path.dirname(sumo.__file__))
-    import sumo_rl
-except ImportError as exc:
-    print(json.dumps({"missing": str(exc)})); sys.exit(0)
-base = os.path.join(os.path.dirname(sumo_rl.__file__), "nets", "4x4-Lucas")
-env = sumo_rl.SumoEnvironment(net_file=os.path.join(base, "4x4.net.xml"),
-                              route_file=os.path.join(base, "4x4c1c2c1c2.rou.xml"), use_gui=False,
-                              num_seconds=3600, delta_time=5, fixed_ts=True, sumo_warnings=False, sumo_seed=1)
-env.reset()
-began, steps, done = time.perf_counter(), 0, False
-while not done:
-    done = env.step({})[2]["__all__"]
-    steps += 1
-wall = time.perf_counter() - began
-env.close()
-print(json.dumps({"wall_s": wall, "env_steps": steps}))
-"""
 
 
 def scenario(n: int):
@@ -75,10 +53,8 @@ def measure(n: int, repeat: int) -> dict:
 
 
 def sumo_peer() -> dict:
-    """Run the sumo-rl peer in a fresh process; {'missing': why} if it is not installed."""
-    out = subprocess.run([sys.executable, "-c", SUMO_SCRIPT], capture_output=True, text=True, timeout=1800)
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    return json.loads(lines[-1]) if lines else {"missing": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    """sumo-rl's 4x4 grid for an hour on its fixed-time programs, in a fresh process (see peers.py)."""
+    return run_peer(SUMO_FIXED_TIME)
 
 
 def main() -> None:
