@@ -10,7 +10,8 @@ and stable-baselines3's ``ppo``, ``sb3-a2c``, ``sac`` and ``dqn`` (budgets in en
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -115,21 +116,23 @@ def _fit(run: RunFolder, budget: Budget, options: TrainOptions, *, resume: bool)
     agent, task, seed = run.agent, run.task, int(run.record["seed"])
     try:
         if agent == "qlearning":
-            _fit_qlearning(run, task, budget.episodes, seed, options, resume)
+            config = _fit_qlearning(run, task, budget.episodes, seed, options, resume)
         elif agent == "a2c":
-            _fit_a2c(run, task, budget.steps, seed, options, resume)
+            config = _fit_a2c(run, task, budget.steps, seed, options, resume)
         else:
-            _fit_sb3(run, task, budget.steps, seed, options, resume)
+            config = _fit_sb3(run, task, budget.steps, seed, options, resume)
     except (ValueError, FileNotFoundError) as exc:  # the learners' own checks: bad hyperparameters, tables too big
         raise AgentError(f"{agent}: {exc}") from None
-    return run.update(status="done")
+    return run.update(status="done", agent_config=config)
 
 
 def _every(options: TrainOptions, total: int) -> int:
     return options.checkpoint_every or max(total // 10, 1)
 
 
-def _fit_qlearning(run: RunFolder, task: Task, episodes: int, seed: int, options: TrainOptions, resume: bool) -> None:
+def _fit_qlearning(run: RunFolder, task: Task, episodes: int, seed: int, options: TrainOptions,
+                   resume: bool) -> dict[str, Any]:
+    """Train (or resume) tabular Q-learning; return its resolved configuration and discretizer."""
     from agents.tabular import QLearning, QLearningConfig
 
     env = task.make()
@@ -153,11 +156,13 @@ def _fit_qlearning(run: RunFolder, task: Task, episodes: int, seed: int, options
         finally:
             log.close()
         learner.save(run.path / MODEL_FILES["qlearning"])
+        return {"config": asdict(learner.config), "discretizer": learner.discretizer.config()}
     finally:
         env.close()
 
 
-def _fit_a2c(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOptions, resume: bool) -> None:
+def _fit_a2c(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOptions, resume: bool) -> dict[str, Any]:
+    """Train (or resume) our A2C; return its resolved Config."""
     from agents.a2c import A2C, Config
 
     def make_vec(n: int):
@@ -176,11 +181,14 @@ def _fit_a2c(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOp
     finally:
         log.close()
     learner.save(run.path / MODEL_FILES["a2c"])
+    return learner.config.to_dict()
 
 
-def _fit_sb3(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOptions, resume: bool) -> None:
+def _fit_sb3(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOptions, resume: bool) -> dict[str, Any]:
+    """Train (or resume) a stable-baselines3 algorithm; return what the adapter recorded (sb3.json)."""
     from agents.baselines import baselines_for
     from agents.sb3 import train_sb3
+    from agents.sb3.policy import META_FILE
 
     probe = task.make()
     try:
@@ -190,6 +198,7 @@ def _fit_sb3(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOp
     train_sb3(SB3_AGENTS[run.agent], task.make, steps, seed, run.path, hyperparams=options.hyperparams or None,
               eval_env_fn=task.make, baselines=baselines, checkpoint_every=_every(options, steps),
               resume=resume, progress=options.progress)
+    return json.loads((run.path / META_FILE).read_text(encoding="utf-8"))
 
 
 def load_policy(run_dir: str | Path) -> tuple[Policy, Task]:

@@ -21,6 +21,7 @@ def test_train_eval_and_view_a_qlearning_run(tmp_path, capsys):
                  "--out", str(run), *SHORT]) == 0
     record = json.loads((run / "run.json").read_text())
     assert record["status"] == "done" and record["seed"] == 3 and record["budget"] == {"episodes": 4}
+    assert record["agent_config"]["config"]["discount"] == 0.95 and record["agent_config"]["discretizer"]
     assert {"twin", "numpy", "gymnasium", "torch"} <= set(record["versions"])
     assert (run / "scenario.yaml").read_text() == open(INTERSECTION).read()
     assert (run / "model.npz").is_file()
@@ -53,6 +54,7 @@ def test_a2c_resumes_from_its_checkpoint_and_trains_longer(tmp_path):
     assert main(["train", "--resume", str(run), "--steps", "64", "--quiet"]) == 0
     record = json.loads((run / "run.json").read_text())
     assert record["budget"] == {"steps": 64} and record["status"] == "done"
+    assert record["agent_config"]["n_steps"] == 4 and record["agent_config"]["total_steps"] == 64
     import torch
 
     assert torch.load(run / "model.pt", weights_only=False)["global_step"] == 64
