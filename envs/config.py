@@ -41,9 +41,11 @@ class HomeEnvConfig(EnvConfig):
 
     decision_interval: Duration = 900
     duration: Duration | None = 86400
-    reward_weights: dict[Literal["energy_cost", "comfort", "emissions", "transformer"], float] = Field(
-        default_factory=lambda: {"energy_cost": 1.0, "comfort": 1.0, "emissions": 0.0, "transformer": 1.0},
+    reward_weights: dict[Literal["energy_cost", "comfort", "emissions", "ev_unmet", "transformer"], float] = Field(
+        default_factory=lambda: {"energy_cost": 1.0, "comfort": 1.0, "emissions": 0.0, "ev_unmet": 1.0,
+                                 "transformer": 1.0},
         description="weight per reward term: energy_cost (per EUR), comfort (per K*h), emissions (per kg), "
+                    "ev_unmet (per kWh an EV still needs when it leaves or at the episode's end), "
                     "transformer (per kWh above the rating; Neighborhood only)")
     discrete: bool = Field(False, description="SmartHome-v0: 18 discrete actions instead of a Box")
 

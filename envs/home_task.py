@@ -89,11 +89,22 @@ class HomeTask:
     def _cumulative(self) -> dict[str, np.ndarray]:
         t = self.totals
         return {"energy_cost": t.cost_eur.copy(), "comfort": t.discomfort_kh.copy(),
-                "emissions": t.emissions_kg.copy()}
+                "emissions": t.emissions_kg.copy(), "ev_unmet": t.ev_unmet_kwh.copy()}
 
-    def reward_terms(self) -> dict[str, np.ndarray]:
-        """Weighted, signed terms per home since the last call (EUR, K*h, kg times their weights)."""
+    def reward_terms(self, episode_end: bool = False) -> dict[str, np.ndarray]:
+        """Weighted, signed terms per home since the last call (EUR, K*h, kg, kWh times their weights).
+
+        ``ev_unmet`` counts the EV energy still needed when an EV leaves; at the end of an episode it
+        also counts what EVs still plugged in need, so that leaving a car short at the horizon is
+        not free.
+        """
         now = self._cumulative()
+        if episode_end:
+            now["ev_unmet"] = now["ev_unmet"] + self.ev_need_now_kwh()
         terms = {name: -self.weights.get(name, 0.0) * (now[name] - self._last[name]) for name in now}
         self._last = now
         return terms
+
+    def ev_need_now_kwh(self) -> np.ndarray:
+        """Energy (kWh) the EVs plugged in now still need, per home (0 where no EV is present)."""
+        return np.where(self.s.ev_present, self.s.ev_need_kwh, 0.0)

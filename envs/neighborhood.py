@@ -65,7 +65,7 @@ class NeighborhoodCore:
         self.task.act(actions)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        terms = self.task.reward_terms()
+        terms = self.task.reward_terms(episode_end=self.done)
         p = self.task.p
         homes_on_feeder = np.bincount(p.feeder, minlength=self.n_feeders)
         out = dict(terms)

@@ -76,8 +76,8 @@ class SmartHomeEnv(WorldRendering, gym.Env):
         self.task.act(a)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        terms = {name: float(v[0]) for name, v in self.task.reward_terms().items()}
         terminated = self.steps >= self.episodes.steps_per_episode
+        terms = {name: float(v[0]) for name, v in self.task.reward_terms(episode_end=terminated).items()}
         info: dict[str, Any] = {"reward_terms": terms}
         if terminated:
             info["kpis"] = self.episode_kpis()
@@ -119,8 +119,8 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
             a = box_actions(actions, self.action_space, ENV_ID)
         self.task.act(a)
 
-    def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        terms = self.task.reward_terms()
+    def _rewards(self, terminated: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        terms = self.task.reward_terms(episode_end=terminated)
         return sum(terms.values()), terms
 
 

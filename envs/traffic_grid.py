@@ -129,6 +129,6 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
         a = discrete_actions(actions, self.core.n_phases, (self.num_envs, self.core.n_int), ENV_ID)
         self.task.act(a.ravel())
 
-    def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _rewards(self, terminated: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.task.reward_terms().items()}
         return sum(terms.values()), terms

@@ -51,8 +51,9 @@ class ReplicaVectorEnv(VectorEnv):
     def _check_and_apply(self, actions: Any) -> None:
         raise NotImplementedError
 
-    def _rewards(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Reward per world and reward terms of the last interval; called right after ``_observe``."""
+    def _rewards(self, terminated: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Reward per world and reward terms of the last interval (``terminated``: it ended the
+        episode); called right after ``_observe``."""
         raise NotImplementedError
 
     # -- the Gymnasium API ---------------------------------------------------------------------
@@ -92,8 +93,8 @@ class ReplicaVectorEnv(VectorEnv):
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
         obs = self._observe()  # before the rewards, which may read what observing computed
-        reward, terms = self._rewards()
         terminated = self.steps >= self.episodes.steps_per_episode
+        reward, terms = self._rewards(terminated)
         truncated = not terminated and self.max_episode_steps is not None and self.steps >= self.max_episode_steps
         self._ended = terminated or truncated
         info = {"reward_terms": terms, "_reward_terms": np.ones(n, dtype=bool)}

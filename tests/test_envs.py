@@ -122,6 +122,22 @@ def test_final_info_holds_the_episode_kpis():
     assert info["kpis"]["energy_cost_eur"] == pytest.approx(-total, rel=1e-9)
 
 
+def test_an_ev_left_short_at_the_end_of_an_episode_costs_its_need():
+    # Never charging: the EV plugged in at midnight still needs energy when the day ends.
+    env = gym.make("twin/SmartHome-v0", duration="1d")
+    env.reset(seed=4)
+    never_charge = np.array([0.0, 0.0, -1.0], dtype=np.float32)
+    terms, terminated = [], False
+    while not terminated:
+        obs, _, terminated, _, info = env.step(never_charge)
+        terms.append(info["reward_terms"]["ev_unmet"])
+    need_at_end = float(obs[10])                         # ev_need_kwh
+    left_unmet = info["kpis"]["ev_unmet_kwh"]            # EVs that left short during the day
+    assert need_at_end > 1.0, "the seed should leave an EV plugged in at the end"
+    assert terms[-1] <= -need_at_end + 1e-9              # weight 1 per kWh, counted on the last step
+    assert sum(terms) == pytest.approx(-(left_unmet + need_at_end))
+
+
 @pytest.mark.parametrize("action,match", [
     (np.array([2.0, 0.0, 0.0]), r"in \[-1.0, 1.0\]"),
     (np.array([0.0, 0.0]), r"shape \(2,\); expected \(3,\)"),

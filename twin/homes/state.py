@@ -140,6 +140,7 @@ class HomeTotals(ArrayState):
     import_kwh: np.ndarray
     export_kwh: np.ndarray
     discomfort_kh: np.ndarray      # as HomeRegisters.discomfort_kh
+    ev_unmet_kwh: np.ndarray       # EV energy still needed when the EV left
 
 
 @dataclass

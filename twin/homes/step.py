@@ -146,7 +146,9 @@ class HomePhysics(Periodic):
         """Plug EVs in and out at their session times; return charging power per home (kW)."""
         p, s, r = self.p, self.s, self.reg
         leaving = s.ev_present & (now_s >= s.ev_depart_s)
-        r.ev_unmet_kwh += np.where(leaving, s.ev_need_kwh, 0.0)
+        unmet = np.where(leaving, s.ev_need_kwh, 0.0)
+        r.ev_unmet_kwh += unmet
+        self.totals.ev_unmet_kwh += unmet
         s.ev_present &= ~leaving
         s.ev_need_kwh[leaving] = 0.0
         arriving = ~s.ev_present & (s.ev_next_arrive_s >= 0) & (now_s >= s.ev_next_arrive_s)
