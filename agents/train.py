@@ -86,11 +86,37 @@ def check_budget(agent: str, budget: Budget) -> None:
             raise AgentError(f"--steps: got {budget.steps}; must be at least 1")
 
 
+def check_hyperparams(agent: str, hyperparams: dict[str, Any]) -> None:
+    """AgentError naming what is allowed if ``hyperparams`` are unknown to ``agent`` or out of range."""
+    try:
+        if agent == "qlearning":
+            from agents.tabular import QLearningConfig
+
+            allowed = sorted(QLearningConfig.__dataclass_fields__)
+            unknown = sorted(set(hyperparams) - set(allowed))
+            if unknown:
+                raise ValueError(f"unknown hyperparameter(s) {unknown}; allowed: {', '.join(allowed)}")
+            QLearningConfig(**hyperparams)
+        elif agent == "a2c":
+            from agents.a2c import Config
+
+            Config(total_steps=1).replace(**hyperparams)
+        else:
+            from agents.sb3.train import sb3_hyperparams
+
+            sb3_hyperparams(SB3_AGENTS[agent], 1, hyperparams)
+    except ValueError as exc:
+        raise AgentError(f"{agent}: {exc}") from None
+
+
 def train(agent: str, task: Task, budget: Budget, seed: int, out: str | Path,
           options: TrainOptions = TrainOptions()) -> RunFolder:
-    """Train ``agent`` on ``task`` into a new run folder ``out``; return the finished folder."""
+    """Train ``agent`` on ``task`` into a new run folder ``out``; return the finished folder.
+
+    Everything that can be checked is checked before the folder is created."""
     check_budget(agent, budget)
     task = check_agent(agent, task)
+    check_hyperparams(agent, options.hyperparams)
     run = RunFolder.create(out, agent=agent, task=task, seed=seed,
                            budget={k: v for k, v in vars(budget).items() if v is not None},
                            options={"num_envs": options.num_envs, "checkpoint_every": options.checkpoint_every,
@@ -165,15 +191,12 @@ def _fit_a2c(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOp
     """Train (or resume) our A2C; return its resolved Config."""
     from agents.a2c import A2C, Config
 
-    def make_vec(n: int):
-        return task.make_vec(n)
-
     checkpoint = run.checkpoints / A2C_CHECKPOINT
     if resume and checkpoint.is_file():
-        learner = A2C.resume(checkpoint, make_vec, total_steps=steps)
+        learner = A2C.resume(checkpoint, task.make_vec, total_steps=steps)
     else:
         config = Config(total_steps=steps, seed=seed, num_envs=options.num_envs).replace(**options.hyperparams)
-        learner = A2C(config, make_vec)
+        learner = A2C(config, task.make_vec)
     run.checkpoints.mkdir(exist_ok=True)
     log = RunLog(run.tensorboard, steps, progress=options.progress, start_step=learner.global_step)
     try:

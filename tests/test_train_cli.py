@@ -64,6 +64,7 @@ def test_a2c_resumes_from_its_checkpoint_and_trains_longer(tmp_path):
     (["train", INTERSECTION, "--agent", "reinforce", "--steps", "10"], "unknown agent 'reinforce'"),
     (["train", INTERSECTION, "--agent", "sac", "--steps", "10"], "sac acts on Box actions"),
     (["train", INTERSECTION, "--agent", "qlearning", "--steps", "10"], "give --episodes N"),
+    (["train", INTERSECTION, "--agent", "qlearning", "--episodes", "1", "--hp", "gamma=0.9"], "allowed: discount"),
     (["train", INTERSECTION, "--agent", "ppo", "--steps", "10", "--env", "decision_interval=7"], "--env"),
     (["train", "scenarios/missing.yaml", "--agent", "ppo", "--steps", "10"], "missing.yaml"),
     (["eval", "no/such/run"], "no such run folder"),

@@ -87,7 +87,7 @@ def latest_checkpoint(out_dir: str | Path, algo: str) -> tuple[Path, int] | None
     return path, steps
 
 
-def _hyperparams(algo: str, total_steps: int, given: dict[str, Any] | None) -> dict[str, Any]:
+def sb3_hyperparams(algo: str, total_steps: int, given: dict[str, Any] | None) -> dict[str, Any]:
     """SB3 defaults, a replay buffer no larger than the run for SAC/DQN, then ``given`` (checked)."""
     cls = algorithm_class(algo)
     allowed = sorted(set(inspect.signature(cls.__init__).parameters) - {"self", "policy", "env", "seed"})
@@ -125,7 +125,7 @@ def train_sb3(algo: str, make_env: Callable[[], gym.Env], total_steps: int, seed
             raise ValueError(f"{name}={value!r} must be a positive whole number")
     if checkpoint_every is not None and checkpoint_every < 1:
         raise ValueError(f"checkpoint_every={checkpoint_every!r} must be >= 1 (steps) or None")
-    params = _hyperparams(algo, total_steps, hyperparams)
+    params = sb3_hyperparams(algo, total_steps, hyperparams)
     probe = make_env()
     observation_space, action_space = probe.observation_space, probe.action_space
     probe.close()
@@ -184,5 +184,5 @@ def train_sb3(algo: str, make_env: Callable[[], gym.Env], total_steps: int, seed
     return SB3Run(SB3Policy(model, frozen, algo), out_dir, model.num_timesteps)
 
 
-__all__ = ["ACTION_SPACES", "UnsupportedActionSpace", "SB3Run", "train_sb3", "check_action_space",
+__all__ = ["ACTION_SPACES", "UnsupportedActionSpace", "SB3Run", "train_sb3", "check_action_space", "sb3_hyperparams",
            "latest_checkpoint"]
