@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
 from gymnasium.vector import AutoresetMode, VectorEnv
+
+from agents.tasks import Task
 
 MakeVecEnv = Callable[[int], VectorEnv]
 
@@ -14,15 +15,7 @@ MakeVecEnv = Callable[[int], VectorEnv]
 def vector_env_factory(env_id: str, **env_kwargs: Any) -> MakeVecEnv:
     """``make(num_envs)`` for ``env_id``: its native vector env where it has one (twin's
     ``vector_entry_point``), else a ``SyncVectorEnv`` of single envs; ``env_kwargs`` go to the env."""
-    import envs  # noqa: F401  registers the twin/ ids
-
-    spec = gym.spec(env_id)
-    mode = "vector_entry_point" if spec.vector_entry_point is not None else "sync"
-
-    def make(num_envs: int) -> VectorEnv:
-        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **env_kwargs)
-
-    return make
+    return Task(env_id, env_kwargs).make_vec
 
 
 def autoreset_mode(envs: VectorEnv) -> AutoresetMode:
