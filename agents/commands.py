@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from agents.errors import AgentError
-from agents.runs import write_json
+from agents.runs import write_json, write_text
 
 # KPIs shown by `twin eval` per environment family (every KPI goes to eval.json).
 EVAL_COLUMNS = {
@@ -94,8 +94,6 @@ def run_eval(args: argparse.Namespace) -> int:
     run = Path(args.run)
     write_json(run / "eval.json", {"episodes": args.episodes, "seed": args.seed, "summary": table,
                                    "episodes_detail": [vars(r) for r in results]})
-    tmp = run / ".eval.md.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(run / "eval.md")
+    write_text(run / "eval.md", text)
     print(f"written: {run / 'eval.md'}, {run / 'eval.json'}")
     return 0

@@ -30,14 +30,19 @@ SCENARIO_COPY = "scenario.yaml"
 AGENT_PACKAGES = ("gymnasium", "pettingzoo", "torch", "stable-baselines3", "numba")
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON to ``path`` atomically."""
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a temporary file renamed into place)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` atomically."""
+    write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 @dataclass(frozen=True)
@@ -109,4 +114,4 @@ class RunFolder:
         return cls(path, record)
 
 
-__all__ = ["RunFolder", "write_json", "RUN_FILE", "SCENARIO_COPY"]
+__all__ = ["RunFolder", "write_json", "write_text", "RUN_FILE", "SCENARIO_COPY"]
