@@ -24,7 +24,7 @@ from typing import Any
 from agents.bench.jobs import Job, sha256_text
 from agents.bench.stats import Estimate, Score, direction, estimate, normalized_score
 from agents.bench.suite import Suite
-from agents.runs import write_json
+from agents.runs import write_json, write_text
 from twin.kpis import KPI_UNITS
 
 RESULTS_CSV, LEADERBOARD_MD, MANIFEST_JSON = "results.csv", "leaderboard.md", "manifest.json"
@@ -191,16 +191,6 @@ def leaderboard_markdown(suite: Suite, entries: list[Entry], seeds: int, revisio
     return "\n".join(lines) + "\n"
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file renamed into place)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def git_revision(cwd: Path | None = None) -> str:
     """``git rev-parse HEAD`` of the source tree (``+dirty`` if it has uncommitted changes), or ``unknown``."""
     cwd = cwd or Path(__file__).resolve().parent
@@ -264,5 +254,5 @@ def write_reports(out_dir: Path, suite: Suite, jobs: list[Job], records: dict[st
     return entries
 
 
-__all__ = ["Entry", "aggregate", "results_csv", "leaderboard_markdown", "manifest", "write_reports", "write_text",
+__all__ = ["Entry", "aggregate", "results_csv", "leaderboard_markdown", "manifest", "write_reports",
            "git_revision", "RESULTS_CSV", "LEADERBOARD_MD", "MANIFEST_JSON", "CSV_COLUMNS"]
