@@ -34,13 +34,15 @@ def test_replica_homes_equal_single_worlds():
     assert not np.array_equal(batch.state["homes"].temp_air_c[:4], batch.state["homes"].temp_air_c[4:8])
 
 
+@pytest.mark.parametrize("threads", [False, True], ids=["one thread", "numba threads"])
 @pytest.mark.parametrize("controller", ["fixed_time", "actuated", "external"])
-def test_replica_traffic_equals_single_worlds(controller):
+def test_replica_traffic_equals_single_worlds(controller, threads):
     sc = traffic_scenario(duration="15min", signals={"controller": controller},
                           demand={"entry_vph": 500, "od": [{"origin": "entry/int-0-0/W",
                                                             "destination": "exit/int-1-1/E", "vph": 200}]})
     batch = build_world(sc, seeds=SEEDS)
     tb = batch.parts["traffic"]
+    tb.physics.threads = threads  # the parallel kernel (used from 64 replicas on) must agree too
     _small_turn_pool(tb)
     n_int = tb.net.n_int // len(SEEDS)
     tb.signals.request[...] = np.tile(np.arange(n_int) % 2, len(SEEDS))

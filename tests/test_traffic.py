@@ -32,7 +32,7 @@ def test_vehicles_are_conserved_at_every_step():
         due_in_outside_queues = (v.gen_s[q.buf[n_q:]] <= t).sum()
         assert generated.sum() == entered.sum() + waiting_outside == entered.sum() + due_in_outside_queues
         most_waiting = max(most_waiting, waiting_outside)
-        assert np.all(q.occupancy[:-1] == np.bincount(tr.physics.link[:n_q], weights=q.count[:n_q],
+        assert np.all(q.occupancy == np.bincount(tr.physics.link[:n_q], weights=q.count[:n_q],
                                                       minlength=tr.net.n_links))
         # The kernel's cached head times are the heads' times.
         rows = np.arange(q.count.size)
@@ -137,7 +137,7 @@ def test_links_never_exceed_storage_and_spill_back_blocks_upstream():
         eligible &= np.minimum(q.tokens + tr.physics.refill, tr.physics.cap) >= 1.0
         heads_before, occupancy_before, events_before = q.head.copy(), q.occupancy.copy(), len(log.events)
         world.run(t + 1)
-        assert np.all(q.occupancy[:-1] <= net.storage)
+        assert np.all(q.occupancy <= net.storage)
         let_in = np.concatenate([e["target"] for e in log.events[events_before:]] or [np.empty(0, int)])
         for row in np.flatnonzero(eligible & movement & (q.head == heads_before)):
             target = tr.physics.target[row]
@@ -291,3 +291,28 @@ def test_node_state_reads_signals_and_roads_live():
     road = "road/int-0-0/E"
     assert world.node_state(road)["occupancy"] == tr.queues.occupancy[tr.net.link_ids.index(road)]
     assert world.node_state("int-0-1/det-W") == {}
+
+
+@pytest.mark.parametrize("controller", ["fixed_time", "actuated", "external"])
+def test_running_ahead_to_the_next_event_equals_stepping_one_step_at_a_time(controller):
+    # The physics runs every step before the next event in one compiled call; a world made to
+    # fire once per step must end in the very same state, signals, turn pool and vehicles included.
+    sc = traffic_scenario(duration="20min", demand={"entry_vph": 900, "od": [
+        {"origin": "entry/int-0-0/W", "destination": "exit/int-1-1/S", "vph": 200}]},
+        signals={"controller": controller})
+    ahead, stepped = build_world(sc), build_world(sc)
+    stepped.parts["traffic"].physics.max_steps_per_fire = 1
+    calls = []
+    physics = ahead.parts["traffic"].physics
+    run_steps = physics.run_steps
+    physics.run_steps = lambda t0, n: (calls.append(n), run_steps(t0, n))
+    for t in range(25, 20 * 60 + 1, 25):
+        for world in (ahead, stepped):
+            signals = world.parts["traffic"].signals
+            signals.request[...] = (np.arange(signals.request.size) + t // 25) % 2  # used by external only
+            world.run(t)
+    assert max(calls) > 1, "the physics should have run several steps per call"
+    for part, arrays in ahead.snapshot().arrays.items():
+        for name, arr in arrays.items():
+            np.testing.assert_array_equal(arr, stepped.snapshot().arrays[part][name], err_msg=f"{part}.{name}")
+    assert int(ahead.parts["traffic"].vehicles.n) > 300

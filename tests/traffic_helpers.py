@@ -52,6 +52,7 @@ class DischargeLog:
                 "occupancy": occupancy})
 
         tr.physics.step = step  # the process looks the method up on the instance each time
+        tr.physics.max_steps_per_fire = 1  # so that it runs every step through ``step``
 
 
 def make(scenario: Scenario):

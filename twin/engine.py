@@ -43,6 +43,11 @@ class Process(Protocol):
     def fire(self, now_s: int) -> int | None:
         """Do this process's work at ``now_s``; return the next wake time (s) or None to stop."""
 
+    # A process may also define ``fire_ahead(now_s, next_event_s) -> next_wake_s``: the engine then
+    # calls it instead of ``fire``, with the time of the next event of any other process (or of the
+    # end of the run; None if there is none), so that a physics step can run every step before
+    # that event in one call. Nothing else can see the world in between, so it is the same world.
+
 
 class Periodic:
     """Base of processes that run their ``step`` every ``period_s`` seconds from ``first_s`` on."""
@@ -203,7 +208,12 @@ class World:
             if wake is None:
                 return
             yield _Wake(self.env, wake - self.env.now, process.priority)
-            self.next_wake_s[process.name] = process.fire(wake)
+            ahead = getattr(process, "fire_ahead", None)
+            if ahead is None:
+                self.next_wake_s[process.name] = process.fire(wake)
+            else:
+                upcoming = self.env.peek()  # this wake is already off the queue
+                self.next_wake_s[process.name] = ahead(wake, None if upcoming == simpy.core.Infinity else int(upcoming))
 
     @property
     def replicas(self) -> int:

@@ -122,14 +122,17 @@ class TrafficDemand:
             return None
         lam = self.rates_vph * (self.plan.factor_at(self.calendar.seconds_of_day(now_s)) * window / 3600.0)
 
-        def draw(k: int, g: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            counts = g.poisson(lam)
-            v_entry, v_route = np.repeat(self.entry, counts), np.repeat(self.route, counts)
-            return v_entry + k * self.n_entries, np.where(v_route >= 0, v_route + k * self.n_od, -1), \
-                g.random(v_entry.size)
+        def draw(k: int, g: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+            counts = g.poisson(lam)  # per source, then when in the window each vehicle comes
+            return counts, g.random(int(counts.sum()))
 
-        drawn = self.streams.each(draw)
-        v_entry, v_route, u = (np.concatenate([d[i] for d in drawn]) for i in range(3))
+        drawn = self.streams.each(draw)  # the only work done replica by replica
+        counts = np.concatenate([d[0] for d in drawn])
+        u = np.concatenate([d[1] for d in drawn])
+        k = np.repeat(np.arange(len(drawn)), self.rates_vph.size)
+        v_entry = np.repeat(np.tile(self.entry, len(drawn)) + k * self.n_entries, counts)
+        route = np.tile(self.route, len(drawn))
+        v_route = np.repeat(np.where(route >= 0, route + k * self.n_od, -1), counts)
         dt = self.net.dt_s
         v_time = now_s + (u * window // dt).astype(np.int64) * dt
         order = np.lexsort((v_time, v_entry))  # by entry, then time: each outside queue stays FIFO
@@ -158,4 +161,3 @@ class TrafficDemand:
         q.count[rows] += counts
         first_row = rows[was_empty]
         q.head_ready_s[first_row] = v.ready_s[q.buf[first_row, q.head[first_row]]]
-        q.occupancy[-1] += k  # the outside "link" holds them until they enter

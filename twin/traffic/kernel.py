@@ -1,79 +1,340 @@
-"""The queue step compiled with numba: one loop over the queues instead of dozens of numpy calls.
+"""The traffic step compiled with numba: signals and queues, replica by replica, several steps a call.
 
-A traffic step touches a handful of vehicles per world; as numpy expressions it costs tens of
-calls whatever the size, which made small grids (and SyncVectorEnv copies of them) pay call
-overhead rather than work. Compiled, a step costs a pass over the queue rows.
+A traffic step touches a handful of vehicles per world. As numpy expressions it cost tens of calls
+whatever the size; compiled, it costs a sweep over the queue rows. A call runs every step until
+the next event of another process (a decision, a reading, a batch of arrivals), and runs each
+replica world through all of them before the next replica, so a world's rows, scratch arrays and
+vehicles stay in cache across its steps. Replica worlds never touch each other's rows, so the
+order of replicas cannot change a result.
 
 The rules are those of :mod:`twin.traffic.model` (see its docstring), applied in passes: in a
 pass every queue decides on the state at the start of the pass (its head vehicle, its green, its
 tokens, the room on its next link), then every admitted head moves; heads competing for too
 little room go in an order that rotates every step. Departures of a pass are applied before its
-arrivals, and vehicles joining one queue in a pass join in queue-row order.
+arrivals, and vehicles joining one queue in a pass join in queue-row order. The signal
+controllers are those of :mod:`twin.traffic.signals`.
+
+The arguments are grouped in named tuples (numba types them field by field): :data:`Layout`
+(sizes and signal timings), :data:`Rows` (constants per queue row and the fixed-time tables),
+:data:`Queues`, :data:`Cars` and :data:`Lights` (the live state).
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+from collections import namedtuple
 
+import numpy as np
+from numba import njit, prange
 
 # twin.traffic.signals' interval codes (kept free of imports so the kernel module stands alone).
 GREEN, YELLOW, ALL_RED = 0, 1, 2
+# Controller codes.
+FIXED_TIME, ACTUATED, EXTERNAL = 0, 1, 2
+CONTROLLERS = {"fixed_time": FIXED_TIME, "actuated": ACTUATED, "external": EXTERNAL}
+
+Layout = namedtuple("Layout", [
+    "dt_s", "passes", "turns_per_step", "controller", "routed",
+    "n_movement_queues",          # movement rows of all replicas; outside rows follow them
+    "movements_per_replica", "entries_per_replica", "links_per_replica", "ints_per_replica",
+    "n_phases", "cycle_s", "min_green_s", "max_green_s", "yellow_s", "all_red_s", "gap_s"])
+Rows = namedtuple("Rows", [
+    "refill", "token_cap", "target", "q_link", "storage", "is_exit", "fft_s", "queue_of", "turn_cdf", "route_q",
+    "q_int", "q_bits", "int_row_start", "int_rows", "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
+Queues = namedtuple("Queues", [
+    "green", "buf", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
+    "passed", "busy_steps", "turn_u", "turn_used"])
+Cars = namedtuple("Cars", ["ready_s", "wait_s", "stops", "enter_s", "arrive_s", "free_flow_s", "dest", "route", "hop"])
+Lights = namedtuple("Lights", ["phase", "interval", "t_in_s", "changes", "request", "target"])
 
 
 @njit(cache=True, nogil=True)
-def advance_intervals(green_ends, phase, interval, t_in_s, target, changes, yellow_s, all_red_s, dt_s):
-    """Per intersection: end the green where ``green_ends``, step yellow -> all-red -> green (to
-    ``target``, counting a change) when their times are up, then count ``dt_s`` in the interval."""
-    for i in range(phase.size):
-        if green_ends[i]:
-            interval[i] = YELLOW
-            t_in_s[i] = 0
-        if interval[i] == YELLOW and t_in_s[i] >= yellow_s:
-            interval[i] = ALL_RED
-            t_in_s[i] = 0
-        if interval[i] == ALL_RED and t_in_s[i] >= all_red_s:
-            interval[i] = GREEN
-            phase[i] = target[i]
-            changes[i] += 1
-            t_in_s[i] = 0
-        t_in_s[i] += dt_s
+def run_steps(t0_s, n_steps, done, lay, rows, qs, cars, lights):
+    """Run each replica k from step ``done[k]`` up to ``n_steps`` (steps start at ``t0_s + i * dt_s``).
+
+    A replica stops early, at the start of a step that might exhaust its turn pool; ``done[k]``
+    says where it stopped, so the caller can refill the pool and call again.
+    """
+    _run_replicas(0, done.size, t0_s, n_steps, done, lay, rows, qs, cars, lights)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def run_steps_parallel(t0_s, n_steps, done, lay, rows, qs, cars, lights, n_chunks):
+    """:func:`run_steps` with the replicas split into ``n_chunks`` chunks run on numba's threads
+    (replicas are independent, so the results are the same)."""
+    for c in prange(n_chunks):
+        _run_replicas(c * done.size // n_chunks, (c + 1) * done.size // n_chunks,
+                      t0_s, n_steps, done, lay, rows, qs, cars, lights)
+
+
+# Numba note: named tuples are unpacked once per call, in ``_run_replicas``, and everything below
+# takes plain arrays. Handing the tuples to helpers (or reading ``tuple.field[i]`` in loops) made
+# every step pay for copying and reference counting, and ran it several times slower.
+
+@njit(cache=True, nogil=True)
+def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
+    """Replicas k0..k1-1, one after the other, sharing one set of scratch arrays."""
+    m, e, n_int = lay.movements_per_replica, lay.entries_per_replica, lay.ints_per_replica
+    scratch_rows = np.empty((5, m + e), dtype=np.int64)   # cross rows, their local rows, moving, movers, after
+    pending = np.zeros(lay.links_per_replica, dtype=np.int64)
+    first = np.full(lay.links_per_replica, -1, dtype=np.int64)
+    no_demand = np.zeros(n_int, dtype=np.bool_)
+    phase, interval, t_in, changes, target, request = (lights.phase, lights.interval, lights.t_in_s, lights.changes,
+                                                       lights.target, lights.request)
+    green, buf, head, count, head_ready, tokens, occupancy, delay_s, passed, busy, turn_u, turn_used = qs
+    ready_s, wait_s, stops, enter_s, arrive_s, free_flow_s, dest, route, hop = cars
+    block, dt_s, fixed = turn_u.shape[1], lay.dt_s, lay.controller == FIXED_TIME
+    refill, token_cap, storage, row_target = rows.refill, rows.token_cap, rows.storage, rows.target
+    n_local = m + e
+    cross_r, cross_j, moving, movers, after = scratch_rows
+    for k in range(k0, k1):
+        if done[k] >= n_steps:  # finished in an earlier call (the caller refilled another's pool)
+            continue
+        i0, r0 = k * n_int, k * m
+        o0 = lay.n_movement_queues + k * e
+        l0 = k * lay.links_per_replica
+        # The replica's rows as views: loops indexing them from 0 compile to tight (vector) code.
+        hr_m, gr_m, tk_m, bz_m = head_ready[r0:r0 + m], green[r0:r0 + m], tokens[r0:r0 + m], busy[r0:r0 + m]
+        rf_m, cp_m = refill[r0:r0 + m], token_cap[r0:r0 + m]
+        hr_o, gr_o, tk_o, bz_o = head_ready[o0:o0 + e], green[o0:o0 + e], tokens[o0:o0 + e], busy[o0:o0 + e]
+        rf_o, cp_o = refill[o0:o0 + e], token_cap[o0:o0 + e]
+        # Green is kept up to date as intersections change; set it from the signal state first.
+        fill_green(gr_m, rows.q_int[r0:r0 + m], i0, rows.q_bits[r0:r0 + m], phase[i0:i0 + n_int],
+                   interval[i0:i0 + n_int])
+        s = done[k]
+        while s < n_steps and turn_used[k] <= block - lay.turns_per_step:
+            t = t0_s + s * dt_s
+            if fixed:
+                fixed_time_step(i0, n_int, r0, m, t % lay.cycle_s, phase, interval, t_in, changes, green,
+                                rows.at_phase, rows.at_interval, rows.at_t_in_s, rows.at_change, rows.at_green)
+            else:
+                controlled_step(i0, n_int, r0, m, t, lay.controller == ACTUATED, no_demand, phase, interval, t_in,
+                                changes, target, request, green, head_ready, rows.q_int, rows.q_bits,
+                                rows.int_row_start, rows.int_rows, lay.n_phases, lay.min_green_s, lay.max_green_s,
+                                lay.yellow_s, lay.all_red_s, lay.gap_s, dt_s)
+            add_step_allowance(t, hr_m, tk_m, bz_m, rf_m, cp_m)
+            add_step_allowance(t, hr_o, tk_o, bz_o, rf_o, cp_o)
+            for _ in range(lay.passes):
+                n_cross = heads_at_line(t, r0, 0, hr_m, gr_m, tk_m, cross_r, cross_j, 0)
+                n_cross = heads_at_line(t, o0, m, hr_o, gr_o, tk_o, cross_r, cross_j, n_cross)
+                n_move = admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, first, row_target,
+                               storage, occupancy)
+                if n_move == 0:
+                    break
+                depart(t, moving[:n_move], movers, lay.n_movement_queues, buf, head, count, head_ready,
+                       tokens, passed, delay_s, occupancy, ready_s, wait_s, stops, enter_s, rows.q_link)
+                arrive(k, t, moving[:n_move], movers, lay.routed, buf, head, count, head_ready,
+                       occupancy, turn_u, turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, row_target,
+                       rows.fft_s, rows.is_exit, rows.route_q, rows.turn_cdf, rows.queue_of)
+            s += 1
+        done[k] = s
 
 
 @njit(cache=True, nogil=True)
-def external_signal_step(request, phase, interval, t_in_s, target, changes, min_green_s, yellow_s, all_red_s, dt_s):
-    """One step of externally controlled signals: a green ends after ``min_green_s`` when another
-    phase is requested, and leads (through yellow and all-red) to the requested phase."""
-    ends = np.zeros(phase.size, dtype=np.bool_)
-    for i in range(phase.size):
-        if interval[i] == GREEN and t_in_s[i] >= min_green_s and request[i] != phase[i]:
-            ends[i] = True
-            target[i] = request[i]
-    advance_intervals(ends, phase, interval, t_in_s, target, changes, yellow_s, all_red_s, dt_s)
-
-
-@njit(cache=True, nogil=True)
-def signal_green(green, q_int, q_bits, phase, interval):
-    """Fill ``green`` (bool per row) for the first ``q_int.size`` rows, the movement queues: the
-    intersection is in a green interval and its phase serves the movement (bit ``phase`` of
-    ``q_bits``). Rows after them are the outside queues and are left as they are (always green)."""
-    for r in range(q_int.size):
-        i = q_int[r]
+def fill_green(green, q_int, i0, q_bits, phase, interval):
+    """``green[r]`` per movement row: its intersection (``q_int[r] - i0``, an index into ``phase``
+    and ``interval``) is in a green interval and the phase serves the movement (bit ``phase`` of
+    ``q_bits``). Outside rows stay green."""
+    for r in range(green.size):
+        i = q_int[r] - i0
         green[r] = interval[i] == GREEN and (q_bits[r] >> phase[i]) & 1 == 1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def fixed_time_step(i0, n_int, r0, m, cycle_s, phase, interval, t_in, changes, green,
+                    at_phase, at_interval, at_t_in, at_change, at_green):
+    """Fixed time: intersections i0.. and rows r0.. from the table row of second ``cycle_s`` of the cycle."""
+    c = cycle_s
+    for i in range(i0, i0 + n_int):
+        phase[i] = at_phase[c, i]
+        interval[i] = at_interval[c, i]
+        t_in[i] = at_t_in[c, i]
+        changes[i] += at_change[c, i]
+    for r in range(r0, r0 + m):
+        green[r] = at_green[c, r]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def controlled_step(i0, n_int, r0, m, t, actuated, no_demand, phase, interval, t_in, changes, target, request,
+                    green, head_ready, q_int, q_bits, int_row_start, int_rows, n_phases,
+                    min_green_s, max_green_s, yellow_s, all_red_s, gap_s, dt_s):
+    """Actuated or external control of intersections i0.. for the step starting at ``t`` (s).
+
+    A green ends when the controller's rule says so (actuated: gap-out or max-out after the
+    minimum green; external: another phase requested after the minimum green), then yellow ->
+    all-red -> green (to the target phase, counting a change). The green of an intersection's
+    rows is recomputed when its interval changes.
+    """
+    if actuated:  # gap-out reads the detectors: a head on a green movement within the gap of its line
+        no_demand[:] = True
+        for r in range(r0, r0 + m):
+            if green[r] and head_ready[r] <= t + gap_s:
+                no_demand[q_int[r] - i0] = False
+    for i in range(i0, i0 + n_int):
+        before = interval[i]
+        if actuated:
+            ends = (before == GREEN and t_in[i] >= min_green_s
+                    and (no_demand[i - i0] or t_in[i] >= max_green_s))
+            if ends:
+                target[i] = (phase[i] + 1) % n_phases
+        else:
+            ends = before == GREEN and t_in[i] >= min_green_s and request[i] != phase[i]
+            if ends:
+                target[i] = request[i]
+        if ends:
+            interval[i] = YELLOW
+            t_in[i] = 0
+        if interval[i] == YELLOW and t_in[i] >= yellow_s:
+            interval[i] = ALL_RED
+            t_in[i] = 0
+        if interval[i] == ALL_RED and t_in[i] >= all_red_s:
+            interval[i] = GREEN
+            phase[i] = target[i]
+            changes[i] += 1
+            t_in[i] = 0
+        t_in[i] += dt_s
+        if interval[i] != before or ends:
+            for x in range(int_row_start[i], int_row_start[i + 1]):
+                r = int_rows[x]
+                green[r] = interval[i] == GREEN and (q_bits[r] >> phase[i]) & 1 == 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def add_step_allowance(t, head_ready, tokens, busy, refill, token_cap):
+    """Rows with a vehicle at the line by ``t`` count a busy step; every row gets a step's
+    saturation-flow allowance, capped."""
+    for j in range(head_ready.size):
+        busy[j] += 1.0 if head_ready[j] <= t else 0.0
+        tokens[j] = min(tokens[j] + refill[j], token_cap[j])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def heads_at_line(t, r0, j0, head_ready, green, tokens, cross_r, cross_j, n_cross):
+    """Append the rows (views starting at row ``r0``, local row ``j0``) whose head has reached
+    the line by ``t``, has green and a whole token; returns the new count."""
+    for j in range(head_ready.size):
+        if head_ready[j] <= t and green[j] and tokens[j] >= 1.0:
+            cross_r[n_cross] = r0 + j
+            cross_j[n_cross] = j0 + j
+            n_cross += 1
+    return n_cross
+
+
+@njit(cache=True, nogil=True, inline="always")
+def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, first, target, storage, occupancy):
+    """Which of the ``n_cross`` heads move into their target links (the replica's links start at
+    ``l0``): a link with room for all its heads takes them all; otherwise the first ``room`` of
+    them by the rotating key (local row + t) mod rows per replica. Returns how many, in ``moving``."""
+    for i in range(n_cross):
+        tg = target[cross_r[i]] - l0
+        pending[tg] += 1
+        after[cross_j[i]] = first[tg]
+        first[tg] = cross_j[i]
+    n_move = 0
+    for i in range(n_cross):
+        r = cross_r[i]
+        tg = target[r]
+        room = storage[tg] - occupancy[tg]
+        ok = pending[tg - l0] <= room
+        if not ok:
+            key = (cross_j[i] + t) % n_local
+            ahead = 0
+            other = first[tg - l0]
+            while other >= 0:
+                if (other + t) % n_local < key:
+                    ahead += 1
+                other = after[other]
+            ok = ahead < room
+        if ok:
+            moving[n_move] = r
+            n_move += 1
+    for i in range(n_cross):  # clear the scratch of the targets this pass touched
+        tg = target[cross_r[i]] - l0
+        pending[tg] = 0
+        first[tg] = -1
+    return n_move
+
+
+@njit(cache=True, nogil=True, inline="always")
+def depart(t, moving, movers, n_movement_queues, buf, head, count, head_ready, tokens, passed, delay_s,
+           occupancy, ready_s, wait_s, stops, enter_s, q_link):
+    """The heads of rows ``moving`` leave their queues (and links); ``movers`` gets their ids.
+
+    ``head_ready`` caches each row's head ready time, so the sweeps read contiguous arrays and
+    only moving rows touch the buffers.
+    """
+    cap = buf.shape[1]
+    never_s = ready_s[-1]  # the sentinel vehicle's ready time: never
+    for i in range(moving.size):
+        r = moving[i]
+        v = buf[r, head[r]]
+        movers[i] = v
+        buf[r, head[r]] = -1
+        head[r] = (head[r] + 1) % cap
+        count[r] -= 1
+        head_ready[r] = ready_s[buf[r, head[r]]] if count[r] else never_s
+        tokens[r] -= 1.0
+        passed[r] += 1.0
+        delay = t - ready_s[v]
+        delay_s[r] += delay
+        wait_s[v] += delay
+        if delay > 0:
+            stops[v] += 1
+        if r < n_movement_queues:
+            occupancy[q_link[r]] -= 1
+        else:  # an outside queue: the vehicle enters the network
+            enter_s[v] = t
+
+
+@njit(cache=True, nogil=True, inline="always")
+def arrive(k, t, moving, movers, routed, buf, head, count, head_ready, occupancy, turn_u,
+           turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, target, fft_s, is_exit, route_q, turn_cdf,
+           queue_of):
+    """Each mover, in row order, leaves the network by its exit link or joins the queue of its
+    next movement (its route's, or one drawn by the turning ratios from replica ``k``'s pool)."""
+    cap = buf.shape[1]
+    for i in range(moving.size):
+        v = movers[i]
+        link = target[moving[i]]
+        fft = fft_s[link]
+        free_flow_s[v] += fft
+        if is_exit[link]:
+            arrive_s[v] = t + fft
+            dest[v] = link
+            continue
+        if routed and route[v] >= 0:
+            q = route_q[route[v], hop[v]]
+            hop[v] += 1
+        else:
+            u = turn_u[k, turn_used[k]]
+            turn_used[k] += 1
+            turn = 0
+            while turn < 2 and turn_cdf[turn] <= u:
+                turn += 1
+            q = queue_of[link, turn]
+        ready_s[v] = t + fft
+        buf[q, (head[q] + count[q]) % cap] = v
+        count[q] += 1
+        occupancy[link] += 1
+        if count[q] == 1:
+            head_ready[q] = ready_s[v]
+
+
 @njit(cache=True, nogil=True)
-def halted_per_queue(buf, head, count, ready_s, t, n_rows):
+def halted_per_queue(buf, head, count, head_ready_s, ready_s, t, n_rows):
     """Vehicles that have reached the stop line by ``t`` (s) in each of the first ``n_rows`` queues.
 
     Along a FIFO the times vehicles reach the line never decrease, so the count is the first
-    position whose vehicle has not arrived: a binary search per queue.
+    position whose vehicle has not arrived: a binary search per queue, for the queues whose head
+    (``head_ready_s``, the step's cache) has arrived and that hold more than one vehicle.
     """
     cap = buf.shape[1]
     out = np.zeros(n_rows, dtype=np.int64)
     for r in range(n_rows):
         n = count[r]
-        if n == 0 or ready_s[buf[r, head[r]]] > t:
+        if head_ready_s[r] > t:
+            continue
+        if n == 1:
+            out[r] = 1
             continue
         lo, hi = 1, n  # position lo - 1 has arrived; the answer is in [lo, hi]
         while lo < hi:
@@ -84,118 +345,3 @@ def halted_per_queue(buf, head, count, ready_s, t, n_rows):
                 hi = mid
         out[r] = lo
     return out
-
-
-@njit(cache=True, nogil=True)
-def queue_step(t, green, passes,
-               buf, head, count, head_ready_s, tokens, occupancy, delay_s,   # QueueState
-               ready_s, wait_s, stops, enter_s, arrive_s, free_flow_s, dest,  # Vehicles
-               route, hop,
-               passed, busy_steps,                                            # DetectorRegisters
-               turn_u, turn_used,                                             # TurnDraws
-               refill, token_cap, target, row_link, storage, local_row,       # constants per row
-               rows_per_replica, n_movement_queues, is_exit, fft_s, queue_of,
-               links_per_replica, turn_cdf, routed, route_q):
-    """Advance every queue by one step starting at ``t`` (s); ``green`` per row (outside rows True).
-
-    Mutates the state arrays in place. ``head_ready_s`` caches each row's head ready time, so the
-    sweeps over all rows read contiguous arrays and only moving rows touch the buffers. Turn uniforms are taken in order from ``turn_u`` rows,
-    which the caller keeps filled with at least one step's worth per replica.
-    """
-    n_rows = head.size
-    cap = buf.shape[1]
-    never_s = ready_s[-1]  # the sentinel vehicle's ready time: never
-    n_links = storage.size
-    cross = np.empty(n_rows, dtype=np.int64)
-    moving = np.empty(n_rows, dtype=np.int64)
-    movers = np.empty(n_rows, dtype=np.int64)
-    pending = np.zeros(n_links, dtype=np.int64)    # crossing heads per target link in this pass
-    first = np.full(n_links, -1, dtype=np.int64)   # per target: a list through ``after``
-    after = np.empty(n_rows, dtype=np.int64)
-    for r in range(n_rows):
-        if head_ready_s[r] <= t:
-            busy_steps[r] += 1.0
-        tokens[r] = min(tokens[r] + refill[r], token_cap[r])
-    for _ in range(passes):
-        n_cross = 0
-        for r in range(n_rows):
-            if head_ready_s[r] <= t and green[r] and tokens[r] >= 1.0:
-                cross[n_cross] = r
-                n_cross += 1
-                tg = target[r]
-                pending[tg] += 1
-                after[r] = first[tg]
-                first[tg] = r
-        # Admission: a target with room for all its heads takes them all; otherwise the first
-        # ``room`` of them by the rotating key (local row + t) mod rows per replica.
-        n_move = 0
-        for i in range(n_cross):
-            r = cross[i]
-            tg = target[r]
-            room = storage[tg] - occupancy[tg]
-            admit = pending[tg] <= room
-            if not admit:
-                key = (local_row[r] + t) % rows_per_replica
-                ahead = 0
-                other = first[tg]
-                while other >= 0:
-                    if (local_row[other] + t) % rows_per_replica < key:
-                        ahead += 1
-                    other = after[other]
-                admit = ahead < room
-            if admit:
-                moving[n_move] = r
-                n_move += 1
-        for i in range(n_cross):  # clear the scratch of the targets this pass touched
-            pending[target[cross[i]]] = 0
-            first[target[cross[i]]] = -1
-        if n_move == 0:
-            break
-        # Departures: every admitted head leaves its queue.
-        for i in range(n_move):
-            r = moving[i]
-            v = buf[r, head[r]]
-            movers[i] = v
-            buf[r, head[r]] = -1
-            head[r] = (head[r] + 1) % cap
-            count[r] -= 1
-            head_ready_s[r] = ready_s[buf[r, head[r]]] if count[r] else never_s
-            tokens[r] -= 1.0
-            occupancy[row_link[r]] -= 1
-            passed[r] += 1.0
-            delay = t - ready_s[v]
-            delay_s[r] += delay
-            wait_s[v] += delay
-            if delay > 0:
-                stops[v] += 1
-            if r >= n_movement_queues:
-                enter_s[v] = t
-        # Arrivals: out of the network, or onto the next link in the queue of the next movement.
-        for i in range(n_move):
-            r = moving[i]
-            v = movers[i]
-            link = target[r]
-            if is_exit[link]:
-                arrive_s[v] = t + fft_s[link]
-                free_flow_s[v] += fft_s[link]
-                dest[v] = link
-                continue
-            if routed and route[v] >= 0:
-                q = route_q[route[v], hop[v]]
-                hop[v] += 1
-            else:
-                k = link // links_per_replica
-                u = turn_u[k, turn_used[k]]
-                turn_used[k] += 1
-                turn = 0
-                while turn < 2 and turn_cdf[turn] <= u:
-                    turn += 1
-                q = queue_of[link, turn]
-            buf[q, (head[q] + count[q]) % cap] = v
-            count[q] += 1
-            occupancy[link] += 1
-            ready_s[v] = t + fft_s[link]
-            if count[q] == 1:
-                head_ready_s[q] = ready_s[v]
-            free_flow_s[v] += fft_s[link]
-

@@ -15,101 +15,125 @@ Per vehicle the model keeps exact times: generated, entered, arrived, free-flow 
 entered, time stopped (outside and at stop lines), and stops (each delay at a line, waiting to
 enter included, counts once).
 
-This module sets up the constants per queue row, updates the signals and keeps the turn pool
-filled; the step over the queues itself is compiled (:mod:`twin.traffic.kernel`).
+This module sets up the constants per queue row and keeps the turn pool filled; the steps of
+signals and queues themselves are compiled (:mod:`twin.traffic.kernel`).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from twin.engine import Periodic
-from twin.traffic.kernel import queue_step, signal_green
 from twin.streams import Streams
+from twin.traffic import kernel
 from twin.traffic.demand import DemandPlan
 from twin.traffic.network import EXIT, RoadNetwork
-from twin.traffic.signals import SignalPlan, SignalState, actuated_update, external_update, fixed_time_update
+from twin.traffic.signals import SignalPlan, SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
+
+# Below this many replica worlds the parallel kernel's thread start-up costs more than it saves.
+PARALLEL_MIN_REPLICAS = 64
 
 
 class TrafficPhysics(Periodic):
-    """The traffic step process; fires every traffic ``dt_s``."""
+    """The traffic step process; fires every traffic ``dt_s``, running ahead to the next event.
+
+    ``fire_ahead`` runs, in one compiled call, every step that starts before the next event of
+    any other process, which is exactly what firing once per step would have done.
+    """
 
     name = "traffic_physics"
     priority = 2
+    max_steps_per_fire = 1 << 30  # tests set 1 to watch every step
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, demand: DemandPlan, signals: SignalState,
                  queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, turns: TurnDraws,
-                 streams: Streams):
+                 streams: Streams, threads: bool = True):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
         self.q, self.v, self.det, self.turns, self.streams = queues, vehicles, detectors, turns, streams
         self.dt_s = self.period_s = dt = net.dt_s
         self.controller = plan.cfg.controller
-        n_q, n_e = net.n_queues, net.entries.size
+        n_q, n_e, k = net.n_queues, net.entries.size, net.replicas
         self.n_movement_queues = n_q
         self.rows = np.arange(n_q + n_e)
-        # Replica worlds lay out movement queues replica by replica, then outside queues the same
-        # way; a row's position within its own replica is what orders queues competing for room.
-        k = net.replicas
-        self.links_per_replica = net.n_links // k
         self.rows_per_replica = (n_q + n_e) // k
-        self.local_row = np.concatenate([np.arange(n_q) % (n_q // k), n_q // k + np.arange(n_e) % (n_e // k)])
-        self.outside_link = net.n_links  # an extra, bottomless link where outside queues sit
-        self.link = np.concatenate([net.q_link, np.full(n_e, self.outside_link)])
+        self.link = np.concatenate([net.q_link, np.full(n_e, net.n_links)])  # outside queues: no link
         self.target = np.concatenate([net.q_out, net.entries])
-        self.storage = np.concatenate([net.storage, [np.iinfo(np.int64).max // 4]])
         self.refill = np.concatenate([net.q_sat_vps, net.lanes[net.entries] * net.lane_sat_vps]) * dt
         self.cap = np.maximum(self.refill, 1.0)
         # A queue's head moves at most once per pass; enough passes let each reach its saturation flow.
         self.passes = int(np.ceil(self.refill.max() - 1e-9))
-        self.is_exit = np.concatenate([net.link_kind == EXIT, [False]])
-        self.fft_s = net.fft_steps * dt
         self.green = np.ones(n_q + n_e, dtype=bool)  # outside queues stay green; movements are refilled
         self.fixed_green = np.concatenate([plan.at_green, np.ones((plan.cycle_s, n_e), dtype=bool)], axis=1)
-        self.routed = demand.route_q.size > 0
         # Turn draws a step may need per replica; the pool holds several steps' worth.
         self.turns_per_step = self.passes * self.rows_per_replica
         block = max(1024, 4 * self.turns_per_step)
         if turns.u.shape[1] < block:
             turns.u, turns.used = np.zeros((k, block)), np.full(k, block, dtype=np.int64)
+        cfg = plan.cfg
+        self.layout = kernel.Layout(
+            dt_s=dt, passes=self.passes, turns_per_step=self.turns_per_step,
+            controller=kernel.CONTROLLERS[self.controller], routed=demand.route_q.size > 0,
+            n_movement_queues=n_q, movements_per_replica=n_q // k, entries_per_replica=n_e // k,
+            links_per_replica=net.n_links // k, ints_per_replica=net.n_int // k, n_phases=plan.n_phases,
+            cycle_s=plan.cycle_s, min_green_s=cfg.min_green_s, max_green_s=cfg.max_green_s,
+            yellow_s=cfg.yellow_s, all_red_s=cfg.all_red_s, gap_s=float(cfg.gap_s))
+        route_q = demand.route_q if demand.route_q.size else np.zeros((1, 1), dtype=np.int32)
+        # Movement rows of each intersection (rows int_rows[int_row_start[i]:int_row_start[i + 1]]).
+        int_rows = np.argsort(net.q_int, kind="stable")
+        int_row_start = np.concatenate([[0], np.cumsum(np.bincount(net.q_int, minlength=net.n_int))])
+        self.row_constants = kernel.Rows(
+            refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
+            storage=net.storage, is_exit=net.link_kind == EXIT, fft_s=net.fft_steps * dt, queue_of=net.queue_of,
+            turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
+            int_row_start=int_row_start, int_rows=int_rows,
+            at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,
+            at_change=plan.at_change, at_green=plan.at_green)
+        self.threads = threads and k >= PARALLEL_MIN_REPLICAS
+
+    def fire_ahead(self, now_s: int, next_event_s: int | None) -> int:
+        """Run the steps starting at ``now_s`` and before ``next_event_s`` (at least one); return
+        the time of the next step."""
+        n = 1 if next_event_s is None else max(1, -(-(next_event_s - now_s) // self.dt_s))
+        n = min(n, self.max_steps_per_fire)
+        if n == 1:
+            self.step(now_s)
+        else:
+            self.run_steps(now_s, n)
+        return now_s + n * self.dt_s
 
     def step(self, t: int) -> None:
-        """Advance signals and every queue by one step starting at ``t``."""
-        q, v, d, turns, net = self.q, self.v, self.det, self.turns, self.net
-        green = self._signals(t)
-        self._fill_turn_pool()
-        d.steps += 1
-        queue_step(t, green, self.passes,
-                   q.buf, q.head, q.count, q.head_ready_s, q.tokens, q.occupancy, q.delay_s,
-                   v.ready_s, v.wait_s, v.stops, v.enter_s, v.arrive_s, v.free_flow_s, v.dest, v.route, v.hop,
-                   d.passed, d.busy_steps, turns.u, turns.used,
-                   self.refill, self.cap, self.target, self.link, self.storage, self.local_row,
-                   self.rows_per_replica, self.n_movement_queues, self.is_exit, self.fft_s, net.queue_of,
-                   self.links_per_replica, self.demand.turn_cdf, self.routed, self.demand.route_q)
+        """Advance signals and every queue by one step starting at ``t`` (s)."""
+        self.run_steps(t, 1)
 
-    def _signals(self, t: int) -> np.ndarray:
-        """Update the controllers; return green per queue (outside queues always green)."""
-        if self.controller == "fixed_time":
-            fixed_time_update(self.plan, self.sig, t)
-            return self.fixed_green[t % self.plan.cycle_s]
-        net, green = self.net, self.green
-        if self.controller == "external":
-            external_update(self.plan, self.sig, self.dt_s)
-        else:
-            signal_green(green, net.q_int, self.plan.q_bits, self.sig.phase, self.sig.interval)
-            head_ready = self.q.head_ready_s[: self.n_movement_queues]
-            near = (head_ready <= t + self.plan.cfg.gap_s) & green[: self.n_movement_queues]
-            demand = np.bincount(net.q_int, weights=near, minlength=net.n_int) > 0
-            actuated_update(self.plan, self.sig, demand, self.dt_s)
-        signal_green(green, net.q_int, self.plan.q_bits, self.sig.phase, self.sig.interval)
-        return green
+    def run_steps(self, t0_s: int, n_steps: int) -> None:
+        """Advance signals and every queue by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
+        q, v, d, turns, sig = self.q, self.v, self.det, self.turns, self.sig
+        queues = kernel.Queues(self.green, q.buf, q.head, q.count, q.head_ready_s, q.tokens,
+                               q.occupancy, q.delay_s, d.passed, d.busy_steps, turns.u, turns.used)
+        cars = kernel.Cars(v.ready_s, v.wait_s, v.stops, v.enter_s, v.arrive_s, v.free_flow_s, v.dest, v.route,
+                           v.hop)
+        lights = kernel.Lights(sig.phase, sig.interval, sig.t_in_s, sig.changes, sig.request, sig.target)
+        done = np.zeros(turns.used.size, dtype=np.int64)
+        while True:
+            self._fill_turn_pool(done < n_steps)
+            if self.threads:
+                kernel.run_steps_parallel(t0_s, n_steps, done, self.layout, self.row_constants, queues, cars, lights,
+                                          min(done.size, 4 * numba.get_num_threads()))
+            else:
+                kernel.run_steps(t0_s, n_steps, done, self.layout, self.row_constants, queues, cars, lights)
+            if done.min() == n_steps:
+                break
+        d.steps += n_steps
 
-    def _fill_turn_pool(self) -> None:
-        """Refill the turn pool rows that might run dry in this step (a pass moves at most one
-        vehicle per row), each from its own replica's stream, keeping unused draws first."""
+    def _fill_turn_pool(self, running: np.ndarray) -> None:
+        """Refill the turn pool rows of ``running`` replicas that might run dry in their next step
+        (a pass moves at most one vehicle per row), each from its own replica's stream, keeping
+        unused draws first. A replica's stream draws exactly when a single world's would."""
         pool = self.turns
         block = pool.u.shape[1]
-        short = pool.used > block - self.turns_per_step
+        short = (pool.used > block - self.turns_per_step) & running
         if not short.any():
             return
         for k in np.flatnonzero(short):  # about once per block

@@ -21,7 +21,7 @@ from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 def waiting_per_queue(q: QueueState, v: Vehicles, t: int, rows: int) -> np.ndarray:
     """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t`` (s)."""
-    return halted_per_queue(q.buf, q.head, q.count, v.ready_s, t, rows)
+    return halted_per_queue(q.buf, q.head, q.count, q.head_ready_s, v.ready_s, t, rows)
 
 
 class TrafficReadings(Periodic):

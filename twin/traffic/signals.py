@@ -16,6 +16,9 @@ which no movement has green: vehicles cross only on green.
   yellow and all-red to the phase that was asked when the yellow began (requests made during
   yellow and all-red wait for the next green). Asking for the phase that is green keeps it;
   ``max_green_s`` is not imposed on an agent.
+
+The controllers step inside the compiled traffic step (:func:`twin.traffic.kernel.signal_step`);
+this module holds the plans and the state they step.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import numpy as np
 
 from twin.engine import ArrayState
 from twin.scenario.traffic_schema import Signals
-from twin.traffic.kernel import advance_intervals, external_signal_step
 from twin.traffic.network import SIDES, TURN_LETTERS, RoadNetwork
 
 GREEN, YELLOW, ALL_RED = 0, 1, 2
@@ -109,45 +111,3 @@ def initial_state(plan: SignalPlan, n_int: int) -> SignalState:
     zeros = [np.zeros(n_int, dtype=np.int64) for _ in range(6)]
     return SignalState(phase=zeros[0], interval=zeros[1], t_in_s=zeros[2], changes=zeros[3], request=zeros[4],
                        target=zeros[5])
-
-
-def fixed_time_update(plan: SignalPlan, state: SignalState, t_s: int) -> np.ndarray:
-    """Set every intersection's phase and interval for the step starting at ``t_s``.
-
-    Returns the green flag per queue (a row of the precomputed table: no work per step).
-    """
-    k = t_s % plan.cycle_s
-    state.phase[...] = plan.at_phase[k]
-    state.interval[...] = plan.at_interval[k]
-    state.t_in_s[...] = plan.at_t_in_s[k]
-    state.changes += plan.at_change[k]
-    return plan.at_green[k]
-
-
-def actuated_update(plan: SignalPlan, state: SignalState, demand: np.ndarray, dt_s: int) -> None:
-    """Advance every intersection's actuated controller by one step.
-
-    ``demand`` (bool per intersection) says whether a vehicle on a green movement is within the
-    gap of the stop line. Zero-length yellow or all-red intervals are passed through in one step.
-    """
-    cfg = plan.cfg
-    t_in = state.t_in_s
-    ends = (state.interval == GREEN) & (t_in >= cfg.min_green_s) & (~demand | (t_in >= cfg.max_green_s))
-    state.target[ends] = (state.phase[ends] + 1) % plan.n_phases
-    _advance(plan, state, ends, dt_s)
-
-
-def external_update(plan: SignalPlan, state: SignalState, dt_s: int) -> None:
-    """Advance every externally controlled intersection by one step towards ``state.request``.
-
-    A green ends only after ``min_green_s`` and only for a different phase than the one green.
-    """
-    cfg = plan.cfg
-    external_signal_step(state.request, state.phase, state.interval, state.t_in_s, state.target, state.changes,
-                         cfg.min_green_s, cfg.yellow_s, cfg.all_red_s, dt_s)
-
-
-def _advance(plan: SignalPlan, state: SignalState, green_ends: np.ndarray, dt_s: int) -> None:
-    """End the greens in ``green_ends``, step yellow -> all-red -> green (to ``target``), count time."""
-    advance_intervals(green_ends, state.phase, state.interval, state.t_in_s, state.target, state.changes,
-                      plan.cfg.yellow_s, plan.cfg.all_red_s, dt_s)

@@ -17,14 +17,14 @@ from twin.engine import ArrayState
 
 @dataclass
 class QueueState(ArrayState):
-    """Movement queues and outside queues (Q + E rows), and link occupancy (L + 1, last: outside)."""
+    """Movement queues and outside queues (Q + E rows), and link occupancy (L)."""
 
     buf: np.ndarray            # (Q + E, cap) vehicle ids, -1 (the sentinel vehicle) where empty
     head: np.ndarray
     count: np.ndarray
     head_ready_s: np.ndarray   # when each row's head vehicle reaches the line (s), NEVER_S if empty
     tokens: np.ndarray         # saturation-flow allowance, vehicles (capped at one step's worth, >= 1)
-    occupancy: np.ndarray      # vehicles on each link
+    occupancy: np.ndarray      # vehicles on each link (those waiting outside are on none)
     delay_s: np.ndarray        # per row: total stopped time of the vehicles that left it (never cleared)
 
 
