@@ -19,13 +19,12 @@ from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
 from envs.episodes import Episodes, world_seed
 from envs.rendering import RENDER_MODES, WorldRendering
-from envs.traffic_task import MOVEMENTS, TrafficTask
+from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask
 from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
 ENV_ID = "twin/TrafficGrid-v0"
-VEHICLE_LIMIT = 100_000  # per movement; observations are clipped to it
 
 
 class TrafficCore:
