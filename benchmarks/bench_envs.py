@@ -12,13 +12,15 @@ Ratios are against SyncVectorEnv(64) of the same id in the same run.
 
 The peer: SUMO through sumo-rl with libsumo on sumo-rl's own 16-signal 4x4 grid (4x4-Lucas, as in
 ``benchmarks/bench_traffic.py``), 5-second decisions, random phases, run in a fresh process. If it
-is not installed (``pip install -c constraints.txt -e .[peers]``), TrafficGrid is compared with a
+is not installed (``pip install -c constraints.txt -e .[peers]``, or in an environment of its own
+given by ``--sumo-python``), TrafficGrid is compared with a
 published reference figure of about 170 env-steps/s instead, and the output says so. CityLearn's
 environment (random actions) is measured next to SmartHome-v0's single env when it is installed,
 in this interpreter or the one given by ``--citylearn-python`` (see ``peers.py``).
 
     python benchmarks/bench_envs.py                 # everything, a few minutes
     python benchmarks/bench_envs.py --citylearn-python ../citylearn-venv/bin/python
+    python benchmarks/bench_envs.py --sumo-python ../sumo-venv/bin/python
     python benchmarks/bench_envs.py --quick         # a smoke check, about 10x fewer steps
     python benchmarks/bench_envs.py --ids twin/TrafficGrid-v0 --skip-peer
 """
@@ -118,9 +120,9 @@ def warm_up(env_id: str) -> None:
     run_single(env_id, 10)
 
 
-def sumo_rl_peer(steps: int) -> dict:
-    """sumo-rl with random phases in a fresh process (see peers.py)."""
-    return run_peer(SUMO_RANDOM_PHASES, str(steps))
+def sumo_rl_peer(steps: int, python: str | None = None) -> dict:
+    """sumo-rl with random phases in a fresh process of ``python`` (default: this one; see peers.py)."""
+    return run_peer(SUMO_RANDOM_PHASES, str(steps), python=python)
 
 
 def citylearn_line(python: str | None, steps: int, smart_home_rate: float | None) -> str:
@@ -159,6 +161,9 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true",
                         help="do not run the peers (sumo-rl, CityLearn); compare TrafficGrid with the reference "
                              "figure (170 env-steps/s)")
+    parser.add_argument("--sumo-python", metavar="PYTHON",
+                        help="interpreter of an environment with sumo-rl, libsumo and eclipse-sumo installed "
+                             "(default: this one)")
     parser.add_argument("--citylearn-python", metavar="PYTHON",
                         help="interpreter of an environment with CityLearn installed (default: this one)")
     parser.add_argument("--ids", nargs="+", choices=IDS, default=list(IDS), metavar="ID",
@@ -194,7 +199,10 @@ def main() -> None:
     if traffic is None:
         print("    not measured (twin/TrafficGrid-v0 not in --ids)")
         return
-    peer = {"missing": "skipped (--skip-peer)"} if args.skip_peer else sumo_rl_peer(max(2, PEER_STEPS // scale))
+    if args.skip_peer:
+        peer = {"missing": "skipped (--skip-peer)"}
+    else:
+        peer = sumo_rl_peer(max(2, PEER_STEPS // scale), args.sumo_python)
     if "wall_s" in peer:
         sumo_rate = peer["env_steps"] / peer["wall_s"]
         label = (f"sumo-rl + libsumo measured in this run: 4x4-Lucas, {peer['signals']} signals, delta_time=5, "

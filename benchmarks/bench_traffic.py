@@ -5,12 +5,14 @@ processed per second (vehicles that entered the network) and the cost per inters
 best of ``--repeat`` runs. Demand is 300 vehicles/hour per entry link with 15/70/15 turning and
 fixed-time plans with green-wave offsets.
 
-The peer, in the same run when installed (``pip install -c constraints.txt -e .[peers]``): SUMO
+The peer, in the same run when installed (``pip install -c constraints.txt -e .[peers]``, or in an
+environment of its own given by ``--sumo-python``): SUMO
 through sumo-rl with libsumo on sumo-rl's own 16-signal 4x4 grid (4x4-Lucas, its fixed-time
 programs), one hour, 5-second decisions. Without it the script says so and prints our figures only.
 
     python benchmarks/bench_traffic.py
     python benchmarks/bench_traffic.py --grids 4 10 --repeat 5
+    python benchmarks/bench_traffic.py --sumo-python ../sumo-venv/bin/python
 """
 
 from __future__ import annotations
@@ -52,9 +54,10 @@ def measure(n: int, repeat: int) -> dict:
     return best
 
 
-def sumo_peer() -> dict:
-    """sumo-rl's 4x4 grid for an hour on its fixed-time programs, in a fresh process (see peers.py)."""
-    return run_peer(SUMO_FIXED_TIME)
+def sumo_peer(python: str | None = None) -> dict:
+    """sumo-rl's 4x4 grid for an hour on its fixed-time programs, in a fresh process of ``python``
+    (default: this one; see peers.py)."""
+    return run_peer(SUMO_FIXED_TIME, python=python)
 
 
 def main() -> None:
@@ -63,6 +66,9 @@ def main() -> None:
     parser.add_argument("--grids", type=int, nargs="+", default=[4, 10, 32], help="grid sizes n (n x n)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per grid up to 10x10; the best counts")
     parser.add_argument("--no-peer", action="store_true", help="skip the sumo-rl comparison")
+    parser.add_argument("--sumo-python", metavar="PYTHON",
+                        help="interpreter of an environment with sumo-rl, libsumo and eclipse-sumo installed "
+                             "(default: this one)")
     args = parser.parse_args()
     measure(4, 1)  # warm-up: the first run in a process pays for imports, caches and page faults
     print(f"{'grid':>6} {'sim-s/wall-s':>13} {'int-steps/s':>12} {'vehicles/s':>11} {'us/int-step':>12}")
@@ -79,7 +85,7 @@ def main() -> None:
         print(f"\ncost per intersection-step, 32x32 / 4x4: {per_step[32] / per_step[4]:.2f}x")
     if args.no_peer:
         return
-    peer = sumo_peer()
+    peer = sumo_peer(args.sumo_python)
     ours = dict(rows).get(4)
     if "missing" in peer:
         print(f"\npeer: sumo-rl with libsumo is not installed ({peer['missing']}); "

@@ -23,7 +23,9 @@ os.environ["LIBSUMO_AS_TRACI"] = "1"
 try:
     import sumo
     os.environ.setdefault("SUMO_HOME", os.path.dirname(sumo.__file__))
-    import libsumo, sumo_rl
+    # sumo_rl first: it imports traci, which then loads libsumo whole. Importing libsumo first
+    # makes traci copy libsumo's names halfway through (libsumo 1.28), without traci.start.
+    import sumo_rl, libsumo
 except ImportError as exc:
     print(json.dumps({"missing": str(exc)})); sys.exit(0)
 base = os.path.join(os.path.dirname(sumo_rl.__file__), "nets", "4x4-Lucas")

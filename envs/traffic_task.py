@@ -23,7 +23,7 @@ VEHICLE_LIMIT = 100_000  # per movement; observations are clipped to it
 def fill_observation(out, halted, count, q_of_int, phase, interval, t_in_s, limit):
     """Row i of ``out``: halted then approaching vehicles per movement (queues ``q_of_int[i]``),
     the phase one-hot, 1 in yellow or all-red, and seconds in the interval, clipped to ``limit``.
-    One compiled pass: with a thousand worlds the numpy version cost more than the step."""
+    One compiled pass: with a thousand worlds the numpy version cost about a third of the step."""
     n_int, m = q_of_int.shape
     for i in range(n_int):
         for j in range(m):
