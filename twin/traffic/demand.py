@@ -20,7 +20,7 @@ from twin.streams import Streams
 from twin.scenario.base import clock_seconds
 from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import SIDES, RoadNetwork
-from twin.traffic.state import QueueState, Vehicles, grow_buffer, grow_vehicles
+from twin.traffic.state import NEW_VEHICLE, QueueState, Vehicles, grow_buffer, grow_vehicles
 
 
 class NoRoute(ValueError):
@@ -149,6 +149,8 @@ class TrafficDemand:
         v.n[...] = first + k
         v.gen_s[ids], v.ready_s[ids], v.route[ids] = time_s, time_s, route
         v.origin[ids], v.hop[ids] = self.net.entries[entry], 0
+        for name, value in NEW_VEHICLE.items():
+            getattr(v, name)[first:first + k] = value
         rows = self.net.n_queues + np.arange(self.net.entries.size)
         counts = np.bincount(entry, minlength=rows.size)
         if np.any(q.count[rows] + counts > q.buf.shape[1]):

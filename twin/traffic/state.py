@@ -98,26 +98,30 @@ def grow_vehicles(v: "Vehicles", needed: int) -> None:
     for name, arr in v.arrays().items():
         if arr.ndim == 0:
             continue
-        grown = np.full(new, arr[-1], dtype=arr.dtype)  # the sentinel's values fill the new rows
+        grown = np.zeros(new, dtype=arr.dtype)
         grown[:old] = arr[:old]
+        grown[-1] = arr[-1]
         setattr(v, name, grown)
 
 
-def empty_vehicles(capacity: int) -> Vehicles:
-    """Vehicle arrays for ``capacity`` vehicles, all unused, plus a last sentinel row.
+# What a vehicle's record holds before it happens: -1 for times and links (see Vehicles), 0 for sums.
+NEW_VEHICLE = {"enter_s": -1, "arrive_s": -1, "dest": -1, "free_flow_s": 0, "wait_s": 0, "stops": 0}
 
-    Empty ring-buffer slots hold -1, which indexes the sentinel: its ready and generation times
-    are never reached, so an empty queue needs no separate test on the hot path.
+
+def empty_vehicles(capacity: int) -> Vehicles:
+    """Vehicle arrays for ``capacity`` vehicles plus a last sentinel row.
+
+    Rows are written when their vehicles are created (:data:`NEW_VEHICLE` and the draws), never
+    read before: the arrays start as zeros, which costs nothing until a row is used. Empty
+    ring-buffer slots hold -1, which indexes the sentinel: its ready and generation times are never
+    reached, so an empty queue needs no separate test on the hot path.
     """
     capacity += 1
-
-    def minus_one(dtype=np.int64):
-        return np.full(capacity, -1, dtype=dtype)
-
-    vehicles = Vehicles(n=np.zeros((), dtype=np.int64), gen_s=minus_one(), enter_s=minus_one(),
-                    arrive_s=minus_one(), ready_s=minus_one(), free_flow_s=np.zeros(capacity, dtype=np.int64),
-                    wait_s=np.zeros(capacity, dtype=np.int64), stops=np.zeros(capacity, dtype=np.int64),
-                    origin=minus_one(np.int32), dest=minus_one(np.int32), route=minus_one(np.int32),
-                    hop=np.zeros(capacity, dtype=np.int32))
+    ints = {name: np.zeros(capacity, dtype=np.int64)
+            for name in ("gen_s", "enter_s", "arrive_s", "ready_s", "free_flow_s", "wait_s", "stops")}
+    small = {name: np.zeros(capacity, dtype=np.int32) for name in ("origin", "dest", "route", "hop")}
+    vehicles = Vehicles(n=np.zeros((), dtype=np.int64), **ints, **small)
+    for name in ("enter_s", "arrive_s", "origin", "dest", "route"):
+        getattr(vehicles, name)[-1] = -1
     vehicles.gen_s[-1] = vehicles.ready_s[-1] = NEVER_S
     return vehicles
