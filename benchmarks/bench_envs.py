@@ -42,16 +42,19 @@ from peers import CITYLEARN_DATASET, CITYLEARN_RANDOM, SUMO_RANDOM_PHASES, run_p
 IDS = ("twin/SmartHome-v0", "twin/TrafficGrid-v0", "twin/Neighborhood-v0")
 SYNC, NATIVE = "sync", "vector_entry_point"
 MODE_LABEL = {"single": "single", SYNC: "SyncVectorEnv", NATIVE: "native vector"}
-# Timed (vector) steps per (id, mode, num_envs): about 3-10 s each on a slow 2-core machine.
+# Timed (vector) steps per (id, mode, num_envs): about 3-15 s each on a slow 2-core machine. Every
+# measurement covers whole episodes and the reset after them (a vector env's autoreset step is
+# the one after the last), so each mode sees the same mix of quiet and busy hours: a TrafficGrid
+# step at the morning peak costs half as much again as one in the first minutes.
 STEPS = {
     ("twin/SmartHome-v0", "single", 1): 2400,      # 96-step episodes (1 day at 15 min)
-    ("twin/SmartHome-v0", SYNC, 64): 32,
-    ("twin/SmartHome-v0", NATIVE, 64): 1600,
-    ("twin/SmartHome-v0", NATIVE, 1024): 300,
-    ("twin/TrafficGrid-v0", "single", 1): 9000,    # 720-step episodes (1 h at 5 s)
-    ("twin/TrafficGrid-v0", SYNC, 64): 160,
-    ("twin/TrafficGrid-v0", NATIVE, 64): 800,
-    ("twin/TrafficGrid-v0", NATIVE, 1024): 50,
+    ("twin/SmartHome-v0", SYNC, 64): 97,
+    ("twin/SmartHome-v0", NATIVE, 64): 1649,
+    ("twin/SmartHome-v0", NATIVE, 1024): 291,
+    ("twin/TrafficGrid-v0", "single", 1): 7200,    # 720-step episodes (1 h at 5 s)
+    ("twin/TrafficGrid-v0", SYNC, 64): 721,
+    ("twin/TrafficGrid-v0", NATIVE, 64): 1442,
+    ("twin/TrafficGrid-v0", NATIVE, 1024): 721,
     ("twin/Neighborhood-v0", "single", 1): 2000,   # 96-step episodes, 200 homes
 }
 CITYLEARN_STEPS = 2000           # CityLearn env steps (1 h each) with random actions
