@@ -33,7 +33,7 @@ def test_vehicles_are_conserved_at_every_step():
         assert generated.sum() == entered.sum() + waiting_outside == entered.sum() + due_in_outside_queues
         most_waiting = max(most_waiting, waiting_outside)
         assert np.all(q.occupancy == np.bincount(tr.physics.link[:n_q], weights=q.count[:n_q],
-                                                      minlength=tr.net.n_links))
+                                                 minlength=tr.net.n_links))
         # The kernel's cached head times are the heads' times.
         rows = np.arange(q.count.size)
         heads = np.where(q.count > 0, v.ready_s[q.buf[rows, q.head]], NEVER_S)
