@@ -49,7 +49,7 @@ class TrafficPhysics(Periodic):
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, demand: DemandPlan, signals: SignalState,
                  queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, turns: TurnDraws,
-                 streams: Streams, threads: bool = True):
+                 streams: Streams):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
         self.q, self.v, self.det, self.turns, self.streams = queues, vehicles, detectors, turns, streams
         self.dt_s = self.period_s = dt = net.dt_s
@@ -90,7 +90,7 @@ class TrafficPhysics(Periodic):
             int_row_start=int_row_start, int_rows=int_rows,
             at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,
             at_change=plan.at_change, at_green=plan.at_green)
-        self.threads = threads and k >= PARALLEL_MIN_REPLICAS
+        self.threads = k >= PARALLEL_MIN_REPLICAS  # run_steps_parallel; tests switch it to compare
 
     def fire_ahead(self, now_s: int, next_event_s: int | None) -> int:
         """Run the steps starting at ``now_s`` and before ``next_event_s`` (at least one); return
