@@ -118,6 +118,16 @@ def run_vector(env_id: str, mode: str, num_envs: int, steps: int, seed: int = 0)
     return Result(env_id, mode, num_envs, steps, wall, setup, ends)
 
 
+def measurements(env_id: str, native_worlds: list[int]) -> list[tuple[str, str, int, int]]:
+    """(id, mode, num_envs, steps) to time for ``env_id``: single and SyncVectorEnv from STEPS, then
+    the native vector env at each of ``native_worlds`` (steps from STEPS, else the 1024-world count)."""
+    fixed = [(eid, mode, n, steps) for (eid, mode, n), steps in STEPS.items() if eid == env_id and mode != NATIVE]
+    if (env_id, NATIVE, 1024) not in STEPS:
+        return fixed
+    return fixed + [(env_id, NATIVE, n, STEPS.get((env_id, NATIVE, n), STEPS[env_id, NATIVE, 1024]))
+                    for n in native_worlds]
+
+
 def warm_up(env_id: str) -> None:
     """A few untimed steps so the first measurement does not pay for lazy imports and caches."""
     run_single(env_id, 10)
@@ -171,6 +181,9 @@ def main() -> None:
                         help="interpreter of an environment with CityLearn installed (default: this one)")
     parser.add_argument("--ids", nargs="+", choices=IDS, default=list(IDS), metavar="ID",
                         help=f"environment ids to measure (default: all of {', '.join(IDS)})")
+    parser.add_argument("--native-worlds", nargs="+", type=int, default=[64, 1024], metavar="N",
+                        help="world counts of the native vector envs (default: 64 1024; the target is read at "
+                             "1024); each runs as many steps as the 1024-world measurement")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
     print(f"gymnasium {gym.__version__}, numpy {np.__version__}, python {sys.version.split()[0]}, "
@@ -178,9 +191,7 @@ def main() -> None:
     results = []
     for env_id in args.ids:
         warm_up(env_id)
-        for (eid, mode, n), steps in STEPS.items():
-            if eid != env_id:
-                continue
+        for eid, mode, n, steps in measurements(env_id, args.native_worlds):
             steps = max(2, steps // scale)
             r = run_single(env_id, steps) if mode == "single" else run_vector(env_id, mode, n, steps)
             results.append(r)
