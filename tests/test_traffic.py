@@ -32,7 +32,7 @@ def test_vehicles_are_conserved_at_every_step():
         due_in_outside_queues = (v.gen_s[q.buf[n_q:]] <= t).sum()
         assert generated.sum() == entered.sum() + waiting_outside == entered.sum() + due_in_outside_queues
         most_waiting = max(most_waiting, waiting_outside)
-        assert np.all(q.occupancy == np.bincount(tr.physics.link[:n_q], weights=q.count[:n_q],
+        assert np.all(q.occupancy == np.bincount(tr.net.q_link, weights=q.count[:n_q],
                                                  minlength=tr.net.n_links))
         # The kernel's cached head times are the heads' times.
         rows = np.arange(q.count.size)

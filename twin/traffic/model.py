@@ -58,7 +58,6 @@ class TrafficPhysics(Periodic):
         self.n_movement_queues = n_q
         self.rows = np.arange(n_q + n_e)
         self.rows_per_replica = (n_q + n_e) // k
-        self.link = np.concatenate([net.q_link, np.full(n_e, net.n_links)])  # outside queues: no link
         self.target = np.concatenate([net.q_out, net.entries])
         self.refill = np.concatenate([net.q_sat_vps, net.lanes[net.entries] * net.lane_sat_vps]) * dt
         self.cap = np.maximum(self.refill, 1.0)
