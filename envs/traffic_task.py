@@ -72,7 +72,7 @@ class TrafficTask:
     def halted(self) -> np.ndarray:
         """Vehicles at the stop line (reached it, not yet crossed) per movement queue."""
         q = self.q
-        return halted_per_queue(q.buf, q.head, q.count, q.head_ready_s, self.v.ready_s, self.world.now_s,
+        return halted_per_queue(q.slot_ready_s, q.head, q.count, q.head_ready_s, self.world.now_s,
                                 self.movement_rows.size)
 
     def observe(self) -> np.ndarray:

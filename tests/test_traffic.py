@@ -38,6 +38,9 @@ def test_vehicles_are_conserved_at_every_step():
         rows = np.arange(q.count.size)
         heads = np.where(q.count > 0, v.ready_s[q.buf[rows, q.head]], NEVER_S)
         np.testing.assert_array_equal(q.head_ready_s, heads)
+        # So are the ready times kept beside the ids, in every occupied slot.
+        occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
+        np.testing.assert_array_equal(q.slot_ready_s[occupied], v.ready_s[q.buf[occupied]])
     assert arrived.sum() > 100 and most_waiting > 0, "the test should see arrivals and a backlog"
 
 

@@ -158,8 +158,9 @@ class TrafficDemand:
         cap = q.buf.shape[1]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         row = rows[entry]
-        q.buf[row, (q.head[row] + q.count[row] + np.arange(k) - starts[entry]) % cap] = ids
+        slot = (q.head[row] + q.count[row] + np.arange(k) - starts[entry]) % cap
+        q.buf[row, slot], q.slot_ready_s[row, slot] = ids, time_s
         was_empty = (q.count[rows] == 0) & (counts > 0)
         q.count[rows] += counts
         first_row = rows[was_empty]
-        q.head_ready_s[first_row] = v.ready_s[q.buf[first_row, q.head[first_row]]]
+        q.head_ready_s[first_row] = q.slot_ready_s[first_row, q.head[first_row]]

@@ -41,7 +41,7 @@ Rows = namedtuple("Rows", [
     "refill", "token_cap", "target", "q_link", "storage", "is_exit", "fft_s", "queue_of", "turn_cdf", "route_q",
     "q_int", "q_bits", "int_row_start", "int_rows", "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
-    "green", "buf", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
+    "green", "buf", "slot_ready_s", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
     "passed", "busy_steps", "turn_u", "turn_used"])
 Cars = namedtuple("Cars", ["ready_s", "wait_s", "stops", "enter_s", "arrive_s", "free_flow_s", "dest", "route", "hop"])
 Lights = namedtuple("Lights", ["phase", "interval", "t_in_s", "changes", "request", "target"])
@@ -80,11 +80,12 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
     no_demand = np.zeros(n_int, dtype=np.bool_)
     phase, interval, t_in, changes, target, request = (lights.phase, lights.interval, lights.t_in_s, lights.changes,
                                                        lights.target, lights.request)
-    green, buf, head, count, head_ready, tokens, occupancy, delay_s, passed, busy, turn_u, turn_used = qs
+    green, buf, slot_ready, head, count, head_ready, tokens, occupancy, delay_s, passed, busy, turn_u, turn_used = qs
     ready_s, wait_s, stops, enter_s, arrive_s, free_flow_s, dest, route, hop = cars
     block, dt_s, fixed = turn_u.shape[1], lay.dt_s, lay.controller == FIXED_TIME
     refill, token_cap, storage, row_target = rows.refill, rows.token_cap, rows.storage, rows.target
     n_local = m + e
+    never_s = ready_s[-1]  # the sentinel vehicle's ready time: never
     cross_r, cross_j, moving, movers, after = scratch_rows
     for k in range(k0, k1):
         if done[k] >= n_steps:  # finished in an earlier call (the caller refilled another's pool)
@@ -120,9 +121,9 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
                                storage, occupancy)
                 if n_move == 0:
                     break
-                depart(t, moving[:n_move], movers, lay.n_movement_queues, buf, head, count, head_ready,
-                       tokens, passed, delay_s, occupancy, ready_s, wait_s, stops, enter_s, rows.q_link)
-                arrive(k, t, moving[:n_move], movers, lay.routed, buf, head, count, head_ready,
+                depart(t, moving[:n_move], movers, lay.n_movement_queues, buf, slot_ready, head, count, head_ready,
+                       tokens, passed, delay_s, occupancy, never_s, wait_s, stops, enter_s, rows.q_link)
+                arrive(k, t, moving[:n_move], movers, lay.routed, buf, slot_ready, head, count, head_ready,
                        occupancy, turn_u, turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, row_target,
                        rows.fft_s, rows.is_exit, rows.route_q, rows.turn_cdf, rows.queue_of)
             s += 1
@@ -255,26 +256,28 @@ def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, fir
 
 
 @njit(cache=True, nogil=True, inline="always")
-def depart(t, moving, movers, n_movement_queues, buf, head, count, head_ready, tokens, passed, delay_s,
-           occupancy, ready_s, wait_s, stops, enter_s, q_link):
+def depart(t, moving, movers, n_movement_queues, buf, slot_ready, head, count, head_ready, tokens, passed, delay_s,
+           occupancy, never_s, wait_s, stops, enter_s, q_link):
     """The heads of rows ``moving`` leave their queues (and links); ``movers`` gets their ids.
 
     ``head_ready`` caches each row's head ready time, so the sweeps read contiguous arrays and
-    only moving rows touch the buffers.
+    only moving rows touch the buffers; ``slot_ready`` holds the ready times beside the ids, so
+    a departure reads no vehicle row but those it writes.
     """
     cap = buf.shape[1]
-    never_s = ready_s[-1]  # the sentinel vehicle's ready time: never
     for i in range(moving.size):
         r = moving[i]
-        v = buf[r, head[r]]
+        h = head[r]
+        v = buf[r, h]
         movers[i] = v
-        buf[r, head[r]] = -1
-        head[r] = (head[r] + 1) % cap
+        buf[r, h] = -1
+        delay = t - slot_ready[r, h]
+        h = (h + 1) % cap
+        head[r] = h
         count[r] -= 1
-        head_ready[r] = ready_s[buf[r, head[r]]] if count[r] else never_s
+        head_ready[r] = slot_ready[r, h] if count[r] else never_s
         tokens[r] -= 1.0
         passed[r] += 1.0
-        delay = t - ready_s[v]
         delay_s[r] += delay
         wait_s[v] += delay
         if delay > 0:
@@ -286,7 +289,7 @@ def depart(t, moving, movers, n_movement_queues, buf, head, count, head_ready, t
 
 
 @njit(cache=True, nogil=True, inline="always")
-def arrive(k, t, moving, movers, routed, buf, head, count, head_ready, occupancy, turn_u,
+def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_ready, occupancy, turn_u,
            turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, target, fft_s, is_exit, route_q, turn_cdf,
            queue_of):
     """Each mover, in row order, leaves the network by its exit link or joins the queue of its
@@ -311,23 +314,27 @@ def arrive(k, t, moving, movers, routed, buf, head, count, head_ready, occupancy
             while turn < 2 and turn_cdf[turn] <= u:
                 turn += 1
             q = queue_of[link, turn]
-        ready_s[v] = t + fft
-        buf[q, (head[q] + count[q]) % cap] = v
+        ready = t + fft
+        ready_s[v] = ready
+        tail = (head[q] + count[q]) % cap
+        buf[q, tail] = v
+        slot_ready[q, tail] = ready
         count[q] += 1
         occupancy[link] += 1
         if count[q] == 1:
-            head_ready[q] = ready_s[v]
+            head_ready[q] = ready
 
 
 @njit(cache=True, nogil=True)
-def halted_per_queue(buf, head, count, head_ready_s, ready_s, t, n_rows):
+def halted_per_queue(slot_ready_s, head, count, head_ready_s, t, n_rows):
     """Vehicles that have reached the stop line by ``t`` (s) in each of the first ``n_rows`` queues.
 
     Along a FIFO the times vehicles reach the line never decrease, so the count is the first
-    position whose vehicle has not arrived: a binary search per queue, for the queues whose head
-    (``head_ready_s``, the step's cache) has arrived and that hold more than one vehicle.
+    position whose vehicle has not arrived: a binary search over the ring of ready times
+    (``slot_ready_s``) per queue, for the queues whose head (``head_ready_s``, the step's cache)
+    has arrived and that hold more than one vehicle.
     """
-    cap = buf.shape[1]
+    cap = slot_ready_s.shape[1]
     out = np.zeros(n_rows, dtype=np.int64)
     for r in range(n_rows):
         n = count[r]
@@ -339,7 +346,7 @@ def halted_per_queue(buf, head, count, head_ready_s, ready_s, t, n_rows):
         lo, hi = 1, n  # position lo - 1 has arrived; the answer is in [lo, hi]
         while lo < hi:
             mid = (lo + hi) // 2
-            if ready_s[buf[r, (head[r] + mid) % cap]] <= t:
+            if slot_ready_s[r, (head[r] + mid) % cap] <= t:
                 lo = mid + 1
             else:
                 hi = mid

@@ -109,7 +109,7 @@ class TrafficPhysics(Periodic):
     def run_steps(self, t0_s: int, n_steps: int) -> None:
         """Advance signals and every queue by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
         q, v, d, turns, sig = self.q, self.v, self.det, self.turns, self.sig
-        queues = kernel.Queues(self.green, q.buf, q.head, q.count, q.head_ready_s, q.tokens,
+        queues = kernel.Queues(self.green, q.buf, q.slot_ready_s, q.head, q.count, q.head_ready_s, q.tokens,
                                q.occupancy, q.delay_s, d.passed, d.busy_steps, turns.u, turns.used)
         cars = kernel.Cars(v.ready_s, v.wait_s, v.stops, v.enter_s, v.arrive_s, v.free_flow_s, v.dest, v.route,
                            v.hop)

@@ -19,9 +19,9 @@ from twin.traffic.signals import SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
-def waiting_per_queue(q: QueueState, v: Vehicles, t: int, rows: int) -> np.ndarray:
+def waiting_per_queue(q: QueueState, t: int, rows: int) -> np.ndarray:
     """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t`` (s)."""
-    return halted_per_queue(q.buf, q.head, q.count, q.head_ready_s, v.ready_s, t, rows)
+    return halted_per_queue(q.slot_ready_s, q.head, q.count, q.head_ready_s, t, rows)
 
 
 class TrafficReadings(Periodic):
@@ -51,7 +51,7 @@ class TrafficReadings(Periodic):
         if steps == 0:
             return
         pub, det, v = self.bus.publish, self.det, self.v
-        per_queue = waiting_per_queue(self.q, v, now_s, self.net.n_queues)  # movement queues only
+        per_queue = waiting_per_queue(self.q, now_s, self.net.n_queues)  # movement queues only
         per_approach = np.bincount(self.q_det, weights=per_queue, minlength=self.det_nodes.size)
         n_q, n_det = self.net.n_queues, self.det_nodes.size
         pub(now_s, "det_count", "veh", self.det_nodes, np.bincount(self.q_det, det.passed[:n_q], n_det))

@@ -186,7 +186,7 @@ def draw_streets(world: World, surface: "pygame.Surface", s: StreetLayout, camer
 
     if scale >= ENTRY_LABEL_MIN_SCALE:
         net = t.net
-        outside = waiting_per_queue(t.queues, t.vehicles, world.now_s, net.n_queues + s.entry_links.size)[net.n_queues:]
+        outside = waiting_per_queue(t.queues, world.now_s, net.n_queues + s.entry_links.size)[net.n_queues:]
         sx, sy = _columns(np.rint(camera.to_screen(s.link_start[s.entry_links] - s.link_dir[s.entry_links] * 8.0)))
         for k in np.flatnonzero(outside > 0).tolist():
             text(surface, str(int(outside[k])), (int(sx[k]), int(sy[k])), C.VEHICLE_HALTED, 15, "center")

@@ -45,7 +45,7 @@ def _replica0_queues(world: World) -> int:
 def halted_per_queue(world: World) -> np.ndarray:
     """Vehicles standing at the stop line of each movement queue of replica 0."""
     t = world.parts["traffic"]
-    return waiting_per_queue(t.queues, t.vehicles, world.now_s, _replica0_queues(world))
+    return waiting_per_queue(t.queues, world.now_s, _replica0_queues(world))
 
 
 def signal_lights(world: World) -> np.ndarray:
@@ -64,7 +64,7 @@ def vehicles_halted(world: World) -> float:
     t = world.parts["traffic"]
     net = t.net
     outside0 = net.entries.size // net.replicas
-    per_row = waiting_per_queue(t.queues, t.vehicles, world.now_s, net.n_queues + outside0)
+    per_row = waiting_per_queue(t.queues, world.now_s, net.n_queues + outside0)
     return float(per_row[: _replica0_queues(world)].sum() + per_row[net.n_queues:].sum())
 
 
