@@ -156,12 +156,19 @@ def _always_green(**network):
                 signals={"phases": ["NESW"], "green_s": [60], "yellow_s": 0, "all_red_s": 0})
 
 
+def _inject(tr, entry, time_s):
+    """One vehicle of entry ``entry``'s plain flow (its turns by the ratios), wanting in at ``time_s``."""
+    counts = np.zeros((1, tr.source.rates_vph.size), dtype=np.int64)
+    counts[0, entry] = 1  # the entry flows are the first sources, in entry order
+    tr.source._add(counts, np.array([time_s]))
+
+
 def _one_vehicle(scenario, origin_side="W"):
     world = build_world(scenario)
     tr = world.parts["traffic"]
     entry = tr.net.link_ids.index(f"entry/int-0-0/{origin_side}")
     e = int(np.flatnonzero(tr.net.entries == entry)[0])
-    tr.source._add(np.array([e]), np.array([10]), np.array([-1]))
+    _inject(tr, e, 10)
     world.run(scenario.duration)
     return trips_of(world)
 
@@ -245,7 +252,7 @@ def test_vehicles_on_the_network_at_the_end_count_only_what_they_drove():
     world = build_world(sc)
     tr = world.parts["traffic"]
     entry = tr.net.link_ids.index("entry/int-0-0/W")
-    tr.source._add(np.array([int(np.flatnonzero(tr.net.entries == entry)[0])]), np.array([0]), np.array([-1]))
+    _inject(tr, int(np.flatnonzero(tr.net.entries == entry)[0]), 0)
     world.run(30)  # 30 s into a 50 s link
     trips = trips_of(world)
     assert trips.free_flow_s[0] == 30 and trips.delay_s()[0] == 0 and trips.waiting_s[0] == 0

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from twin.engine import Calendar
 from twin.streams import Streams
 from twin.scenario.base import clock_seconds
 from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import SIDES, RoadNetwork
-from twin.traffic.state import NEW_VEHICLE, QueueState, Vehicles, grow_buffer, grow_vehicles
+from twin.traffic.state import QueueState, Vehicles, grow_buffer, grow_vehicles
 
 
 class NoRoute(ValueError):
@@ -127,40 +128,81 @@ class TrafficDemand:
             return counts, g.random(int(counts.sum()))
 
         drawn = self.streams.each(draw)  # the only work done replica by replica
-        counts = np.concatenate([d[0] for d in drawn])
+        counts = np.stack([d[0] for d in drawn])          # (replicas, sources)
         u = np.concatenate([d[1] for d in drawn])
-        k = np.repeat(np.arange(len(drawn)), self.rates_vph.size)
-        v_entry = np.repeat(np.tile(self.entry, len(drawn)) + k * self.n_entries, counts)
-        route = np.tile(self.route, len(drawn))
-        v_route = np.repeat(np.where(route >= 0, route + k * self.n_od, -1), counts)
         dt = self.net.dt_s
-        v_time = now_s + (u * window // dt).astype(np.int64) * dt
-        order = np.lexsort((v_time, v_entry))  # by entry, then time: each outside queue stays FIFO
-        self._add(v_entry[order], v_time[order], v_route[order])
+        time_s = now_s + (u * window // dt).astype(np.int64) * dt
+        self._add(counts, time_s)
         return now_s + self.batch_s
 
-    def _add(self, entry: np.ndarray, time_s: np.ndarray, route: np.ndarray) -> None:
-        """Create vehicles and append them to their entries' outside queues (rows Q + entry)."""
-        k, v, q = entry.size, self.v, self.q
-        first = int(v.n)
-        if first + k > v.gen_s.size - 1:  # the last row is the sentinel
-            grow_vehicles(v, first + k)
-        ids = np.arange(first, first + k)
-        v.n[...] = first + k
-        v.gen_s[ids], v.ready_s[ids], v.route[ids] = time_s, time_s, route
-        v.origin[ids], v.hop[ids] = self.net.entries[entry], 0
-        for name, value in NEW_VEHICLE.items():
-            getattr(v, name)[first:first + k] = value
-        rows = self.net.n_queues + np.arange(self.net.entries.size)
-        counts = np.bincount(entry, minlength=rows.size)
-        if np.any(q.count[rows] + counts > q.buf.shape[1]):
-            grow_buffer(q, int((q.count[rows] + counts).max()))
-        cap = q.buf.shape[1]
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        row = rows[entry]
-        slot = (q.head[row] + q.count[row] + np.arange(k) - starts[entry]) % cap
-        q.buf[row, slot], q.slot_ready_s[row, slot] = ids, time_s
-        was_empty = (q.count[rows] == 0) & (counts > 0)
-        q.count[rows] += counts
-        first_row = rows[was_empty]
-        q.head_ready_s[first_row] = q.slot_ready_s[first_row, q.head[first_row]]
+    def _add(self, counts: np.ndarray, time_s: np.ndarray) -> None:
+        """Create the vehicles drawn (``counts[k, source]`` of replica k, their times ``time_s`` in
+        draw order) and append them to their entries' outside queues (rows Q + entry)."""
+        v, q, net = self.v, self.q, self.net
+        first, total = int(v.n), int(counts.sum())
+        if first + total > v.gen_s.size - 1:  # the last row is the sentinel
+            grow_vehicles(v, first + total)
+        # Vehicles each outside queue gains, replica by replica (the buffers grow outside the kernel).
+        per_entry = np.zeros((counts.shape[0], self.n_entries), dtype=np.int64)
+        np.add.at(per_entry, (slice(None), self.entry), counts)
+        rows = net.n_queues + np.arange(net.entries.size)
+        needed = q.count[rows] + per_entry.ravel()
+        if np.any(needed > q.buf.shape[1]):
+            grow_buffer(q, int(needed.max()))
+        append_arrivals(counts, time_s, self.entry, self.route, self.n_od, first, net.entries, net.n_queues,
+                        v.gen_s, v.ready_s, v.route, v.origin, v.hop, v.enter_s, v.arrive_s, v.dest,
+                        v.free_flow_s, v.wait_s, v.stops, q.buf, q.slot_ready_s, q.head, q.count, q.head_ready_s)
+        v.n[...] = first + total
+
+
+@njit(cache=True, nogil=True)
+def append_arrivals(counts, time_s, src_entry, src_route, n_od, first, entry_links, n_queues,
+                    gen_s, ready_s, route, origin, hop, enter_s, arrive_s, dest, free_flow_s, wait_s, stops,
+                    buf, slot_ready_s, head, count, head_ready_s):
+    """Write the new vehicles (ids from ``first``) and queue them outside their entries.
+
+    ``counts[k, s]`` vehicles of replica k come from source s (an entry flow, or an OD flow: its
+    entry ``src_entry[s]``, its route ``src_route[s]`` or -1); ``time_s`` holds their times (s),
+    replica by replica, source by source. Ids go replica by replica, then by entry, then by time
+    (ties in draw order), so each outside queue stays FIFO and a replica's ids are those of a
+    single world shifted.
+    """
+    n_rep, n_src = counts.shape
+    n_ent = entry_links.size // n_rep
+    cap = buf.shape[1]
+    v = first
+    d0 = 0  # the replica's first draw
+    for k in range(n_rep):
+        n_k = 0
+        for s in range(n_src):
+            n_k += counts[k, s]
+        src = np.empty(n_k, dtype=np.int64)  # each draw's source
+        j = 0
+        for s in range(n_src):
+            for _ in range(counts[k, s]):
+                src[j] = s
+                j += 1
+        key = np.empty(n_k, dtype=np.int64)
+        t_k = time_s[d0:d0 + n_k]
+        t_min = t_k.min() if n_k else 0
+        span = (t_k.max() - t_min + 1) if n_k else 1
+        for j in range(n_k):
+            key[j] = src_entry[src[j]] * span + (t_k[j] - t_min)
+        for j in np.argsort(key, kind="mergesort"):  # stable: ties stay in draw order
+            s, t = src[j], t_k[j]
+            e = k * n_ent + src_entry[s]
+            gen_s[v] = ready_s[v] = t
+            route[v] = src_route[s] + k * n_od if src_route[s] >= 0 else -1
+            origin[v] = entry_links[e]
+            hop[v] = 0
+            enter_s[v] = arrive_s[v] = dest[v] = -1
+            free_flow_s[v] = wait_s[v] = stops[v] = 0
+            r = n_queues + e
+            slot = (head[r] + count[r]) % cap
+            buf[r, slot] = v
+            slot_ready_s[r, slot] = t
+            if count[r] == 0:
+                head_ready_s[r] = t
+            count[r] += 1
+            v += 1
+        d0 += n_k

@@ -109,16 +109,12 @@ def grow_vehicles(v: "Vehicles", needed: int) -> None:
         setattr(v, name, grown)
 
 
-# What a vehicle's record holds before it happens: -1 for times and links (see Vehicles), 0 for sums.
-NEW_VEHICLE = {"enter_s": -1, "arrive_s": -1, "dest": -1, "free_flow_s": 0, "wait_s": 0, "stops": 0}
-
-
 def empty_vehicles(capacity: int) -> Vehicles:
     """Vehicle arrays for ``capacity`` vehicles plus a last sentinel row.
 
-    Rows are written when their vehicles are created (:data:`NEW_VEHICLE` and the draws), never
-    read before: the arrays start as zeros, which costs nothing until a row is used. Empty
-    ring-buffer slots hold -1, which indexes the sentinel: its ready and generation times are never
+    Rows are written whole when their vehicles are created
+    (:func:`twin.traffic.demand.append_arrivals`), never read before: the arrays start as zeros,
+    which costs nothing until a row is used. Empty ring-buffer slots hold -1, which indexes the sentinel: its ready and generation times are never
     reached, so an empty queue needs no separate test on the hot path.
     """
     capacity += 1
