@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from twin.engine import World
-from twin.traffic.kernel import halted_per_queue
+from twin.traffic.readings import waiting_per_queue
 from twin.traffic.signals import GREEN
 
 MOVEMENTS = tuple(f"{side}{turn}" for side in "NESW" for turn in "LTR")
@@ -71,9 +71,7 @@ class TrafficTask:
     # -- observations ------------------------------------------------------------------------
     def halted(self) -> np.ndarray:
         """Vehicles at the stop line (reached it, not yet crossed) per movement queue."""
-        q = self.q
-        return halted_per_queue(q.slot_ready_s, q.head, q.count, q.head_ready_s, self.world.now_s,
-                                self.movement_rows.size)
+        return waiting_per_queue(self.q, self.world.now_s, self.movement_rows.size)
 
     def observe(self) -> np.ndarray:
         """(intersections, features) float32: halted and approaching per movement, phase, interval."""

@@ -104,6 +104,28 @@ def test_vector_world_k_equals_single_env_seeded_s_plus_k(env_id, kwargs, steps)
     assert autoresets >= n, "the run must cross an episode boundary"
 
 
+@pytest.mark.parametrize("threads", [False, True], ids=["one-thread", "threaded"])
+def test_traffic_observations_count_the_vehicles_at_each_line_and_behind_it(threads):
+    vec = gym.make_vec("twin/TrafficGrid-v0", num_envs=3, vectorization_mode="vector_entry_point",
+                       **{**TRAFFIC, "duration": "5min"})
+    vec.reset(seed=7)
+    world = vec.unwrapped.world
+    tr = world.parts["traffic"]
+    tr.physics.threads = threads
+    q, v, task = tr.queues, tr.vehicles, vec.unwrapped.task
+    m = 12  # movements per intersection, N, E, S, W and within each L, T, R
+    rng, most_halted = np.random.default_rng(1), 0
+    for _ in range(40):
+        obs, *_ = vec.step(rng.integers(0, 2, size=vec.action_space.shape))
+        per_int = obs.reshape(task.n_int, -1)
+        occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
+        at_line = (occupied & (v.ready_s[q.buf] <= world.now_s)).sum(axis=1)
+        np.testing.assert_array_equal(per_int[:, :m], at_line[task.q_of_int])
+        np.testing.assert_array_equal(per_int[:, m:2 * m], (q.count - at_line)[task.q_of_int])
+        most_halted = max(most_halted, int(per_int[:, :m].max()))
+    assert most_halted > 1, "the test should see several vehicles waiting at a line"
+
+
 def test_vector_env_truncates_at_max_episode_steps():
     vec = gym.make_vec("twin/SmartHome-v0", num_envs=2, vectorization_mode="vector_entry_point",
                        max_episode_steps=3, duration="6h")

@@ -19,7 +19,7 @@ def test_vehicles_are_conserved_at_every_step():
     world, _ = make(traffic_scenario(duration="15min", demand={"entry_vph": 1500}))
     tr = world.parts["traffic"]
     q, v, n_q = tr.queues, tr.vehicles, tr.net.n_queues
-    most_waiting = 0
+    most_waiting = most_halted = 0
     for t in range(1, 15 * 60 + 1):
         world.run(t)
         n = int(v.n)
@@ -41,7 +41,13 @@ def test_vehicles_are_conserved_at_every_step():
         # So are the ready times kept beside the ids, in every occupied slot.
         occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
         np.testing.assert_array_equal(q.slot_ready_s[occupied], v.ready_s[q.buf[occupied]])
+        # The step's count of vehicles at each movement queue's line, as of now, is the queues' own.
+        at_line = occupied & (v.ready_s[q.buf] <= t)
+        assert q.halted_at_s == t
+        np.testing.assert_array_equal(q.halted, at_line[:n_q].sum(axis=1))
+        most_halted = max(most_halted, int(q.halted.max()))
     assert arrived.sum() > 100 and most_waiting > 0, "the test should see arrivals and a backlog"
+    assert most_halted > 1, "the test should see queues with several vehicles at the line"
 
 
 def test_the_kernel_agrees_with_the_signal_model():

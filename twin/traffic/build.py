@@ -59,7 +59,8 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
                         head=np.zeros(rows, dtype=np.int64),
                         count=np.zeros(rows, dtype=np.int64), head_ready_s=np.full(rows, NEVER_S),
                         tokens=np.ones(rows),
-                        occupancy=np.zeros(net.n_links, dtype=np.int64), delay_s=np.zeros(rows))
+                        occupancy=np.zeros(net.n_links, dtype=np.int64), delay_s=np.zeros(rows),
+                        halted=np.zeros(net.n_queues, dtype=np.int64), halted_at_s=np.full((), -1, dtype=np.int64))
     dets = detector_ids(net)
     # Registers per queue (the outside queues' rows are never published); summed per approach when read.
     detectors = DetectorRegisters(passed=np.zeros(rows), busy_steps=np.zeros(rows),

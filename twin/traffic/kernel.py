@@ -5,7 +5,8 @@ whatever the size; compiled, it costs a sweep over the queue rows. A call runs e
 the next event of another process (a decision, a reading, a batch of arrivals), and runs each
 replica world through all of them before the next replica, so a world's rows, scratch arrays and
 vehicles stay in cache across its steps. Replica worlds never touch each other's rows, so the
-order of replicas cannot change a result.
+order of replicas cannot change a result. A replica that has run all its steps counts, while its
+queues are still in cache, the vehicles at each line (what observations and readings ask next).
 
 The rules are those of :mod:`twin.traffic.model` (see its docstring), applied in passes: in a
 pass every queue decides on the state at the start of the pass (its head vehicle, its green, its
@@ -42,7 +43,7 @@ Rows = namedtuple("Rows", [
     "q_int", "q_bits", "int_row_start", "int_rows", "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
     "green", "buf", "slot_ready_s", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
-    "passed", "busy_steps", "turn_u", "turn_used"])
+    "passed", "busy_steps", "turn_u", "turn_used", "halted"])
 Cars = namedtuple("Cars", ["ready_s", "wait_s", "stops", "enter_s", "arrive_s", "free_flow_s", "dest", "route", "hop"])
 Lights = namedtuple("Lights", ["phase", "interval", "t_in_s", "changes", "request", "target"])
 
@@ -80,7 +81,8 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
     no_demand = np.zeros(n_int, dtype=np.bool_)
     phase, interval, t_in, changes, target, request = (lights.phase, lights.interval, lights.t_in_s, lights.changes,
                                                        lights.target, lights.request)
-    green, buf, slot_ready, head, count, head_ready, tokens, occupancy, delay_s, passed, busy, turn_u, turn_used = qs
+    green, buf, slot_ready, head, count, head_ready, tokens, occupancy, delay_s, passed, busy, turn_u, turn_used, \
+        halted = qs
     ready_s, wait_s, stops, enter_s, arrive_s, free_flow_s, dest, route, hop = cars
     block, dt_s, fixed = turn_u.shape[1], lay.dt_s, lay.controller == FIXED_TIME
     refill, token_cap, storage, row_target = rows.refill, rows.token_cap, rows.storage, rows.target
@@ -128,6 +130,9 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
                        rows.fft_s, rows.is_exit, rows.route_q, rows.turn_cdf, rows.queue_of)
             s += 1
         done[k] = s
+        if s == n_steps:  # while the replica's queues are in cache: who is at the line when the run ends
+            count_halted(slot_ready[r0:r0 + m], head[r0:r0 + m], count[r0:r0 + m], hr_m, t0_s + n_steps * dt_s,
+                         halted[r0:r0 + m])
 
 
 @njit(cache=True, nogil=True)
@@ -327,7 +332,16 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
 
 @njit(cache=True, nogil=True)
 def halted_per_queue(slot_ready_s, head, count, head_ready_s, t, n_rows):
-    """Vehicles that have reached the stop line by ``t`` (s) in each of the first ``n_rows`` queues.
+    """Vehicles that have reached the stop line by ``t`` (s) in each of the first ``n_rows`` queues
+    (see :func:`count_halted`)."""
+    out = np.zeros(n_rows, dtype=np.int64)
+    count_halted(slot_ready_s[:n_rows], head[:n_rows], count[:n_rows], head_ready_s[:n_rows], t, out)
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def count_halted(slot_ready_s, head, count, head_ready_s, t, out):
+    """``out[r]``: vehicles of queue row r that have reached the stop line by ``t`` (s).
 
     Along a FIFO the times vehicles reach the line never decrease, so the count is the first
     position whose vehicle has not arrived: a binary search over the ring of ready times
@@ -335,10 +349,10 @@ def halted_per_queue(slot_ready_s, head, count, head_ready_s, t, n_rows):
     has arrived and that hold more than one vehicle.
     """
     cap = slot_ready_s.shape[1]
-    out = np.zeros(n_rows, dtype=np.int64)
-    for r in range(n_rows):
+    for r in range(out.size):
         n = count[r]
         if head_ready_s[r] > t:
+            out[r] = 0
             continue
         if n == 1:
             out[r] = 1
@@ -351,4 +365,3 @@ def halted_per_queue(slot_ready_s, head, count, head_ready_s, t, n_rows):
             else:
                 hi = mid
         out[r] = lo
-    return out

@@ -110,7 +110,7 @@ class TrafficPhysics(Periodic):
         """Advance signals and every queue by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
         q, v, d, turns, sig = self.q, self.v, self.det, self.turns, self.sig
         queues = kernel.Queues(self.green, q.buf, q.slot_ready_s, q.head, q.count, q.head_ready_s, q.tokens,
-                               q.occupancy, q.delay_s, d.passed, d.busy_steps, turns.u, turns.used)
+                               q.occupancy, q.delay_s, d.passed, d.busy_steps, turns.u, turns.used, q.halted)
         cars = kernel.Cars(v.ready_s, v.wait_s, v.stops, v.enter_s, v.arrive_s, v.free_flow_s, v.dest, v.route,
                            v.hop)
         lights = kernel.Lights(sig.phase, sig.interval, sig.t_in_s, sig.changes, sig.request, sig.target)
@@ -125,6 +125,7 @@ class TrafficPhysics(Periodic):
             if done.min() == n_steps:
                 break
         d.steps += n_steps
+        q.halted_at_s[...] = t0_s + n_steps * self.dt_s
 
     def _fill_turn_pool(self, running: np.ndarray) -> None:
         """Refill the turn pool rows of ``running`` replicas that might run dry in their next step

@@ -20,7 +20,13 @@ from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
 
 
 def waiting_per_queue(q: QueueState, t: int, rows: int) -> np.ndarray:
-    """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t`` (s)."""
+    """Vehicles in each of the first ``rows`` queues that have reached the stop line by ``t`` (s).
+
+    The movement queues' counts at the end of the last step run come with the step, counted while
+    the queues were in cache; anything else is counted here.
+    """
+    if rows <= q.halted.size and q.halted_at_s == t:
+        return q.halted[:rows].copy()
     return halted_per_queue(q.slot_ready_s, q.head, q.count, q.head_ready_s, t, rows)
 
 

@@ -29,6 +29,8 @@ class QueueState(ArrayState):
     tokens: np.ndarray         # saturation-flow allowance, vehicles (capped at one step's worth, >= 1)
     occupancy: np.ndarray      # vehicles on each link (those waiting outside are on none)
     delay_s: np.ndarray        # per row: total stopped time of the vehicles that left it (never cleared)
+    halted: np.ndarray         # (Q,) vehicles at the stop line of each movement queue at halted_at_s
+    halted_at_s: np.ndarray    # shape (): when the step last counted them (s); -1 before it has
 
 
 @dataclass
