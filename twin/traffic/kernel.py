@@ -283,9 +283,9 @@ def depart(t, moving, movers, n_movement_queues, buf, slot_ready, head, count, h
         head_ready[r] = slot_ready[r, h] if count[r] else never_s
         tokens[r] -= 1.0
         passed[r] += 1.0
-        delay_s[r] += delay
-        wait_s[v] += delay
-        if delay > 0:
+        if delay > 0:  # the vehicle's row is touched only when it waited: most rows are far apart in memory
+            delay_s[r] += delay
+            wait_s[v] += delay
             stops[v] += 1
         if r < n_movement_queues:
             occupancy[q_link[r]] -= 1
