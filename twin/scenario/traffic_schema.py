@@ -11,6 +11,7 @@ from twin.scenario.base import ClockTime, Duration, FieldProblem, Model
 
 SIDES = ("N", "E", "S", "W")
 MAX_QUEUE_BYTES = 2e9
+SLOT_BYTES = 16  # a queue slot holds a vehicle id and its ready time, 8 bytes each
 TURNS = ("left", "through", "right")
 _PHASE = re.compile(r"^(?P<approaches>[NESW]+)(?::(?P<turns>[LTR]*))?$")
 _BORDER_LINK = re.compile(r"^(?P<kind>entry|exit)/int-(?P<row>\d+)-(?P<col>\d+)/(?P<side>[NESW])$")
@@ -170,13 +171,13 @@ class Traffic(Model):
         if net.lanes * shortest < self.jam_spacing_m:
             raise FieldProblem("jam_spacing_m", f"got {self.jam_spacing_m} m; a {shortest:g} m link with {net.lanes} "
                                                 "lane(s) would hold no vehicle; make links longer or spacing shorter")
-        # Queues live in one (queues x longest link) array: keep it within memory.
+        # Queues live in (queues x longest link) arrays: keep them within memory.
         queues = 12 * net.rows * net.cols
         slots = net.lanes * max(net.block_length_m, net.border_length_m) / self.jam_spacing_m + 1
-        if queues * slots * 8 > MAX_QUEUE_BYTES:
+        if queues * slots * SLOT_BYTES > MAX_QUEUE_BYTES:
             raise FieldProblem("network", f"a {net.rows}x{net.cols} grid with {net.lanes} lanes and links up to "
                                           f"{max(net.block_length_m, net.border_length_m):g} m needs "
-                                          f"{queues * slots * 8 / 1e9:.1f} GB of queue buffers; at most "
+                                          f"{queues * slots * SLOT_BYTES / 1e9:.1f} GB of queue buffers; at most "
                                           f"{MAX_QUEUE_BYTES / 1e9:g} GB: use fewer intersections, lanes or metres")
         return self
 
