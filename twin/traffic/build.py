@@ -55,8 +55,8 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
     vehicles = empty_vehicles(int(demand.peak_vph() * min(horizon_s, 3600) / 3600) + 64)
     rows = net.n_queues + net.entries.size
     cap = int(net.storage.max()) + 1
-    queues = QueueState(buf=np.full((rows, cap), -1, dtype=np.int64), slot_ready_s=np.zeros((rows, cap), dtype=np.int64),
-                        head=np.zeros(rows, dtype=np.int64),
+    queues = QueueState(buf=np.full((rows, cap), -1, dtype=np.int64),
+                        slot_ready_s=np.zeros((rows, cap), dtype=np.int64), head=np.zeros(rows, dtype=np.int64),
                         count=np.zeros(rows, dtype=np.int64), head_ready_s=np.full(rows, NEVER_S),
                         tokens=np.ones(rows),
                         occupancy=np.zeros(net.n_links, dtype=np.int64), delay_s=np.zeros(rows),

@@ -1,11 +1,11 @@
 """State arrays of the traffic subsystem: queues as ring buffers, vehicles, detectors.
 
 Vehicles are rows of arrays (ids are row numbers, assigned in order of generation); queues hold
-vehicle ids in FIFO ring buffers ``buf[q, (head[q] + k) % cap]`` for k < count[q], and beside
-them, in ``slot_ready_s``, the times those vehicles reach the line: the step and the halted
-counts read a queue's times without reaching into the vehicle rows, scattered across memory. Rows 0..Q-1
-are the movement queues; rows Q..Q+E-1 are the entries' outside queues, vehicles generated but
-not yet on the network. Buffers and vehicle arrays grow when they must (outside the step).
+vehicle ids in FIFO ring buffers ``buf[q, (head[q] + k) % cap]`` for k < count[q], and beside them,
+in ``slot_ready_s``, the times those vehicles reach the line: the step and the halted counts read a
+queue's times without reaching into the vehicle rows, scattered across memory. Rows 0..Q-1 are the
+movement queues; rows Q..Q+E-1 are the entries' outside queues, vehicles generated but not yet on
+the network. Buffers and vehicle arrays grow when they must (outside the step).
 """
 
 from __future__ import annotations
@@ -116,8 +116,9 @@ def empty_vehicles(capacity: int) -> Vehicles:
 
     Rows are written whole when their vehicles are created
     (:func:`twin.traffic.demand.append_arrivals`), never read before: the arrays start as zeros,
-    which costs nothing until a row is used. Empty ring-buffer slots hold -1, which indexes the sentinel: its ready and generation times are never
-    reached, so an empty queue needs no separate test on the hot path.
+    which costs nothing until a row is used. Empty ring-buffer slots hold -1, which indexes the
+    sentinel: its ready and generation times are never reached, so an empty queue needs no separate
+    test on the hot path.
     """
     capacity += 1
     ints = {name: np.zeros(capacity, dtype=np.int64)
