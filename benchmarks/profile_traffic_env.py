@@ -5,7 +5,7 @@ with random actions and times, around their calls: the compiled traffic step
 (``TrafficPhysics.run_steps``), the demand batches (``TrafficDemand.fire``: the per-world Generator
 draws and writing the new vehicles), the rebuild of the worlds at each episode's end, and the rest
 (observations, rewards, actions, the engine). It then times Gymnasium's ``SyncVectorEnv`` of 64
-copies over a whole episode and prints the budget per world-step that a given ratio to it leaves.
+copies over a whole episode, as ``bench_envs.py`` does, and prints the budget per world-step that a given ratio to it leaves.
 
     python benchmarks/profile_traffic_env.py                     # 1,024 worlds, one episode
     python benchmarks/profile_traffic_env.py --worlds 64 --episodes 2
@@ -20,12 +20,12 @@ from collections import defaultdict
 import gymnasium as gym
 
 import envs  # noqa: F401  (registers the twin/ ids)
+from bench_envs import NATIVE, STEPS, SYNC, run_vector
 from envs.vector import ReplicaVectorEnv
 from twin.traffic.demand import TrafficDemand
 from twin.traffic.model import TrafficPhysics
 
 ENV_ID = "twin/TrafficGrid-v0"
-EPISODE_STEPS = 720  # 1 h at 5 s decisions
 
 
 def timed(cls: type, name: str, totals: dict[str, float], label: str) -> None:
@@ -52,26 +52,13 @@ def profile_native(worlds: int, episodes: int) -> tuple[dict[str, float], float,
     vec.reset(seed=0)
     vec.action_space.seed(0)
     totals.clear()  # construction and the first reset are not part of the steady state
-    steps = episodes * (EPISODE_STEPS + 1)  # the step after an episode's last is its autoreset
+    steps = episodes * STEPS[ENV_ID, NATIVE, 1024]  # an episode and the autoreset step after it
     began = time.perf_counter()
     for _ in range(steps):
         vec.step(vec.action_space.sample())
     wall = time.perf_counter() - began
     vec.close()
     return dict(totals), wall, worlds * steps
-
-
-def sync_rate() -> float:
-    """Aggregate env-steps/s of SyncVectorEnv(64) over one whole episode."""
-    vec = gym.make_vec(ENV_ID, num_envs=64, vectorization_mode="sync")
-    vec.reset(seed=0)
-    vec.action_space.seed(0)
-    began = time.perf_counter()
-    for _ in range(EPISODE_STEPS + 1):
-        vec.step(vec.action_space.sample())
-    rate = 64 * (EPISODE_STEPS + 1) / (time.perf_counter() - began)
-    vec.close()
-    return rate
 
 
 def main() -> None:
@@ -89,7 +76,7 @@ def main() -> None:
     for label, seconds in parts.items():
         print(f"  {label:<48} {seconds / world_steps * 1e6:6.2f} us per world-step ({seconds / wall:4.0%})")
     print(f"  {'total':<48} {wall / world_steps * 1e6:6.2f} us per world-step")
-    sync = sync_rate()
+    sync = run_vector(ENV_ID, SYNC, 64, STEPS[ENV_ID, SYNC, 64]).rate  # bench_envs' own measurement
     print(f"SyncVectorEnv(64): {sync:,.0f} env-steps/s, {1e6 / sync:.0f} us per env-step; the native env is "
           f"{rate / sync:.1f}x; {args.target:g}x would leave {1e6 / (args.target * sync):.2f} us per world-step")
 
