@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from agents.errors import AgentError
 from agents.runs import write_json, write_text
+from twin.errors import shown
+from twin.scenario.yaml_guard import YamlProblem, parse_yaml
 
 # KPIs shown by `twin eval` per environment family (every KPI goes to eval.json).
 EVAL_COLUMNS = {
@@ -26,11 +26,11 @@ def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise AgentError(f"{what} {item!r}: expected KEY=VALUE, e.g. {what} duration=1d")
+            raise AgentError(f"{what} {shown(item)}: expected KEY=VALUE, e.g. {what} duration=1d")
         try:
-            out[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise AgentError(f"{what} {item!r}: the value is not valid YAML ({exc})") from None
+            out[key.strip()] = parse_yaml(value)
+        except YamlProblem as exc:
+            raise AgentError(f"{what} {shown(item)}: the value is {exc.message}") from None
     return out
 
 

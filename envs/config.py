@@ -12,7 +12,11 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from twin.scenario.base import Duration, Model
+from twin.scenario.base import Model, duration_between
+from twin.scenario.schema import MAX_HORIZON_S
+
+# A decision interval or an episode: from one second to the longest horizon a scenario may have.
+Duration = duration_between(1, MAX_HORIZON_S)
 
 # The scenarios that ship with twin, the environments' defaults.
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -233,9 +233,10 @@ def test_snapshot_restore_continues_traffic_identically():
 
 
 def test_restore_across_buffer_growth_continues_identically():
-    # A jammed entry makes its outside queue outgrow the ring buffers mid-run.
+    # A jammed entry (at its lanes' capacity, green part of the time) makes its outside queue outgrow the
+    # ring buffers mid-run.
     sc = traffic_scenario(duration="10min", network={"rows": 1, "cols": 1, "lanes": 1},
-                          demand={"entry_vph": 0, "side_vph": {"W": 3000}})
+                          demand={"entry_vph": 0, "side_vph": {"W": 1800}})
     world = build_world(sc)
     q = world.parts["traffic"].queues
     width = q.buf.shape[1]
@@ -265,9 +266,10 @@ def test_vehicles_on_the_network_at_the_end_count_only_what_they_drove():
 
 
 def test_keeping_cars_out_does_not_look_good():
-    # A jammed entry: vehicles that never enter still carry their delay into the KPIs.
+    # A jammed entry (at its lanes' capacity, green part of the time): vehicles that never enter still carry
+    # their delay into the KPIs.
     sc = traffic_scenario(duration="10min", network={"rows": 1, "cols": 1, "lanes": 1},
-                          demand={"entry_vph": 0, "side_vph": {"W": 3000}})
+                          demand={"entry_vph": 0, "side_vph": {"W": 1800}})
     world = build_world(sc)
     recorder = Recorder(world.parts["energy"].bus, sc.start)
     world.run(600)

@@ -1,8 +1,9 @@
 """Read a YAML scenario, apply command-line overrides, validate it, and explain what is wrong.
 
 Every failure (missing file, not YAML, unknown key, wrong type, out-of-range value) becomes one
-:class:`~twin.errors.ScenarioError` naming the file, the field path, the bad value and what is
-allowed. Nothing runs before the whole file has validated.
+:class:`~twin.errors.ScenarioError` naming the file, the field path (or line and column), the bad
+value (cut short) and what is allowed. The file and every ``--set`` value are read by the guarded
+reader (:mod:`twin.scenario.yaml_guard`). Nothing runs before the whole file has validated.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
-from twin.errors import ScenarioError
+from twin.errors import ScenarioError, shown
 from twin.scenario.base import FieldProblem
 from twin.scenario.schema import Scenario
+from twin.scenario.yaml_guard import YamlProblem, parse_yaml, read_yaml_file
 
 
 def command_line_overrides(overrides: list[str], seed: int | None = None, days: float | None = None) -> list[str]:
@@ -56,20 +58,18 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Parse ``path`` as YAML whose top level is a mapping; raise ScenarioError otherwise."""
-    if not path.exists():
-        raise ScenarioError(str(path), [("", "file not found")])
-    if path.is_dir():
-        raise ScenarioError(str(path), [("", "is a folder; expected a YAML scenario file")])
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), [("", "is not a text file; expected a YAML scenario")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), [("", f"is not valid YAML{where}: {problem}")]) from None
+        data = read_yaml_file(path)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), [("", "is a folder; expected a YAML scenario file")]) from None
+    except PermissionError:
+        raise ScenarioError(str(path), [("", "cannot be read (permission denied)")]) from None
+    except OSError as exc:
+        raise ScenarioError(str(path), [("", f"cannot be read ({exc.strerror or exc})")]) from None
+    except YamlProblem as exc:
+        raise ScenarioError(str(path), [("", str(exc))]) from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ScenarioError(str(path), [("", f"is {kind}; expected a mapping of scenario fields (name, seed, homes, ...)")])
@@ -79,15 +79,19 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
     """Set ``raw[a][b] = value`` for an override ``"a.b=value"``, creating mappings on the way."""
     if "=" not in item:
-        raise ScenarioError(str(path), [("--set", f"got {item!r}; expected FIELD=VALUE, e.g. homes.count=50")])
+        raise ScenarioError(str(path), [("--set", f"got {shown(item)}; expected FIELD=VALUE, e.g. homes.count=50")])
     dotted, text = item.split("=", 1)
     keys = dotted.strip().split(".")
     if not all(keys):
-        raise ScenarioError(str(path), [("--set", f"got {item!r}; expected a dotted field path like grid.feeders")])
+        raise ScenarioError(str(path), [("--set", f"got {shown(item)}; expected a dotted field path like "
+                                                  "grid.feeders")])
     try:
-        value = yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
-        value = text
+        value = parse_yaml(text) if text.strip() else ""
+    except YamlProblem as exc:
+        if exc.message.startswith("not valid YAML"):
+            value = text  # taken as the string it is, for the schema to judge
+        else:
+            raise ScenarioError(str(path), [("--set", f"value of {shown(dotted.strip())}: {exc.message}")]) from None
     node = raw
     for key in keys[:-1]:
         child = node.get(key)
@@ -113,14 +117,19 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
     kind = err["type"]
     if kind == "extra_forbidden":
         allowed = ", ".join(_allowed_keys(loc[:-1]))
-        return field, f"unknown key (got {loc[-1]!r}); allowed keys here: {allowed}"
+        return field, f"unknown key (got {shown(loc[-1])}); allowed keys here: {allowed}"
     if kind == "missing":
         return field, "required field is missing"
     cause = (err.get("ctx") or {}).get("error")
     if isinstance(cause, FieldProblem):
         return _dotted(loc + (tuple(cause.field.split(".")) if cause.field else ())), str(cause)
     message = err["msg"].removeprefix("Value error, ")
-    return field, f"got {err['input']!r}; {message[0].lower()}{message[1:]}"
+    text = f"got {shown(err['input'])}; {message[0].lower()}{message[1:]}"
+    if kind in _RANGE_ERRORS:  # pydantic's bounds come without units: the field's description has them
+        info = _field_info(loc)
+        if info is not None and info.description:
+            text += f" ({info.description})"
+    return field, text
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -131,24 +140,42 @@ def _dotted(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if len(str(part)) <= 40 else f"{str(part)[:40]}…"
+            out += f".{text}" if out else text
     return out
+
+
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     """Field names of the model found by walking ``loc`` down from Scenario."""
-    model: Any = Scenario
-    for part in loc:
-        if isinstance(part, int):
-            args = typing.get_args(model)
-            model = args[0] if args else model
-            continue
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            return []
-        model = fields[part].annotation
-        model = _unwrap(model)
+    model = _walk(loc)[0]
     return sorted(getattr(model, "model_fields", {}))
+
+
+def _field_info(loc: tuple[Any, ...]) -> FieldInfo | None:
+    """The schema field ``loc`` ends in (or whose items it indexes); None if it leads nowhere."""
+    return _walk(loc)[1]
+
+
+def _walk(loc: tuple[Any, ...]) -> tuple[Any, FieldInfo | None]:
+    """(model or type, last field passed) reached by walking ``loc`` down from Scenario."""
+    model: Any = Scenario
+    info = None
+    for part in loc:
+        fields = getattr(model, "model_fields", None)
+        if fields is not None and isinstance(part, int):  # an item of a tuple of models: _unwrap went there
+            continue
+        if fields is None:  # an item of a tuple, a key or value of a dict: the same field
+            args = typing.get_args(model)
+            model = _unwrap(args[-1]) if args else model
+            continue
+        if part not in fields:
+            return None, None
+        info = fields[part]
+        model = _unwrap(info.annotation)
+    return model, info
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -11,12 +11,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.scenario.base import ClockTime, Duration, FieldProblem, Fraction, Model, clock_seconds
+from twin.generators.archetypes import ARCHETYPE_NAMES
+from twin.scenario.base import ClockTime, FieldProblem, Fraction, Model, clock_seconds, duration_between
 from twin.scenario.traffic_schema import Traffic
 from twin.units import format_duration
 
 MAX_HOMES = 500_000
-MAX_DURATION_S = 5 * 366 * 86400
+MAX_HORIZON_S = 5 * 366 * 86400
+MAX_PRICE_EUR_PER_KWH = 100.0   # wholesale spikes reach a few EUR/kWh; 100 is far past any market
+MAX_SEED = 2**63 - 1
 RECORD_GROUPS = ("meters", "grid", "zones", "devices", "weather", "prices")
 
 
@@ -36,7 +39,7 @@ class Weather(Model):
     seasonal_amplitude_k: float = Field(8.0, ge=0, le=30, description="half the summer-winter swing, K")
     daily_amplitude_k: float = Field(4.0, ge=0, le=20, description="half the day-night swing, K")
     noise_k: float = Field(1.5, ge=0, le=10, description="std of the weather noise, K")
-    noise_hours: float = Field(12.0, gt=0, description="correlation time of the weather noise, h")
+    noise_hours: float = Field(12.0, gt=0, le=720, description="correlation time of the weather noise, h")
     cloudiness: Fraction = Field(0.5, description="mean cloud cover, 0 clear to 1 overcast")
 
     @model_validator(mode="after")
@@ -53,8 +56,7 @@ class TouPeriod(Model):
     """A time-of-use period: from ``start`` (HH:MM) until the next period's start."""
 
     start: ClockTime
-    price_eur_per_kwh: float = Field(ge=0)
-
+    price_eur_per_kwh: float = Field(ge=0, le=MAX_PRICE_EUR_PER_KWH, description="import price, EUR/kWh")
 
     @property
     def start_s(self) -> int:
@@ -66,16 +68,18 @@ class Tariff(Model):
     """Import price (flat, time-of-use or synthetic real-time) and the export (feed-in) price."""
 
     kind: Literal["flat", "time_of_use", "real_time"] = "time_of_use"
-    price_eur_per_kwh: float = Field(0.30, ge=0, description="flat price; mean of the real-time price")
-    periods: tuple[TouPeriod, ...] = (
+    price_eur_per_kwh: float = Field(0.30, ge=0, le=MAX_PRICE_EUR_PER_KWH,
+                                     description="flat price; mean of the real-time price, EUR/kWh")
+    periods: tuple[TouPeriod, ...] = Field((
         TouPeriod(start="07:00", price_eur_per_kwh=0.28),
         TouPeriod(start="17:00", price_eur_per_kwh=0.42),
         TouPeriod(start="21:00", price_eur_per_kwh=0.28),
         TouPeriod(start="23:00", price_eur_per_kwh=0.18),
-    )
-    daily_swing: float = Field(0.35, ge=0, le=2, description="real-time: depth of the daily price shape")
+    ), max_length=1440, description="time-of-use periods of the day, at most one per minute")
+    daily_swing: float = Field(0.35, ge=0, le=2, description="real-time: depth of the daily price shape, relative")
     volatility: float = Field(0.10, ge=0, le=2, description="real-time: std of hourly noise, relative")
-    feed_in_eur_per_kwh: float = Field(0.08, ge=0, description="paid for exported energy")
+    feed_in_eur_per_kwh: float = Field(0.08, ge=0, le=MAX_PRICE_EUR_PER_KWH,
+                                       description="paid for exported energy, EUR/kWh")
 
     @model_validator(mode="after")
     def _real_time_needs_a_mean(self) -> "Tariff":
@@ -98,7 +102,7 @@ class Tariff(Model):
 class Carbon(Model):
     """Grid carbon intensity profile (gCO2 per kWh imported)."""
 
-    mean_g_per_kwh: float = Field(300.0, ge=0)
+    mean_g_per_kwh: float = Field(300.0, ge=0, le=2000, description="mean intensity, gCO2/kWh (coal: ~1000)")
     solar_dip: float = Field(0.25, ge=0, le=1, description="relative dip at midday")
     evening_peak: float = Field(0.20, ge=0, le=2, description="relative rise in the evening")
     noise: float = Field(0.05, ge=0, le=1, description="std of hourly noise, relative")
@@ -107,18 +111,18 @@ class Carbon(Model):
 class Penetration(Model):
     """Share of homes (0 to 1) that have each device."""
 
-    heat_pump: Fraction = 1.0
-    pv: Fraction = 0.5
-    battery: Fraction = 0.2
-    ev: Fraction = 0.3
-    appliances: Fraction = 1.0
+    heat_pump: Fraction = Field(1.0, description="share of homes heated by a heat pump (the rest: gas), 0..1")
+    pv: Fraction = Field(0.5, description="share of homes with rooftop PV, 0..1")
+    battery: Fraction = Field(0.2, description="share of homes with a home battery, 0..1")
+    ev: Fraction = Field(0.3, description="share of homes with an EV and a charger, 0..1")
+    appliances: Fraction = Field(1.0, description="share of homes with washer, dishwasher and dryer, 0..1")
 
 
 class Comfort(Model):
     """The indoor temperature band occupants accept while at home (C)."""
 
-    low_c: float = Field(20.0, ge=5, le=30)
-    high_c: float = Field(24.0, ge=5, le=35)
+    low_c: float = Field(20.0, ge=5, le=30, description="lowest accepted indoor temperature, C")
+    high_c: float = Field(24.0, ge=5, le=35, description="highest accepted indoor temperature, C")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Comfort":
@@ -130,9 +134,9 @@ class Comfort(Model):
 class Thermostat(Model):
     """The built-in heating controller: on below setpoint - deadband/2, off above setpoint + deadband/2."""
 
-    setpoint_c: float = Field(21.0, ge=5, le=30)
-    deadband_k: float = Field(1.0, gt=0, le=5)
-    setback_c: float | None = Field(None, ge=5, le=30, description="setpoint while nobody is up at home")
+    setpoint_c: float = Field(21.0, ge=5, le=30, description="indoor setpoint, C")
+    deadband_k: float = Field(1.0, gt=0, le=5, description="width of the on/off band around the setpoint, K")
+    setback_c: float | None = Field(None, ge=5, le=30, description="setpoint while nobody is up at home, C")
 
     @model_validator(mode="after")
     def _setback_below_setpoint(self) -> "Thermostat":
@@ -144,10 +148,11 @@ class Thermostat(Model):
 class Homes(Model):
     """The synthetic homes: how many, which kinds, which devices."""
 
-    count: int = Field(1, ge=0, le=MAX_HOMES, description=f"at most {MAX_HOMES:,} (about 16 kB each)")
-    archetypes: dict[Literal["detached", "terraced", "apartment"], Annotated[float, Field(ge=0)]] = {
-        "detached": 1.0
-    }
+    count: int = Field(1, ge=0, le=MAX_HOMES,
+                       description=f"homes in the world, at most {MAX_HOMES:,}; each takes about 16 kB")
+    archetypes: dict[Literal[ARCHETYPE_NAMES], Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        default_factory=lambda: {"detached": 1.0},
+        description="relative weight of each archetype in the mix, 0 to 1e6; normalised to shares")
     penetration: Penetration = Penetration()
     comfort: Comfort = Comfort()
     thermostat: Thermostat = Thermostat()
@@ -156,16 +161,16 @@ class Homes(Model):
     @classmethod
     def _some_weight(cls, mix: dict[str, float]) -> dict[str, float]:
         if not mix or sum(mix.values()) <= 0:
-            raise ValueError(f"needs a positive weight for at least one of {', '.join(ARCHETYPES)}")
+            raise ValueError(f"needs a positive weight for at least one of {', '.join(ARCHETYPE_NAMES)}")
         return mix
 
 
 class Grid(Model):
     """Feeders, their transformers, and the smart meters' reading interval."""
 
-    feeders: int = Field(1, ge=1, le=10_000)
-    transformer_rating_kva: float = Field(250.0, gt=0, description="per feeder; unity power factor")
-    meter_interval: Duration = Field(900, description="smart-meter reading interval; must divide 1h")
+    feeders: int = Field(1, ge=1, le=10_000, description="feeders, each with its own transformer")
+    transformer_rating_kva: float = Field(250.0, gt=0, le=1e6, description="per feeder, kVA; unity power factor")
+    meter_interval: duration_between(1, 3600) = Field(900, description="smart-meter reading interval; must divide 1h")
 
     @field_validator("meter_interval")
     @classmethod
@@ -194,12 +199,12 @@ class Outputs(Model):
 class Scenario(Model):
     """A whole world and how to run it."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
-    seed: int = Field(0, ge=0)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of every random draw, a 63-bit whole number")
     start: dt.datetime = dt.datetime(2025, 1, 13)
-    duration: Duration = Field(86400, description="simulated horizon")
-    resolution: Duration = Field(60, description="physics time step")
+    duration: duration_between(1, MAX_HORIZON_S) = Field(86400, description="simulated horizon, 1s to 5 years")
+    resolution: duration_between(1, 3600) = Field(60, description="physics time step, 1s to 1h")
     location: Location = Location()
     weather: Weather = Weather()
     tariff: Tariff = Tariff()
@@ -209,15 +214,6 @@ class Scenario(Model):
     controllers: Controllers = Controllers()
     outputs: Outputs = Outputs()
     traffic: Traffic | None = Field(None, description="streets, demand and signals; omit for no traffic")
-
-    @field_validator("duration", "resolution")
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        if value <= 0:
-            raise ValueError("must be longer than 0s")
-        if value > MAX_DURATION_S:
-            raise ValueError("must be at most 5 years (1830d)")
-        return value
 
     @field_validator("start")
     @classmethod

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from twin.scenario.base import ClockTime, Duration, FieldProblem, Model
+from twin.scenario.base import ClockTime, FieldProblem, Model, duration_between
 
 SIDES = ("N", "E", "S", "W")
+MAX_SIGNAL_S = 3600       # no green, cycle part or detector gap in a real plan comes near an hour
+MAX_FLOW_VPH = 6 * 3600   # six lanes at the highest saturation flow: more than any entry can take
 MAX_QUEUE_BYTES = 2e9
 SLOT_BYTES = 16  # a queue slot holds a vehicle id and its ready time, 8 bytes each
 TURNS = ("left", "through", "right")
@@ -20,20 +22,20 @@ _BORDER_LINK = re.compile(r"^(?P<kind>entry|exit)/int-(?P<row>\d+)-(?P<col>\d+)/
 class GridNetwork(Model):
     """An N x M grid of signalized intersections with entry and exit links on the border."""
 
-    rows: int = Field(4, ge=1, le=200)
-    cols: int = Field(4, ge=1, le=200)
-    block_length_m: float = Field(250.0, gt=10, le=5000, description="between neighbouring intersections")
-    border_length_m: float = Field(250.0, gt=10, le=5000, description="entry and exit links")
-    lanes: int = Field(2, ge=1, le=6)
-    speed_limit_kmh: float = Field(45.0, gt=5, le=130)
+    rows: int = Field(4, ge=1, le=200, description="intersections north to south")
+    cols: int = Field(4, ge=1, le=200, description="intersections west to east")
+    block_length_m: float = Field(250.0, gt=10, le=5000, description="between neighbouring intersections, m")
+    border_length_m: float = Field(250.0, gt=10, le=5000, description="entry and exit links, m")
+    lanes: int = Field(2, ge=1, le=6, description="lanes per direction on every link")
+    speed_limit_kmh: float = Field(45.0, gt=5, le=130, description="free-flow speed, km/h")
 
 
 class TurningRatios(Model):
     """Share of vehicles turning left, going through and turning right at each intersection."""
 
-    left: float = Field(0.15, ge=0, le=1)
-    through: float = Field(0.70, ge=0, le=1)
-    right: float = Field(0.15, ge=0, le=1)
+    left: float = Field(0.15, ge=0, le=1, description="share turning left, 0..1")
+    through: float = Field(0.70, ge=0, le=1, description="share going straight on, 0..1")
+    right: float = Field(0.15, ge=0, le=1, description="share turning right, 0..1")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> "TurningRatios":
@@ -48,28 +50,42 @@ class OdFlow(Model):
 
     origin: str = Field(description="entry link id, e.g. entry/int-0-0/W")
     destination: str = Field(description="exit link id, e.g. exit/int-3-3/E")
-    vph: float = Field(ge=0, description="vehicles per hour")
+    vph: float = Field(ge=0, le=MAX_FLOW_VPH, description="vehicles per hour")
 
 
 class ProfilePoint(Model):
     """Demand multiplier from a clock time on (piecewise constant, repeating daily)."""
 
     at: ClockTime
-    factor: float = Field(ge=0)
-
+    factor: float = Field(ge=0, le=10, description="multiplier of every flow, 0..10")
 
 
 class Demand(Model):
     """Poisson flows per entry with turning ratios, plus origin-destination flows."""
 
-    entry_vph: float = Field(300.0, ge=0, description="Poisson arrivals per entry link, vehicles/hour")
-    side_vph: dict[Literal["N", "E", "S", "W"], Annotated[float, Field(ge=0)]] = Field(
-        default_factory=dict, description="per border side (side vehicles enter from), overrides entry_vph")
+    entry_vph: float = Field(300.0, ge=0, le=MAX_FLOW_VPH,
+                             description="Poisson arrivals per entry link, vehicles/hour")
+    side_vph: dict[Literal["N", "E", "S", "W"], Annotated[float, Field(ge=0, le=MAX_FLOW_VPH)]] = Field(
+        default_factory=dict, description="vehicles/hour per entry of a border side (the side vehicles enter "
+                                          "from), overrides entry_vph")
     turning: TurningRatios = TurningRatios()
-    od: tuple[OdFlow, ...] = ()
-    profile: tuple[ProfilePoint, ...] = Field((), description="time-of-day multipliers; empty = 1.0 all day")
-    batch: Duration = Field(60, description="arrivals are drawn in bulk once per batch; the profile factor "
-                                           "in force at the start of a batch holds for all of it")
+    od: tuple[OdFlow, ...] = Field((), max_length=10_000, description="origin-destination flows, at most 10,000")
+    profile: tuple[ProfilePoint, ...] = Field((), max_length=1440,
+                                              description="time-of-day multipliers; empty = 1.0 all day")
+    batch: duration_between(1, 3600) = Field(60, description="arrivals are drawn in bulk once per batch; the "
+                                                             "profile factor in force at the start of a batch "
+                                                             "holds for all of it; 1s to 1h")
+
+    def peak_factor(self) -> float:
+        """The largest multiplier the profile applies at any time of day (1.0 without a profile)."""
+        return max((p.factor for p in self.profile), default=1.0)
+
+    def od_vph_by_origin(self) -> dict[str, float]:
+        """Vehicles per hour of the OD flows leaving each entry link, before the profile."""
+        out: dict[str, float] = {}
+        for flow in self.od:
+            out[flow.origin] = out.get(flow.origin, 0.0) + flow.vph
+        return out
 
 
 class Signals(Model):
@@ -77,15 +93,17 @@ class Signals(Model):
 
     controller: Literal["fixed_time", "actuated", "external"] = Field(
         "fixed_time", description="external: an agent picks phases; the twin enforces min green, yellow and all-red")
-    phases: tuple[str, ...] = Field(("NS", "EW"), description="approaches (N,E,S,W) and optional turns, e.g. 'NS:TR', 'EW:L'")
-    green_s: tuple[Annotated[int, Field(ge=1)], ...] = Field((27, 27), description="fixed-time green per phase")
-    yellow_s: int = Field(3, ge=0, le=10)
-    all_red_s: int = Field(2, ge=0, le=10)
-    min_green_s: int = Field(7, ge=1)
-    max_green_s: int = Field(45, ge=1)
-    gap_s: float = Field(3.0, gt=0, le=20, description="actuated: end green when no vehicle is this close")
+    phases: tuple[Annotated[str, Field(max_length=20)], ...] = Field(
+        ("NS", "EW"), max_length=12, description="approaches (N,E,S,W) and optional turns, e.g. 'NS:TR', 'EW:L'")
+    green_s: tuple[Annotated[int, Field(ge=1, le=MAX_SIGNAL_S)], ...] = Field(
+        (27, 27), max_length=12, description="fixed-time green per phase, s; at most 1 h")
+    yellow_s: int = Field(3, ge=0, le=10, description="yellow after each green, s")
+    all_red_s: int = Field(2, ge=0, le=10, description="all-red after each yellow, s")
+    min_green_s: int = Field(7, ge=1, le=600, description="shortest green the controller gives, s")
+    max_green_s: int = Field(45, ge=1, le=MAX_SIGNAL_S, description="actuated: longest green, s; at most 1 h")
+    gap_s: float = Field(3.0, gt=0, le=20, description="actuated: end green when no vehicle is this close, s")
     offsets: Literal["none", "green_wave"] = "green_wave"
-    wave_speed_kmh: float = Field(40.0, gt=0)
+    wave_speed_kmh: float = Field(40.0, gt=0, le=200, description="speed the green wave is timed for, km/h")
 
     @field_validator("phases")
     @classmethod
@@ -132,10 +150,10 @@ class Traffic(Model):
     network: GridNetwork = GridNetwork()
     demand: Demand = Demand()
     signals: Signals = Signals()
-    resolution: Duration = Field(1, description="traffic time step")
+    resolution: duration_between(1, 5) = Field(1, description="traffic time step, 1s to 5s")
     saturation_flow_vphpl: float = Field(1800.0, gt=0, le=3600, description="vehicles/hour/lane at green")
-    jam_spacing_m: float = Field(7.5, gt=2, le=30, description="road length one queued vehicle takes")
-    detector_interval: Duration = Field(60, description="detector and queue readings")
+    jam_spacing_m: float = Field(7.5, gt=2, le=30, description="road length one queued vehicle takes, m")
+    detector_interval: duration_between(1, 86400) = Field(60, description="detector and queue readings, 1s to 1d")
 
     @model_validator(mode="after")
     def _od_links_exist(self) -> "Traffic":
@@ -151,8 +169,6 @@ class Traffic(Model):
     @model_validator(mode="after")
     def _steps(self) -> "Traffic":
         dt = self.resolution
-        if dt <= 0 or dt > 5:
-            raise FieldProblem("resolution", f"got {dt}s; must be 1s to 5s")
         for field, value in (("detector_interval", self.detector_interval), ("demand.batch", self.demand.batch)):
             if value <= 0 or value % dt:
                 raise FieldProblem(field, f"got {value}s; must be a whole, positive number of traffic steps ({dt}s)")
@@ -162,6 +178,23 @@ class Traffic(Model):
             if value % dt:
                 # Signals change only between steps; a time between them would be skipped or stretched.
                 raise FieldProblem(f"signals.{field}", f"got {value}s; must be a multiple of the traffic step ({dt}s)")
+        return self
+
+    @model_validator(mode="after")
+    def _entries_take_their_demand(self) -> "Traffic":
+        # More vehicles than an entry link can ever carry only pile up outside the network, without
+        # bound: refuse them rather than let the backlog take the machine's memory.
+        d, net = self.demand, self.network
+        capacity = net.lanes * self.saturation_flow_vphpl
+        peak = d.peak_factor()
+        od = d.od_vph_by_origin()
+        for side, entry in border_entries(net.rows, net.cols):
+            vph = (d.side_vph.get(side, d.entry_vph) + od.get(entry, 0.0)) * peak
+            if vph > capacity:
+                shaped = f" at the profile's peak factor {peak:g}" if d.profile else ""
+                raise FieldProblem("demand", f"{entry} would get {vph:,.0f} vehicles/h{shaped}; its {net.lanes} "
+                                             f"lane(s) at {self.saturation_flow_vphpl:g} vehicles/h/lane carry at "
+                                             f"most {capacity:,.0f}: lower entry_vph, side_vph, od or the profile")
         return self
 
     @model_validator(mode="after")
@@ -180,6 +213,15 @@ class Traffic(Model):
                                           f"{queues * slots * SLOT_BYTES / 1e9:.1f} GB of queue buffers; at most "
                                           f"{MAX_QUEUE_BYTES / 1e9:g} GB: use fewer intersections, lanes or metres")
         return self
+
+
+def border_entries(rows: int, cols: int) -> list[tuple[str, str]]:
+    """(border side, entry link id) of every entry of a rows x cols grid."""
+    north = [("N", f"entry/int-0-{c}/N") for c in range(cols)]
+    south = [("S", f"entry/int-{rows - 1}-{c}/S") for c in range(cols)]
+    west = [("W", f"entry/int-{r}-0/W") for r in range(rows)]
+    east = [("E", f"entry/int-{r}-{cols - 1}/E") for r in range(rows)]
+    return north + south + west + east
 
 
 def _on_border(link: str, kind: str, rows: int, cols: int) -> bool:
