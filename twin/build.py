@@ -24,6 +24,7 @@ from twin.homes.occupancy import OccupancyChain
 from twin.homes.state import FeederTotals, GridRegisters, HomeRegisters, HomeTotals, zeros_like_fields
 from twin.homes.step import HomePhysics
 from twin.replicate import concat_fields
+from twin.scenario.memory import check_memory
 from twin.scenario.schema import Scenario
 from twin.streams import Streams
 from twin.tariffs import carbon_intensity, flat_price, real_time_price, time_of_use_price
@@ -130,7 +131,11 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     ``seeds`` builds one world holding ``len(seeds)`` replicas of the scenario, replica k seeded
     with ``seeds[k]`` and bit for bit equal to ``build_world`` of the scenario with that seed.
     Replica worlds record no telemetry and keep the device graph of replica 0 only.
+
+    Raises ScenarioTooLarge, before allocating anything, when the world would not fit in the memory
+    available (see :mod:`twin.scenario.memory`).
     """
+    check_memory(scenario, replicas=1 if seeds is None else len(seeds))
     streams = Streams.from_seeds([scenario.seed] if seeds is None else [int(s) for s in seeds])
     k = streams.replicas
     calendar = Calendar(scenario.start)
