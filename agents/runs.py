@@ -23,7 +23,8 @@ from typing import Any
 
 from agents.errors import RunFolderError
 from agents.tasks import Task
-from twin.runner import check_creatable, package_versions
+from twin.rundir import check_creatable
+from twin.runner import package_versions
 
 RUN_FILE = "run.json"
 SCENARIO_COPY = "scenario.yaml"

@@ -1,8 +1,10 @@
 """The ``twin`` command line: run, validate and export scenarios.
 
 Errors a user can fix (a bad scenario, an output folder in the way) print one message and exit
-with code 2; nothing is half-written. Upper layers (envs, agents) are imported lazily inside the
-sub-commands that need them, so ``twin`` itself only needs the world.
+with code 2; nothing is half-written. Any other error is a bug in twin: :func:`main` is the one
+place that turns it into a short message and exit code 1, with the traceback behind ``--debug``
+(or ``TWIN_DEBUG=1``). Upper layers (envs, agents) are imported lazily inside the sub-commands
+that need them, so ``twin`` itself only needs the world.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import sys
 from pathlib import Path
 
 from twin import __version__
-from twin.errors import TwinError
+from twin.errors import TwinError, cut_line
 
 EXAMPLES = """\
 examples:
   twin run scenarios/neighborhood.yaml
   twin run scenarios/smart_home.yaml --days 7 --seed 3 --out runs/home
   twin run scenarios/neighborhood.yaml --set homes.count=50 --set grid.feeders=2
+  twin run scenarios/smart_home.yaml --out runs/home --force   # beside your own files in runs/home
   twin validate scenarios/my_scenario.yaml
   twin graph scenarios/neighborhood.yaml --format graphml --out city.graphml
   twin train scenarios/smart_home.yaml --agent ppo --steps 200000 --out runs/ppo-home
@@ -44,20 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="twin", description="A fast digital twin of smart homes and smart cities.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"twin {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     run = sub.add_parser("run", help="simulate a scenario and write telemetry, KPIs, graph and plots",
                          description="Simulate a scenario; write telemetry.parquet, kpis.json, graph.json, "
-                                     "plots and run.json into the output folder (replaced whole at the end).")
+                                     "plots and run.json into the output folder. An earlier run there is "
+                                     "replaced at the end (only the files it lists in run.json); files twin did "
+                                     "not write are never touched, and a second run into the same folder is "
+                                     "refused while one is writing.")
     _scenario_args(run)
     run.add_argument("--out", type=Path, help="output folder (default: runs/<scenario file name>)")
+    run.add_argument("--force", action="store_true",
+                     help="write into --out although it holds files twin did not write (they are kept)")
     run.add_argument("--csv", action="store_true", help="also write telemetry.csv")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     val = sub.add_parser("validate", help="check a scenario file without running it",
-                         description="Check a scenario file; exit 0 if valid, 2 with the problems if not.")
+                         description="Check a scenario file and estimate the memory its world needs; exit 0 "
+                                     "if it can run here, 2 with the problems if not.")
     _scenario_args(val)
 
     graph = sub.add_parser("graph", help="export a scenario's device graph (node-link JSON or GraphML)",
@@ -114,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_parser(sub)
 
     add_view_parser(sub)
+    for command in sub.choices.values():  # --debug after the command, too; SUPPRESS keeps the first one's value
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show the traceback of an internal error")
     return parser
 
 
@@ -137,10 +150,12 @@ def _load(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``twin run``: simulate and write the results folder."""
+    from twin.scenario.memory import check_memory
+
+    scenario = _load(args)  # before the heavier imports: a bad file is refused at once
     from twin.kpis import kpi_table
     from twin.runner import run_scenario
 
-    scenario = _load(args)
     updates = {}
     if args.csv:
         updates["csv"] = True
@@ -148,8 +163,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         updates["plots"] = False
     if updates:
         scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update=updates)})
+    check_memory(scenario, where=str(args.scenario))  # again in run_scenario; here it can name the file
     out = args.out or Path("runs") / args.scenario.stem
-    result = run_scenario(scenario, out, progress=not args.quiet)
+    result = run_scenario(scenario, out, progress=not args.quiet, force=args.force)
     print(f"\n{scenario.name}: {scenario.homes.count} homes, {args.scenario} "
           f"({result.wall_s:.1f} s wall, {len(result.telemetry):,} readings)")
     print(kpi_table(result.kpis))
@@ -159,23 +175,26 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``twin validate``: load and check only."""
+    from twin.scenario.memory import check_memory, format_bytes
     from twin.units import format_duration
 
     s = _load(args)
+    memory = check_memory(s, where=str(args.scenario))
     parts = [f"{s.homes.count} homes on {s.grid.feeders} feeder(s) at {format_duration(s.resolution)} steps"]
     if s.traffic is not None:
         net, sig = s.traffic.network, s.traffic.signals
         parts.append(f"a {net.rows}x{net.cols} street grid at {format_duration(s.traffic.resolution)} steps "
                      f"({sig.controller.replace('_', '-')} signals)")
     print(f"ok: {args.scenario}: '{s.name}', {' and '.join(parts)}, "
-          f"{format_duration(s.duration)} from {s.start:%Y-%m-%d %H:%M}, seed {s.seed}")
+          f"{format_duration(s.duration)} from {s.start:%Y-%m-%d %H:%M}, seed {s.seed}; "
+          f"needs about {format_bytes(memory.total_bytes)} of memory")
     return 0
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """``twin graph``: build the world's graph and write it."""
     from twin.build import build_world
-    from twin.runner import check_creatable
+    from twin.rundir import check_creatable, sweep_leftovers
 
     scenario = _load(args)
     out = args.out or Path(f"{args.scenario.stem}.{args.format}")
@@ -183,6 +202,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
         raise TwinError(f"--out: {out} is a folder; give a file name")
     check_creatable(out)
     graph = build_world(scenario).graph
+    sweep_leftovers(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -240,8 +260,14 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``twin`` console script; returns the exit code."""
+    """Entry point of the ``twin`` console script; returns the exit code.
+
+    0: done; 2: bad input, with one message saying what and where (argparse uses 2 as well);
+    1: an internal error, a bug in twin, shown as one line (the traceback with ``--debug``);
+    130: interrupted.
+    """
     args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("TWIN_DEBUG", "") not in ("", "0")
     try:
         return COMMANDS[args.command](args)
     except TwinError as exc:
@@ -250,6 +276,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("twin: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `twin ... | head` closed our output: nothing left to say
+        sys.stderr.close()
+        return 1
+    except MemoryError:
+        if debug:
+            raise
+        print("twin: error: ran out of memory, although the scenario's estimate fitted; shorten the horizon or "
+              "build a smaller world (--debug shows where)", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the one place an unexpected error is turned into a message
+        if debug:
+            raise
+        first_line = (str(exc).splitlines() or [""])[0]
+        print(f"twin: internal error: {type(exc).__name__}: {cut_line(first_line, 200)}\n"
+              "  This is a bug in twin, not in your input. Re-run with --debug to see the traceback, "
+              "and please report it.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -102,14 +102,18 @@ def plot_prices(tel: Telemetry, path: Path) -> bool:
     return True
 
 
+RUN_PLOT_FILES = ("feeder_load.png", "indoor_temperature.png", "battery_soc.png", "prices.png")
+TRAFFIC_PLOT_FILES = ("intersection_queues.png", "travel_times.png")
+
+
 def plot_run(tel: Telemetry, out_dir: Path, *, rating_kw: float, comfort: tuple[float, float]) -> list[str]:
-    """Draw every plot the record supports into ``out_dir``; returns the file names written."""
-    jobs = {
-        "feeder_load.png": lambda p: plot_feeder_load(tel, rating_kw, p),
-        "indoor_temperature.png": lambda p: plot_indoor_temperature(tel, *comfort, p),
-        "battery_soc.png": lambda p: plot_battery_soc(tel, p),
-        "prices.png": lambda p: plot_prices(tel, p),
-    }
+    """Draw every plot the record supports into ``out_dir`` (names from RUN_PLOT_FILES); returns those written."""
+    jobs = dict(zip(RUN_PLOT_FILES, (
+        lambda p: plot_feeder_load(tel, rating_kw, p),
+        lambda p: plot_indoor_temperature(tel, *comfort, p),
+        lambda p: plot_battery_soc(tel, p),
+        lambda p: plot_prices(tel, p),
+    ), strict=True))
     return [name for name, draw in jobs.items() if draw(out_dir / name)]
 
 
@@ -153,7 +157,7 @@ def plot_travel_times(trips, path: Path) -> bool:
 
 
 def plot_traffic(tel: Telemetry, trips, out_dir: Path) -> list[str]:
-    """Draw the traffic plots into ``out_dir``; returns the file names written."""
-    jobs = {"intersection_queues.png": lambda p: plot_intersection_queues(tel, p),
-            "travel_times.png": lambda p: plot_travel_times(trips, p)}
+    """Draw the traffic plots into ``out_dir`` (names from TRAFFIC_PLOT_FILES); returns those written."""
+    jobs = dict(zip(TRAFFIC_PLOT_FILES, (lambda p: plot_intersection_queues(tel, p),
+                                         lambda p: plot_travel_times(trips, p)), strict=True))
     return [name for name, draw in jobs.items() if draw(out_dir / name)]

@@ -1,8 +1,9 @@
 """Run a scenario end to end and write its results folder, all or nothing.
 
-Results are written into a temporary folder beside the target and renamed into place at the end,
-so an interrupted or failed run leaves the target as it was. A target that exists must be an
-earlier run (it holds ``run.json``) or empty: twin never replaces a folder it did not write.
+Results are staged beside the target and moved in at the end, so an interrupted or failed run
+leaves the target as it was; an earlier run's files are replaced, nothing else in the folder is
+touched, and a second run into the same folder is refused while one is writing
+(:mod:`twin.rundir`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 import platform
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -24,16 +21,19 @@ from tqdm import tqdm
 
 from twin.build import build_world
 from twin.engine import World
-from twin.errors import OutputError
 from twin.kpis import compute_kpis
-from twin.plots import plot_run, plot_traffic
+from twin.plots import RUN_PLOT_FILES, TRAFFIC_PLOT_FILES, plot_run, plot_traffic
+from twin.rundir import MANIFEST, run_folder
+from twin.scenario.memory import check_memory
 from twin.scenario.schema import Scenario
 from twin.telemetry.recorder import Recorder
 from twin.telemetry.table import Telemetry
 from twin.traffic.trips import Trips, traffic_kpis
 
-MANIFEST = "run.json"
 PACKAGES = ("twin", "numpy", "simpy", "networkx", "pydantic", "pyarrow", "matplotlib")
+# Every file `twin run` may write into its folder.
+RUN_FILES = frozenset({"telemetry.parquet", "trips.parquet", "telemetry.csv", "kpis.json", "graph.json", MANIFEST,
+                       *RUN_PLOT_FILES, *TRAFFIC_PLOT_FILES})
 
 
 @dataclass(frozen=True)
@@ -45,52 +45,6 @@ class RunResult:
     telemetry: Telemetry
     files: tuple[str, ...]
     wall_s: float
-
-
-def check_output_dir(out_dir: Path) -> None:
-    """Refuse (OutputError) a target that cannot be created, or exists and is neither empty nor an earlier run.
-
-    Checked before simulating, so a long run is never lost to a bad ``--out``.
-    """
-    check_creatable(out_dir)
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise OutputError(f"{out_dir}: exists and is not a folder; choose another --out")
-        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
-            raise OutputError(f"{out_dir}: folder is not empty and holds no earlier twin run; "
-                              "choose another --out or empty it")
-
-
-def check_creatable(path: Path) -> None:
-    """Refuse (OutputError) a path whose nearest existing ancestor is not a writable folder."""
-    for parent in Path(path).absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputError(f"{path}: cannot be created because {parent} is a file, not a folder")
-            if not os.access(parent, os.W_OK):
-                raise OutputError(f"{path}: cannot be created because {parent} is not writable")
-            return
-
-
-@contextlib.contextmanager
-def atomic_output_dir(out_dir: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``out_dir`` only when the block succeeds."""
-    out_dir = Path(out_dir)
-    check_output_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        yield tmp
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -140,14 +94,18 @@ def world_kpis(world: World, telemetry: Telemetry) -> tuple[dict[str, float | No
     return kpis, trips
 
 
-def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = True) -> RunResult:
-    """Simulate ``scenario`` and write telemetry, KPIs, graph, plots and a manifest to ``out_dir``."""
+def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = True, force: bool = False) -> RunResult:
+    """Simulate ``scenario`` and write telemetry, KPIs, graph, plots and a manifest to ``out_dir``.
+
+    ``out_dir`` must be absent, empty or an earlier run; ``force`` writes beside files twin did not
+    write (keeping them). OutputError, OutputBusy or ScenarioTooLarge before anything is simulated.
+    """
     out_dir = Path(out_dir)
-    check_output_dir(out_dir)
-    began = time.perf_counter()
-    world, telemetry = simulate(scenario, progress=progress)
-    kpis, trips = world_kpis(world, telemetry)
-    with atomic_output_dir(out_dir) as tmp:
+    check_memory(scenario)
+    with run_folder(out_dir, may_write=RUN_FILES, force=force) as tmp:
+        began = time.perf_counter()
+        world, telemetry = simulate(scenario, progress=progress)
+        kpis, trips = world_kpis(world, telemetry)
         telemetry.write_parquet(tmp / "telemetry.parquet")
         if trips is not None:
             trips.write_parquet(tmp / "trips.parquet")

@@ -29,9 +29,8 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from agents.bench.jobs import Job, failure_record, load_record, run_job, write_record
-from agents.bench.suite import BenchError
+from agents.bench.suite import BACKENDS, BenchError
 
-BACKENDS = ("local", "ray")
 OnDone = Callable[[Job, dict[str, Any]], None]
 
 

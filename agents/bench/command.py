@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from agents.bench.suite import SUITES, BenchError
+from agents.bench.suite import BACKENDS, SUITES, BenchError
 
 EXAMPLES = """\
 suites:
@@ -31,8 +31,6 @@ bad request. See docs/benchmarks.md.
 
 def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``bench`` sub-command to an ``argparse`` sub-parsers object; returns its parser."""
-    from agents.bench.backends import BACKENDS
-
     suites = "\n".join(f"  {name:<10}{suite.description}" for name, suite in SUITES.items())
     p = subparsers.add_parser(
         "bench", help="compare every baseline and learner on a benchmark suite over seeds",
@@ -66,7 +64,7 @@ def check_bench_dir(out: Path) -> None:
     """BenchError unless ``out`` is absent, an empty folder, or a folder an earlier ``twin bench`` wrote."""
     from agents.bench.jobs import JOBS_DIR
     from agents.bench.report import MANIFEST_JSON
-    from twin.runner import check_creatable
+    from twin.rundir import check_creatable
 
     check_creatable(out)
     if not out.exists():

@@ -147,6 +147,8 @@ TINY = Suite(
     eval_episodes=1,
 )
 
+# Where the jobs run: a local process pool, or a Ray cluster (agents.bench.backends).
+BACKENDS = ("local", "ray")
 SUITES: dict[str, Suite] = {suite.name: suite for suite in (STANDARD, TINY)}
 
 

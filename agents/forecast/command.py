@@ -22,6 +22,9 @@ from agents.forecast.registry import MODELS, model_filename
 from twin.telemetry.table import Telemetry
 from twin.units import DURATION_HELP, format_duration, parse_duration_s
 
+# Every file `twin forecast` may write into its folder.
+FORECAST_FILES = frozenset({"metrics.json", "forecast.png", "run.json", *(model_filename(m) for m in MODELS)})
+
 EXAMPLES = """\
 targets:
 {targets}
@@ -73,6 +76,8 @@ def add_forecast_parser(subparsers: Any) -> argparse.ArgumentParser:
                                             "(default: the scenario's seed)")
     p.add_argument("--days", type=float, help="override the simulated horizon, in days (e.g. 28)")
     p.add_argument("--out", type=Path, help="output folder (default: runs/forecast-<source>-<target>-<model>)")
+    p.add_argument("--force", action="store_true",
+                   help="write into --out although it holds files twin did not write (they are kept)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run_forecast_command)
     return p
@@ -85,7 +90,8 @@ def run_forecast_command(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    from twin.runner import atomic_output_dir, check_output_dir, package_versions
+    from twin.rundir import run_folder
+    from twin.runner import package_versions
 
     if args.target not in TARGETS:
         raise ForecastError(f"--target: unknown target {args.target!r}; choose one of: {', '.join(TARGETS)}")
@@ -97,15 +103,14 @@ def _forecast(args: argparse.Namespace) -> int:
     if out.resolve() == source_dir.resolve() or out.resolve() in source_dir.resolve().parents:
         raise ForecastError(f"--out: {out} holds the source {args.source}, which would be replaced; "
                             "choose another --out")
-    check_output_dir(out)
-    telemetry, seed, what = _telemetry(args)
-    series = target_series(telemetry, args.target, args.node)
-    config = ForecastConfig(model=args.model, horizon_s=durations["horizon"], lookback_s=durations["lookback"],
-                            period_s=durations["period"], test_fraction=args.test_fraction,
-                            use_features=not args.no_features, seed=seed)
-    result = run_forecast(series, config)
-    metrics = metrics_json(result, source=str(args.source))
-    with atomic_output_dir(out) as tmp:
+    with run_folder(out, may_write=FORECAST_FILES, force=args.force) as tmp:
+        telemetry, seed, what = _telemetry(args)
+        series = target_series(telemetry, args.target, args.node)
+        config = ForecastConfig(model=args.model, horizon_s=durations["horizon"], lookback_s=durations["lookback"],
+                                period_s=durations["period"], test_fraction=args.test_fraction,
+                                use_features=not args.no_features, seed=seed)
+        result = run_forecast(series, config)
+        metrics = metrics_json(result, source=str(args.source))
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         result.model.save(tmp / model_filename(args.model))
         from agents.forecast.plot import plot_forecast
