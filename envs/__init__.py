@@ -10,6 +10,7 @@ from gymnasium.envs.registration import register, registry
 from envs import neighborhood_v0, traffic_grid_v0
 from envs.actions import InvalidAction
 from envs.config import EnvConfigError
+from envs.episodes import InvalidSeed
 
 _IDS = {
     "twin/SmartHome-v0": ("envs.smart_home:SmartHomeEnv", "envs.smart_home:SmartHomeVectorEnv"),
@@ -20,4 +21,4 @@ for _id, (_entry, _vector) in _IDS.items():
     if _id not in registry:
         register(id=_id, entry_point=_entry, vector_entry_point=_vector)
 
-__all__ = ["neighborhood_v0", "traffic_grid_v0", "InvalidAction", "EnvConfigError"]
+__all__ = ["neighborhood_v0", "traffic_grid_v0", "InvalidAction", "InvalidSeed", "EnvConfigError"]

@@ -14,11 +14,26 @@ import numpy as np
 from envs.config import EnvConfig, EnvConfigError
 from twin.build import build_world
 from twin.engine import World
+from twin.errors import shown
 from twin.scenario.loader import load_scenario
 from twin.scenario.schema import Scenario
 from twin.units import format_duration
 
 WORLD_SEED_BOUND = 2**31 - 1
+
+
+class InvalidSeed(ValueError):
+    """A seed given to ``reset`` is neither None nor a whole number >= 0."""
+
+
+def check_seed(seed: object, env_id: str) -> int | None:
+    """``seed`` as an ``int`` (None stays None); InvalidSeed for anything else, bools and floats included."""
+    if seed is None:
+        return None
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
+        return int(seed)
+    raise InvalidSeed(f"{env_id}: seed must be None or a whole number >= 0, got {shown(seed)} "
+                      f"({type(seed).__name__})")
 
 
 def world_seed(rng: np.random.Generator) -> int:

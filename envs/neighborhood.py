@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from envs.actions import box_actions
 from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
-from envs.episodes import Episodes, world_seed
+from envs.episodes import Episodes, check_seed, world_seed
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from twin.runner import close_readings, world_kpis
@@ -104,7 +104,8 @@ class NeighborhoodEnv(WorldRendering, gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
-        super().reset(seed=seed)
+        self.check_open()
+        super().reset(seed=check_seed(seed, ENV_ID))
         if options:
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.core.start(world_seed(self.np_random))
@@ -118,6 +119,7 @@ class NeighborhoodEnv(WorldRendering, gym.Env):
 
     def step(self, action: Any):
         """Apply one row of commands per home for one decision interval."""
+        self.check_open()
         terms = self.core.advance(box_actions(action, self.action_space, ENV_ID))
         sums = {name: float(v.sum()) for name, v in terms.items()}
         info: dict[str, Any] = {"reward_terms": sums}

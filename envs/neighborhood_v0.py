@@ -40,13 +40,15 @@ class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
-        self.core.start(world_seed(self._seed(seed)))
+        self.check_open()
+        self.core.start(world_seed(self._seed(seed, ENV_ID)))
         self.agents = list(self.possible_agents)
         self._show_human()
         return self._split(self.core.observe()), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]):
         """Apply each home's commands; every home must act while the episode runs."""
+        self.check_open()
         missing = set(self.agents) - set(actions)
         if missing:
             raise ValueError(f"{ENV_ID}: no action for {sorted(missing)[:3]}; every live agent must act")

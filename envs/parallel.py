@@ -9,6 +9,8 @@ from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import ParallelEnv
 
+from envs.episodes import check_seed
+
 
 class AgentSpaces(ParallelEnv):
     """Spaces per agent that are the same objects every call (PettingZoo seeds them through that)."""
@@ -32,8 +34,9 @@ class AgentSpaces(ParallelEnv):
         """Every agent's observation, flattened agent by agent (for centralized critics)."""
         return self._state
 
-    def _seed(self, seed: int | None) -> np.random.Generator:
+    def _seed(self, seed: int | None, env_id: str) -> np.random.Generator:
         """The env's Generator, reseeded when ``seed`` is given (as ``gymnasium.Env.reset``)."""
+        seed = check_seed(seed, env_id)
         if seed is not None or self.np_random is None:
             self.np_random, _ = seeding.np_random(seed)
         return self.np_random

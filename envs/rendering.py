@@ -21,11 +21,21 @@ FRAME_SHAPE = (720, 1280, 3)   # what render() returns with render_mode="rgb_arr
 
 
 class WorldRendering:
-    """Mixin giving an environment ``render()`` and ``close()``; it names ``render_title`` and ``rendered_world``."""
+    """Mixin giving an environment ``render()`` and ``close()``; it names ``render_title`` and ``rendered_world``.
+
+    ``close()`` also ends the environment: ``check_open()``, called first by ``reset()`` and
+    ``step()``, raises once it has been closed (closing again is allowed and does nothing).
+    """
 
     render_mode: str | None
     render_title = "twin"
+    closed = False
     _renderer: Any = None
+
+    def check_open(self) -> None:
+        """RuntimeError if ``close()`` was called: a closed environment cannot be reset or stepped."""
+        if self.closed:
+            raise RuntimeError(f"{self.render_title}: the environment is closed; make a new one")
 
     @property
     def rendered_world(self) -> World | None:
@@ -54,8 +64,9 @@ class WorldRendering:
             self.render()
 
     def close(self) -> None:
-        """Close the render window, if one is open."""
+        """Close the render window, if one is open, and end the environment."""
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
+        self.closed = True
         super().close()

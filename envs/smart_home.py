@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from envs.actions import InvalidAction, box_actions, discrete_actions
 from envs.config import HomeEnvConfig, parse_config
-from envs.episodes import Episodes, world_seed
+from envs.episodes import Episodes, check_seed, world_seed
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.vector import ReplicaVectorEnv
@@ -50,7 +50,8 @@ class SmartHomeEnv(WorldRendering, gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
-        super().reset(seed=seed)
+        self.check_open()
+        super().reset(seed=check_seed(seed, ENV_ID))
         if options:
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.world = self.episodes.build([world_seed(self.np_random)])
@@ -67,6 +68,7 @@ class SmartHomeEnv(WorldRendering, gym.Env):
 
     def step(self, action: Any):
         """Apply ``action`` for one decision interval; reward and terms cover that interval."""
+        self.check_open()
         if self.world is None or self.steps >= self.episodes.steps_per_episode:
             raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
         if self.cfg.discrete:

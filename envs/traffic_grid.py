@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
-from envs.episodes import Episodes, world_seed
+from envs.episodes import Episodes, check_seed, world_seed
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask
 from envs.vector import ReplicaVectorEnv
@@ -66,7 +66,8 @@ class TrafficGridEnv(WorldRendering, gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
-        super().reset(seed=seed)
+        self.check_open()
+        super().reset(seed=check_seed(seed, ENV_ID))
         if options:
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.world = self.core.episodes.build([world_seed(self.np_random)])
@@ -83,6 +84,7 @@ class TrafficGridEnv(WorldRendering, gym.Env):
 
     def step(self, action: Any):
         """Ask for one phase per intersection and run one decision interval."""
+        self.check_open()
         episodes = self.core.episodes
         if self.world is None or self.steps >= episodes.steps_per_episode:
             raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")

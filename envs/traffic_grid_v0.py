@@ -46,7 +46,8 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
-        self.world = self.core.episodes.build([world_seed(self._seed(seed))])
+        self.check_open()
+        self.world = self.core.episodes.build([world_seed(self._seed(seed, ENV_ID))])
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
         self.steps = 0
@@ -56,6 +57,7 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
 
     def step(self, actions: dict[str, Any]):
         """Apply each intersection's phase request for one decision interval."""
+        self.check_open()
         if not self.agents:
             raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
         missing, unknown = set(self.agents) - set(actions), set(actions) - set(self.agents)

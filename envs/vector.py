@@ -16,7 +16,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from envs.config import EnvConfigError
-from envs.episodes import Episodes, world_seed
+from envs.episodes import Episodes, InvalidSeed, check_seed, world_seed
 
 
 class ReplicaVectorEnv(VectorEnv):
@@ -56,20 +56,26 @@ class ReplicaVectorEnv(VectorEnv):
         episode); called right after ``_observe``."""
         raise NotImplementedError
 
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError(f"{self.episodes.env_id}: the vector environment is closed; make a new one")
+
     # -- the Gymnasium API ---------------------------------------------------------------------
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new episode in every world; ``seed`` as :class:`gymnasium.vector.SyncVectorEnv`."""
+        self._check_open()
         if options:
             raise ValueError(f"{type(self).__name__}.reset takes no options, got {sorted(options)}")
-        if seed is None:
-            seeds: list[int | None] = [None] * self.num_envs
-        elif isinstance(seed, (int, np.integer)):
-            seeds = [int(seed) + k for k in range(self.num_envs)]
-        else:
-            seeds = list(seed)
+        env_id = self.episodes.env_id
+        if isinstance(seed, (list, tuple, np.ndarray)):
+            seeds = [check_seed(s, env_id) for s in seed]
             if len(seeds) != self.num_envs:
-                raise ValueError(f"got {len(seeds)} seeds for num_envs={self.num_envs}; give one per world or an int")
+                raise InvalidSeed(f"{env_id}: got {len(seeds)} seeds for num_envs={self.num_envs}; give one per "
+                                  "world, an int or None")
+        else:
+            first = check_seed(seed, env_id)  # one int seeds world k with seed + k, as SyncVectorEnv does
+            seeds = [None if first is None else first + k for k in range(self.num_envs)]
         for k, s in enumerate(seeds):
             if s is not None or self.env_rngs[k] is None:
                 self.env_rngs[k] = seeding.np_random(s)[0]
@@ -83,6 +89,7 @@ class ReplicaVectorEnv(VectorEnv):
 
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Advance every world by one decision interval."""
+        self._check_open()
         if self.world is None:
             raise RuntimeError("call reset() before step()")
         n = self.num_envs
