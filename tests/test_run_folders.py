@@ -151,3 +151,15 @@ def test_two_runs_started_together_give_one_result_and_one_refusal(tmp_path):
     refused = next(err for code, (_, err) in results if code == 2)
     assert "another twin process is writing it" in refused
     assert os.listdir(tmp_path) == ["home"] and manifest(out)["files"]
+
+
+def test_a_manifest_naming_paths_outside_the_folder_is_not_trusted(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (tmp_path / "precious.txt").write_text("outside")
+    (out / "run.json").write_text(json.dumps({"files": ["..", "kpis.json"]}))  # ".." would be the parent
+    with pytest.raises(OutputError, match="holds no earlier twin run"):
+        runner.run_scenario(quick(), out, progress=False)
+    with pytest.raises(OutputError, match="run.json would be overwritten and twin did not write it"):
+        runner.run_scenario(quick(), out, progress=False, force=True)
+    assert (tmp_path / "precious.txt").read_text() == "outside" and os.listdir(out) == ["run.json"]

@@ -57,9 +57,14 @@ def twin_files(out_dir: Path, legacy: frozenset[str] = frozenset()) -> frozenset
     files = record.get("files")
     if files is None:
         return frozenset(legacy | {MANIFEST})
-    if not isinstance(files, list) or not all(isinstance(f, str) and "/" not in f for f in files):
-        return None
+    if not isinstance(files, list) or not all(_plain_name(f) for f in files):
+        return None  # not a manifest twin wrote: nothing in the folder is taken as twin's
     return frozenset(files) | {MANIFEST}
+
+
+def _plain_name(name: object) -> bool:
+    """Whether ``name`` names an entry of the folder itself (no path, no "." or "..")."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
 
 
 def check_run_folder(out_dir: Path, *, may_write: frozenset[str], force: bool = False) -> None:
