@@ -97,9 +97,10 @@ def main() -> None:
     wall = time.perf_counter() - began
 
     exits = collections.Counter((r[2], r[3]) for r in rows)
-    by_kind = collections.defaultdict(collections.Counter)
+    by_kind = collections.defaultdict(collections.Counter)  # per case: how its last command ended
     for r in rows:
-        by_kind[r[1]][r[3]] += 1
+        if r[2] != "validate":
+            by_kind[r[1]]["hang" if r[5] else r[3]] += 1
     tracebacks = [r for r in rows if r[4]]
     hangs = [r for r in rows if r[5]]
     leftovers = [r for r in rows if r[6]]
@@ -108,7 +109,7 @@ def main() -> None:
     print(f"\n{args.cases:,} cases (seed {args.seed}, {args.mutate:.0%} mutated) in {wall:.0f} s on "
           f"{args.workers} workers")
     print("exit codes:", ", ".join(f"{cmd} {code}: {n:,}" for (cmd, code), n in sorted(exits.items(), key=str)))
-    print("per kind:  ", "; ".join(f"{kind} " + "/".join(f"{code}:{n}" for code, n in sorted(c.items(), key=str))
+    print("run, per mutation kind:", "; ".join(f"{kind} " + "/".join(f"{code}:{n}" for code, n in sorted(c.items(), key=str))
                                    for kind, c in sorted(by_kind.items())))
     print(f"tracebacks: {len(tracebacks)}   hangs: {len(hangs)}   leftovers: {len(leftovers)}   "
           f"exits other than 0 or 2: {len(other)}   slowest case: {slowest[7]:.1f} s ({slowest[1]})")
