@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/neighborhood.yaml
 OUT      ?= runs/neighborhood
+# pytest-xdist processes for `make test`; `make test WORKERS=8` on a machine with more cores.
+WORKERS  ?= 2
 
 .PHONY: install run test bench clean
 
@@ -19,7 +21,7 @@ run: install
 	$(BIN)/twin run $(SCENARIO) --out $(OUT)
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 bench: install
 	$(BIN)/python benchmarks/bench_homes.py
