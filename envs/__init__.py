@@ -14,7 +14,7 @@ from envs.episodes import InvalidSeed
 
 _IDS = {
     "twin/SmartHome-v0": ("envs.smart_home:SmartHomeEnv", "envs.smart_home:SmartHomeVectorEnv"),
-    "twin/Neighborhood-v0": ("envs.neighborhood:NeighborhoodEnv", None),
+    "twin/Neighborhood-v0": ("envs.neighborhood:NeighborhoodEnv", "envs.neighborhood:NeighborhoodVectorEnv"),
     "twin/TrafficGrid-v0": ("envs.traffic_grid:TrafficGridEnv", "envs.traffic_grid:TrafficGridVectorEnv"),
 }
 for _id, (_entry, _vector) in _IDS.items():

@@ -9,6 +9,9 @@ of a vector environment runs exactly the episodes of a single environment reset 
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import numpy as np
 
 from envs.config import EnvConfig, EnvConfigError
@@ -20,6 +23,28 @@ from twin.scenario.schema import Scenario
 from twin.units import format_duration
 
 WORLD_SEED_BOUND = 2**31 - 1
+
+
+class EpisodeSpec:
+    """Mixin: ``env.spec.max_episode_steps`` is the episode length the env's keywords give.
+
+    The length depends on ``duration`` and ``decision_interval``, so it cannot be registered once.
+    ``gym.make`` sets the spec after construction with no length and so adds no TimeLimit wrapper;
+    the setter fills in the env's own length, at which the env truncates its episodes itself.
+    Subclasses set ``episode_steps``.
+    """
+
+    episode_steps: int
+    _spec: Any = None
+
+    @property
+    def spec(self) -> Any:
+        """The env's Gymnasium ``EnvSpec``, with ``max_episode_steps`` this env's episode length."""
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value if value is None else dataclasses.replace(value, max_episode_steps=self.episode_steps)
 
 
 class InvalidSeed(ValueError):

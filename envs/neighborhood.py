@@ -17,9 +17,10 @@ from gymnasium import spaces
 
 from envs.actions import box_actions
 from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
-from envs.episodes import Episodes, check_seed, world_seed
+from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
+from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
@@ -44,17 +45,21 @@ class NeighborhoodCore:
         self.world = None
 
     def start(self, seed: int) -> None:
-        """A new episode in a world built with ``seed``."""
-        self.world = self.episodes.build([seed])
+        """A new episode in a world built with ``seed``, recorded for its KPIs."""
+        self.bind(self.episodes.build([seed]))
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
-        self.task = HomeTask(self.world, self.cfg.reward_weights)
+
+    def bind(self, world) -> None:
+        """Serve the (possibly replicated) ``world`` from its start; homes are laid out world by world."""
+        self.world = world
+        self.task = HomeTask(world, self.cfg.reward_weights)
         self.steps = 0
-        self._overload_last = np.zeros(self.n_feeders * self.world.replicas)
+        self._overload_last = np.zeros(self.n_feeders * world.replicas)
 
     def observe(self) -> np.ndarray:
-        """(homes, 15): the home features and the net load (kW) of the home's feeder."""
+        """(homes of every world, 15): the home features and the net load (kW) of the home's feeder."""
         p, s = self.task.p, self.task.s
-        feeder_kw = np.bincount(p.feeder, weights=s.net_kw, minlength=self.n_feeders)
+        feeder_kw = np.bincount(p.feeder, weights=s.net_kw, minlength=self.n_feeders * self.world.replicas)
         feeder_kw = np.clip(feeder_kw, -FEEDER_LIMIT_KW, FEEDER_LIMIT_KW)
         return np.concatenate([self.task.observe(), feeder_kw[p.feeder, None].astype(np.float32)], axis=1)
 
@@ -65,12 +70,15 @@ class NeighborhoodCore:
         self.task.act(actions)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        terms = self.task.reward_terms(episode_end=self.done)
-        p = self.task.p
-        homes_on_feeder = np.bincount(p.feeder, minlength=self.n_feeders)
-        out = dict(terms)
-        out["transformer"] = self._feeder_terms()[p.feeder] / homes_on_feeder[p.feeder]  # shared equally
-        return out
+        return self.terms(episode_end=self.done)
+
+    def terms(self, episode_end: bool) -> dict[str, np.ndarray]:
+        """Weighted terms per home since the last call; each feeder's transformer term shared by its homes."""
+        terms = dict(self.task.reward_terms(episode_end=episode_end))
+        feeder = self.task.p.feeder
+        homes_on_feeder = np.bincount(feeder, minlength=self.n_feeders * self.world.replicas)
+        terms["transformer"] = self._feeder_terms()[feeder] / homes_on_feeder[feeder]  # shared equally
+        return terms
 
     def _feeder_terms(self) -> np.ndarray:
         """Transformer term per feeder since the last call (weighted, signed)."""
@@ -89,7 +97,7 @@ class NeighborhoodCore:
         return world_kpis(self.world, self.recorder.telemetry())[0]
 
 
-class NeighborhoodEnv(WorldRendering, gym.Env):
+class NeighborhoodEnv(EpisodeSpec, WorldRendering, gym.Env):
     """All homes of a feeder (or several) under one central agent (rendering: :mod:`envs.rendering`)."""
 
     metadata = {"render_modes": RENDER_MODES, "render_fps": 8}
@@ -97,6 +105,7 @@ class NeighborhoodEnv(WorldRendering, gym.Env):
 
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
+        self.episode_steps = self.core.episodes.steps_per_episode
         n = self.core.n_homes
         self.render_mode = self.core.cfg.render_mode
         self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32)
@@ -126,4 +135,37 @@ class NeighborhoodEnv(WorldRendering, gym.Env):
         if self.core.done:
             info["kpis"] = self.core.kpis()
         self._show_human()
-        return self.core.observe().ravel(), float(sum(sums.values())), self.core.done, False, info
+        return self.core.observe().ravel(), float(sum(sums.values())), False, self.core.done, info
+
+
+class NeighborhoodVectorEnv(ReplicaVectorEnv):
+    """``num_envs`` Neighborhood worlds stepped together (``gym.make_vec(..., vectorization_mode="vector_entry_point")``).
+
+    Per world as Neighborhood-v0: observation (homes * 15,), action (homes, 3), reward the homes'
+    terms summed with the transformer term; ``info["reward_terms"]`` holds one array per term.
+    """
+
+    def __init__(self, num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any):
+        self.core = NeighborhoodCore(ENV_ID, kwargs)
+        super().__init__(num_envs, self.core.episodes, max_episode_steps)
+        n, k = self.core.n_homes, num_envs
+        self.single_observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n),
+                                                   dtype=np.float32)
+        self.single_action_space = spaces.Box(-1.0, 1.0, (n, len(ACTIONS)), np.float32)
+        self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, (k, n)), np.tile(HOME_OBS_HIGH, (k, n)),
+                                            dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, (k, n, len(ACTIONS)), np.float32)
+
+    def _start(self) -> None:
+        self.core.bind(self.world)
+
+    def _observe(self) -> np.ndarray:
+        return self.core.observe().reshape(self.num_envs, -1)
+
+    def _check_and_apply(self, actions: Any) -> None:
+        self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(ACTIONS)))
+
+    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.core.terms(episode_end).items()}
+        return sum(terms.values()), terms
+

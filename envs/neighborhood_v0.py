@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from pettingzoo import AECEnv
+from pettingzoo.utils.conversions import parallel_to_aec
 
 from envs.actions import box_actions
 from envs.episodes import world_seed
@@ -68,8 +70,8 @@ class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
             for a in agents:
                 infos[a]["kpis"] = kpis
         rewards = {a: float(reward[i]) for i, a in enumerate(agents)}
-        terminations = {a: done for a in agents}
-        truncations = {a: False for a in agents}
+        terminations = {a: False for a in agents}
+        truncations = {a: done for a in agents}  # the horizon is a time limit
         if done:
             self.agents = []
         self._show_human()
@@ -79,3 +81,15 @@ class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
 def parallel_env(**kwargs: Any) -> NeighborhoodParallelEnv:
     """The PettingZoo parallel environment; keywords as twin/Neighborhood-v0."""
     return NeighborhoodParallelEnv(**kwargs)
+
+
+def raw_env(**kwargs: Any) -> AECEnv:
+    """The AEC version (agents act in turn), by PettingZoo's conversion of :func:`parallel_env`;
+    keywords as twin/Neighborhood-v0."""
+    return parallel_to_aec(parallel_env(**kwargs))
+
+
+def env(**kwargs: Any) -> AECEnv:
+    """The AEC version with PettingZoo's order-enforcing wrapper (which the conversion applies)."""
+    return raw_env(**kwargs)
+

@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from envs.actions import InvalidAction, box_actions, discrete_actions
 from envs.config import HomeEnvConfig, parse_config
-from envs.episodes import Episodes, check_seed, world_seed
+from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.vector import ReplicaVectorEnv
@@ -35,7 +35,7 @@ def home_spaces(discrete: bool) -> tuple[spaces.Box, spaces.Space]:
     return obs, act
 
 
-class SmartHomeEnv(WorldRendering, gym.Env):
+class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
     """One home: heat pump, battery and EV charger under one agent (rendering: :mod:`envs.rendering`)."""
 
     metadata = {"render_modes": RENDER_MODES, "render_fps": 8}
@@ -44,6 +44,7 @@ class SmartHomeEnv(WorldRendering, gym.Env):
     def __init__(self, **kwargs: Any):
         self.cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
         self.episodes = Episodes(ENV_ID, self.cfg, controllers=EXTERNAL, homes=(1, 1))
+        self.episode_steps = self.episodes.steps_per_episode
         self.render_mode = self.cfg.render_mode
         self.observation_space, self.action_space = home_spaces(self.cfg.discrete)
         self.world = None
@@ -78,13 +79,13 @@ class SmartHomeEnv(WorldRendering, gym.Env):
         self.task.act(a)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        terminated = self.steps >= self.episodes.steps_per_episode
-        terms = {name: float(v[0]) for name, v in self.task.reward_terms(episode_end=terminated).items()}
+        truncated = self.steps >= self.episodes.steps_per_episode  # the horizon is a time limit
+        terms = {name: float(v[0]) for name, v in self.task.reward_terms(episode_end=truncated).items()}
         info: dict[str, Any] = {"reward_terms": terms}
-        if terminated:
+        if truncated:
             info["kpis"] = self.episode_kpis()
         self._show_human()
-        return self.task.observe()[0], float(sum(terms.values())), terminated, False, info
+        return self.task.observe()[0], float(sum(terms.values())), False, truncated, info
 
     def episode_kpis(self) -> dict[str, float | None]:
         """KPIs of the episode from its telemetry (as ``twin run``); for the end of an episode, as it
@@ -121,8 +122,8 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
             a = box_actions(actions, self.action_space, ENV_ID)
         self.task.act(a)
 
-    def _rewards(self, terminated: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        terms = self.task.reward_terms(episode_end=terminated)
+    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        terms = self.task.reward_terms(episode_end=episode_end)
         return sum(terms.values()), terms
 
 

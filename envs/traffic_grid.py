@@ -17,7 +17,7 @@ from gymnasium import spaces
 
 from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
-from envs.episodes import Episodes, check_seed, world_seed
+from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask
 from envs.vector import ReplicaVectorEnv
@@ -50,7 +50,7 @@ class TrafficCore:
         return spaces.Box(self.low, self.high, dtype=np.float32)
 
 
-class TrafficGridEnv(WorldRendering, gym.Env):
+class TrafficGridEnv(EpisodeSpec, WorldRendering, gym.Env):
     """All signals of the grid under one central agent (rendering: :mod:`envs.rendering`)."""
 
     metadata = {"render_modes": RENDER_MODES, "render_fps": 10}
@@ -59,6 +59,7 @@ class TrafficGridEnv(WorldRendering, gym.Env):
     def __init__(self, **kwargs: Any):
         self.core = TrafficCore(ENV_ID, kwargs)
         c = self.core
+        self.episode_steps = c.episodes.steps_per_episode
         self.render_mode = c.cfg.render_mode
         self.observation_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full(c.n_int, c.n_phases))
@@ -93,12 +94,12 @@ class TrafficGridEnv(WorldRendering, gym.Env):
         self.steps += 1
         obs = self.task.observe().ravel()
         terms = {name: float(v.sum()) for name, v in self.task.reward_terms().items()}
-        terminated = self.steps >= episodes.steps_per_episode
+        truncated = self.steps >= episodes.steps_per_episode  # the horizon is a time limit
         info: dict[str, Any] = {"reward_terms": terms}
-        if terminated:
+        if truncated:
             info["kpis"] = self.episode_kpis()
         self._show_human()
-        return obs, float(sum(terms.values())), terminated, False, info
+        return obs, float(sum(terms.values())), False, truncated, info
 
     def episode_kpis(self) -> dict[str, float | None]:
         """Traffic KPIs of the episode so far (trips and telemetry, as ``twin run``)."""
@@ -130,6 +131,6 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
         a = discrete_actions(actions, self.core.n_phases, (self.num_envs, self.core.n_int), ENV_ID)
         self.task.act(a.ravel())
 
-    def _rewards(self, terminated: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.task.reward_terms().items()}
         return sum(terms.values()), terms

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from pettingzoo import AECEnv
+from pettingzoo.utils.conversions import parallel_to_aec
 
 from envs.actions import discrete_actions
 from envs.episodes import world_seed
@@ -82,10 +84,22 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
                 infos[a]["kpis"] = kpis
             self.agents = []
         self._show_human()
-        return (obs, {a: float(reward[i]) for i, a in enumerate(agents)}, {a: done for a in agents},
-                {a: False for a in agents}, infos)
+        return (obs, {a: float(reward[i]) for i, a in enumerate(agents)}, {a: False for a in agents},
+                {a: done for a in agents}, infos)  # the horizon is a time limit: truncation
 
 
 def parallel_env(**kwargs: Any) -> TrafficGridParallelEnv:
     """The PettingZoo parallel environment; keywords as twin/TrafficGrid-v0."""
     return TrafficGridParallelEnv(**kwargs)
+
+
+def raw_env(**kwargs: Any) -> AECEnv:
+    """The AEC version (agents act in turn), by PettingZoo's conversion of :func:`parallel_env`;
+    keywords as twin/TrafficGrid-v0."""
+    return parallel_to_aec(parallel_env(**kwargs))
+
+
+def env(**kwargs: Any) -> AECEnv:
+    """The AEC version with PettingZoo's order-enforcing wrapper (which the conversion applies)."""
+    return raw_env(**kwargs)
+

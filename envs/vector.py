@@ -2,9 +2,10 @@
 
 The K worlds live in one batched world (:func:`twin.build.build_world` with ``seeds``); world k
 is bit for bit the single environment reset with seed ``s + k``. Episodes have a fixed length
-(no early termination), so all worlds end on the same step and are reset together, with
-Gymnasium's next-step autoreset: the step after an episode's last returns the first observation
-of the next episode, reward 0 and ``terminated = truncated = False``.
+(no early termination): they end truncated, at the horizon or at ``max_episode_steps``, all worlds
+on the same step, and are reset together, with Gymnasium's next-step autoreset: the step after an
+episode's last returns the first observation of the next episode, reward 0 and
+``terminated = truncated = False``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 
 from envs.config import EnvConfigError
-from envs.episodes import Episodes, InvalidSeed, check_seed, world_seed
+from envs.episodes import Episodes, EpisodeSpec, InvalidSeed, check_seed, world_seed
 
 
-class ReplicaVectorEnv(VectorEnv):
+class ReplicaVectorEnv(EpisodeSpec, VectorEnv):
     """Base of the native vector environments; subclasses say what a world's agents see and do."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
@@ -35,6 +36,7 @@ class ReplicaVectorEnv(VectorEnv):
         self.num_envs = num_envs
         self.episodes = episodes
         self.max_episode_steps = max_episode_steps
+        self.episode_steps = min(episodes.steps_per_episode, max_episode_steps or episodes.steps_per_episode)
         self.env_rngs: list[np.random.Generator | None] = [None] * num_envs
         self.world = None
         self.steps = 0
@@ -51,9 +53,9 @@ class ReplicaVectorEnv(VectorEnv):
     def _check_and_apply(self, actions: Any) -> None:
         raise NotImplementedError
 
-    def _rewards(self, terminated: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Reward per world and reward terms of the last interval (``terminated``: it ended the
-        episode); called right after ``_observe``."""
+    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Reward per world and reward terms of the last interval (``episode_end``: it reached the
+        horizon); called right after ``_observe``."""
         raise NotImplementedError
 
     def _check_open(self) -> None:
@@ -100,9 +102,8 @@ class ReplicaVectorEnv(VectorEnv):
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
         obs = self._observe()  # before the rewards, which may read what observing computed
-        terminated = self.steps >= self.episodes.steps_per_episode
-        reward, terms = self._rewards(terminated)
-        truncated = not terminated and self.max_episode_steps is not None and self.steps >= self.max_episode_steps
-        self._ended = terminated or truncated
+        at_horizon = self.steps >= self.episodes.steps_per_episode
+        reward, terms = self._rewards(at_horizon)
+        self._ended = at_horizon or (self.max_episode_steps is not None and self.steps >= self.max_episode_steps)
         info = {"reward_terms": terms, "_reward_terms": np.ones(n, dtype=bool)}
-        return (obs, reward, np.full(n, terminated), np.full(n, truncated), info)
+        return (obs, reward, np.zeros(n, dtype=bool), np.full(n, self._ended), info)

@@ -8,7 +8,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
-from pettingzoo.test import parallel_api_test, parallel_seed_test
+from pettingzoo import AECEnv
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import envs
@@ -45,6 +46,30 @@ def test_pettingzoo_api_and_seed_tests_pass(make):
     assert env.state().shape == (sum(o.size for o in obs.values()),)
 
 
+@pytest.mark.parametrize("module,kwargs", [(neighborhood_v0, {**NEIGHBORHOOD, "duration": "1h"}),
+                                           (traffic_grid_v0, {**TRAFFIC, "duration": "2min"})],
+                         ids=["neighborhood", "traffic"])
+def test_pettingzoo_aec_versions_pass_the_aec_api_and_seed_tests(module, kwargs):
+    api_test(module.env(**kwargs), num_cycles=30)
+    seed_test(lambda: module.env(**kwargs), num_cycles=10)
+    assert isinstance(module.raw_env(**kwargs), AECEnv)
+
+
+@pytest.mark.parametrize("env_id,kwargs,steps", [("twin/SmartHome-v0", {"duration": "2h"}, 8),
+                                                 ("twin/TrafficGrid-v0", TRAFFIC, 120)], ids=["home", "traffic"])
+def test_the_horizon_is_a_time_limit_truncation_with_its_length_in_the_spec(env_id, kwargs, steps):
+    env = gym.make(env_id, **kwargs)
+    assert env.spec.max_episode_steps == steps
+    env.reset(seed=0)
+    flags = [env.step(env.action_space.sample())[2:4] for _ in range(steps)]
+    assert flags == [(False, False)] * (steps - 1) + [(False, True)]
+    vec = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point", **kwargs)
+    assert vec.spec.max_episode_steps == steps
+    vec.reset(seed=0)
+    last = [vec.step(vec.action_space.sample()) for _ in range(steps)][-1]
+    assert not last[2].any() and last[3].all()
+
+
 def _rollout(env, seed: int, steps: int) -> list:
     obs, _ = env.reset(seed=seed)
     env.action_space.seed(seed)
@@ -77,7 +102,8 @@ def test_same_seed_same_trajectory_and_reset_reproduces(env_id, kwargs):
 @pytest.mark.parametrize("env_id,kwargs,steps", [
     ("twin/SmartHome-v0", {"duration": "2h"}, 20),
     ("twin/TrafficGrid-v0", {**TRAFFIC, "duration": "1min"}, 30),
-], ids=["home", "traffic"])
+    ("twin/Neighborhood-v0", {**NEIGHBORHOOD, "duration": "1h"}, 10),
+], ids=["home", "traffic", "neighborhood"])
 def test_vector_world_k_equals_single_env_seeded_s_plus_k(env_id, kwargs, steps):
     n, seed = 4, 100
     vec = gym.make_vec(env_id, num_envs=n, vectorization_mode="vector_entry_point", **kwargs)
@@ -137,9 +163,10 @@ def test_vector_env_truncates_at_max_episode_steps():
 def test_final_info_holds_the_episode_kpis():
     env = gym.make("twin/SmartHome-v0", duration="1h")
     env.reset(seed=1)
-    total, terminated = 0.0, False
-    while not terminated:
-        _, reward, terminated, _, info = env.step(np.array([1.0, 0.0, 1.0], dtype=np.float32))
+    total, truncated = 0.0, False
+    while not truncated:
+        _, reward, terminated, truncated, info = env.step(np.array([1.0, 0.0, 1.0], dtype=np.float32))
+        assert not terminated
         total += info["reward_terms"]["energy_cost"]
     assert info["kpis"]["energy_cost_eur"] == pytest.approx(-total, rel=1e-9)
 
@@ -149,9 +176,9 @@ def test_an_ev_left_short_at_the_end_of_an_episode_costs_its_need():
     env = gym.make("twin/SmartHome-v0", duration="1d")
     env.reset(seed=4)
     never_charge = np.array([0.0, 0.0, -1.0], dtype=np.float32)
-    terms, terminated = [], False
-    while not terminated:
-        obs, _, terminated, _, info = env.step(never_charge)
+    terms, truncated = [], False
+    while not truncated:
+        obs, _, _, truncated, info = env.step(never_charge)
         terms.append(info["reward_terms"]["ev_unmet"])
     need_at_end = float(obs[10])                         # ev_need_kwh
     left_unmet = info["kpis"]["ev_unmet_kwh"]            # EVs that left short during the day
