@@ -7,11 +7,13 @@ values. Durations take units like scenario files (``"15min"``, ``"5s"``, ``"1d"`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from twin.errors import shown
 from twin.scenario.base import Model, duration_between
 from twin.scenario.schema import MAX_HORIZON_S
 
@@ -52,6 +54,9 @@ class HomeEnvConfig(EnvConfig):
                     "ev_unmet (per kWh an EV still needs when it leaves or at the episode's end), "
                     "transformer (per kWh above the rating; Neighborhood only)")
     discrete: bool = Field(False, description="SmartHome-v0: 18 discrete actions instead of a Box")
+    reward: Literal["weighted", "cost", "net-consumption", "marl"] | Callable[..., Any] = Field(
+        "weighted", description="reward by name (envs.rewards.HOME_REWARDS) or a function of an "
+                                "envs.rewards.HomeStep returning one reward per home")
 
 
 class TrafficEnvConfig(EnvConfig):
@@ -64,6 +69,9 @@ class TrafficEnvConfig(EnvConfig):
         default_factory=lambda: {"queue": 1.0, "delay": 0.0, "switch": 0.0},
         description="weight per reward term: queue (per vehicle-hour standing), delay (per vehicle-hour of "
                     "stop-line delay of vehicles that crossed), switch (per phase change)")
+    reward: Literal["weighted", "diff-waiting-time", "average-speed", "queue", "pressure"] | Callable[..., Any] = Field(
+        "weighted", description="reward by name (envs.rewards.TRAFFIC_REWARDS, as sumo-rl names them) or a "
+                                "function of an envs.rewards.TrafficStep returning one reward per intersection")
 
 
 def parse_config(cls: type[EnvConfig], env_id: str, kwargs: dict) -> EnvConfig:
@@ -72,11 +80,16 @@ def parse_config(cls: type[EnvConfig], env_id: str, kwargs: dict) -> EnvConfig:
         return cls(**kwargs)
     except ValidationError as err:
         allowed = ", ".join(cls.model_fields)
-        lines = []
+        lines: dict[str, str] = {}
         for e in err.errors():
             key = ".".join(str(x) for x in e["loc"]) or "(keywords)"
             if e["type"] == "extra_forbidden":
-                lines.append(f"{key}: unknown keyword; {env_id} takes {allowed}")
+                lines[key] = f"{key}: unknown keyword; {env_id} takes {allowed}"
+            elif e["loc"] and e["loc"][0] == "reward":  # a name or a callable: one line for both branches
+                old = lines.get("reward")
+                msg = e["msg"].removeprefix("Input should be ")
+                lines["reward"] = (f"{old}, or {msg}" if old else
+                                   f"reward={shown(e.get('input'))}: should be {msg}")
             else:
-                lines.append(f"{key}={e.get('input')!r}: {e['msg']}")
-        raise EnvConfigError(f"{env_id}: " + "; ".join(lines)) from None
+                lines[key] = f"{key}={shown(e.get('input'))}: {e['msg']}"
+        raise EnvConfigError(f"{env_id}: " + "; ".join(lines.values())) from None

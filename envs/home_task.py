@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from envs.rewards import HomeStep
 from twin.engine import World
 from twin.homes.state import AWAKE
 
@@ -30,12 +31,15 @@ ACTIONS = (("heat", "heat-pump power: -1 off .. 1 full"),
 DISCRETE_ACTIONS = np.array([(h, b, e) for h in (-1.0, 0.0, 1.0) for b in (-1.0, 0.0, 1.0) for e in (-1.0, 1.0)],
                             dtype=np.float32)
 PRICE_AHEAD_S = (3600, 4 * 3600)
+# Reward term -> the HomeStep field it weighs.
+TERMS = {"energy_cost": "energy_cost_eur", "comfort": "comfort_kh", "emissions": "emissions_kg",
+         "ev_unmet": "ev_unmet_kwh"}
 
 
 class HomeTask:
     """Observations, actions and reward terms of every home in ``world``."""
 
-    def __init__(self, world: World, weights: dict[str, float]):
+    def __init__(self, world: World, weights: dict[str, float], interval_s: int):
         self.world = world
         energy = world.parts["energy"]
         self.p, self.s = energy.homes.params, energy.homes.state
@@ -44,7 +48,7 @@ class HomeTask:
         self.k = world.replicas
         self.n = self.p.n
         self.replica = np.repeat(np.arange(self.k), self.n // self.k)
-        self.weights = weights
+        self.weights, self.interval_s = weights, interval_s
         self._last = self._cumulative()
 
     # -- observations ------------------------------------------------------------------------
@@ -88,11 +92,12 @@ class HomeTask:
     # -- rewards -----------------------------------------------------------------------------
     def _cumulative(self) -> dict[str, np.ndarray]:
         t = self.totals
-        return {"energy_cost": t.cost_eur.copy(), "comfort": t.discomfort_kh.copy(),
-                "emissions": t.emissions_kg.copy(), "ev_unmet": t.ev_unmet_kwh.copy()}
+        return {"energy_cost_eur": t.cost_eur.copy(), "comfort_kh": t.discomfort_kh.copy(),
+                "emissions_kg": t.emissions_kg.copy(), "ev_unmet_kwh": t.ev_unmet_kwh.copy(),
+                "net_import_kwh": t.import_kwh - t.export_kwh}
 
-    def reward_terms(self, episode_end: bool = False) -> dict[str, np.ndarray]:
-        """Weighted, signed terms per home since the last call (EUR, K*h, kg, kWh times their weights).
+    def measure(self, episode_end: bool = False) -> HomeStep:
+        """What every home did since the last call, with the weighted, signed reward terms.
 
         ``ev_unmet`` counts the EV energy still needed when an EV leaves; at the end of an episode it
         also counts what EVs still plugged in need, so that leaving a car short at the horizon is
@@ -100,10 +105,13 @@ class HomeTask:
         """
         now = self._cumulative()
         if episode_end:
-            now["ev_unmet"] = now["ev_unmet"] + self.ev_need_now_kwh()
-        terms = {name: -self.weights.get(name, 0.0) * (now[name] - self._last[name]) for name in now}
+            now["ev_unmet_kwh"] = now["ev_unmet_kwh"] + self.ev_need_now_kwh()
+        delta = {name: now[name] - self._last[name] for name in now}
         self._last = now
-        return terms
+        net = delta["net_import_kwh"]
+        world_net = np.repeat(net.reshape(self.k, -1).sum(axis=1), self.n // self.k)
+        terms = {term: -self.weights.get(term, 0.0) * delta[field] for term, field in TERMS.items()}
+        return HomeStep(interval_s=self.interval_s, world_net_import_kwh=world_net, terms=terms, **delta)
 
     def ev_need_now_kwh(self) -> np.ndarray:
         """Energy (kWh) the EVs plugged in now still need, per home (0 where no EV is present)."""

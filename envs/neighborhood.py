@@ -9,6 +9,7 @@ an equal share of its feeder's transformer term; ``state()`` is every agent's ob
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import gymnasium as gym
@@ -20,6 +21,7 @@ from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
 from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
+from envs.rewards import HOME_REWARDS, HomeStep, reward_function
 from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
@@ -42,6 +44,7 @@ class NeighborhoodCore:
         self.episodes = Episodes(env_id, self.cfg, controllers=EXTERNAL, homes=(1, None))
         self.n_homes = self.episodes.scenario.homes.count
         self.n_feeders = self.episodes.scenario.grid.feeders
+        self.reward = reward_function(self.cfg.reward, HOME_REWARDS, env_id)
         self.world = None
 
     def start(self, seed: int) -> None:
@@ -52,7 +55,7 @@ class NeighborhoodCore:
     def bind(self, world) -> None:
         """Serve the (possibly replicated) ``world`` from its start; homes are laid out world by world."""
         self.world = world
-        self.task = HomeTask(world, self.cfg.reward_weights)
+        self.task = HomeTask(world, self.cfg.reward_weights, self.episodes.interval_s)
         self.steps = 0
         self._overload_last = np.zeros(self.n_feeders * world.replicas)
 
@@ -63,22 +66,22 @@ class NeighborhoodCore:
         feeder_kw = np.clip(feeder_kw, -FEEDER_LIMIT_KW, FEEDER_LIMIT_KW)
         return np.concatenate([self.task.observe(), feeder_kw[p.feeder, None].astype(np.float32)], axis=1)
 
-    def advance(self, actions: np.ndarray) -> dict[str, np.ndarray]:
-        """Apply (homes, 3) actions for one interval; per-home terms, transformer shared per feeder."""
+    def advance(self, actions: np.ndarray) -> HomeStep:
+        """Apply (homes, 3) actions for one interval; what each home did (see :meth:`measure`)."""
         if self.world is None or self.done:
             raise RuntimeError("call reset() before step() (and after the episode ends)")
         self.task.act(actions)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        return self.terms(episode_end=self.done)
+        return self.measure(episode_end=self.done)
 
-    def terms(self, episode_end: bool) -> dict[str, np.ndarray]:
-        """Weighted terms per home since the last call; each feeder's transformer term shared by its homes."""
-        terms = dict(self.task.reward_terms(episode_end=episode_end))
+    def measure(self, episode_end: bool) -> HomeStep:
+        """Each home's last interval; each feeder's transformer term is shared equally by its homes."""
+        step = self.task.measure(episode_end=episode_end)
         feeder = self.task.p.feeder
         homes_on_feeder = np.bincount(feeder, minlength=self.n_feeders * self.world.replicas)
-        terms["transformer"] = self._feeder_terms()[feeder] / homes_on_feeder[feeder]  # shared equally
-        return terms
+        shared = self._feeder_terms()[feeder] / homes_on_feeder[feeder]
+        return dataclasses.replace(step, terms={**step.terms, "transformer": shared})
 
     def _feeder_terms(self) -> np.ndarray:
         """Transformer term per feeder since the last call (weighted, signed)."""
@@ -129,13 +132,12 @@ class NeighborhoodEnv(EpisodeSpec, WorldRendering, gym.Env):
     def step(self, action: Any):
         """Apply one row of commands per home for one decision interval."""
         self.check_open()
-        terms = self.core.advance(box_actions(action, self.action_space, ENV_ID))
-        sums = {name: float(v.sum()) for name, v in terms.items()}
-        info: dict[str, Any] = {"reward_terms": sums}
+        step = self.core.advance(box_actions(action, self.action_space, ENV_ID))
+        info: dict[str, Any] = {"reward_terms": {name: float(v.sum()) for name, v in step.terms.items()}}
         if self.core.done:
             info["kpis"] = self.core.kpis()
         self._show_human()
-        return self.core.observe().ravel(), float(sum(sums.values())), False, self.core.done, info
+        return self.core.observe().ravel(), float(self.core.reward(step).sum()), False, self.core.done, info
 
 
 class NeighborhoodVectorEnv(ReplicaVectorEnv):
@@ -166,6 +168,7 @@ class NeighborhoodVectorEnv(ReplicaVectorEnv):
         self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(ACTIONS)))
 
     def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.core.terms(episode_end).items()}
-        return sum(terms.values()), terms
+        step, k = self.core.measure(episode_end), self.num_envs
+        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
+        return self.core.reward(step).reshape(k, -1).sum(axis=1), terms
 

@@ -59,8 +59,8 @@ class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
             raise ValueError(f"{ENV_ID}: {sorted(unknown)[:3]} are not live agents; agents look like {self.agents[:2]}")
         a = np.stack([box_actions(actions[agent], self._act_spaces[agent], f"{ENV_ID} {agent}")
                       for agent in self.possible_agents])
-        terms = self.core.advance(a)
-        reward = sum(terms.values())
+        step = self.core.advance(a)
+        terms, reward = step.terms, self.core.reward(step)
         done = self.core.done
         obs = self._split(self.core.observe())
         agents = self.possible_agents

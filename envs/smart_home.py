@@ -2,8 +2,9 @@
 
 Actions (Box [-1, 1]^3, or ``discrete=True`` for 18 combinations): heat-pump power, battery
 power, EV charging (see :data:`envs.home_task.ACTIONS`). Observations: 14 features
-(:data:`envs.home_task.OBS_FEATURES`). Reward: the weighted sum of the terms in
-``info["reward_terms"]`` (energy cost, comfort, emissions). The episode ends at the scenario's
+(:data:`envs.home_task.OBS_FEATURES`). Reward: by default the weighted sum of the terms in
+``info["reward_terms"]`` (energy cost, comfort, emissions, EV energy unmet); ``reward=`` picks a
+named reward or takes a function (:mod:`envs.rewards`). The episode is truncated at the scenario's
 horizon (``duration``, 1 day by default); the final ``info["kpis"]`` holds the run's KPIs.
 """
 
@@ -20,6 +21,7 @@ from envs.config import HomeEnvConfig, parse_config
 from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
+from envs.rewards import HOME_REWARDS, reward_function
 from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
@@ -45,6 +47,7 @@ class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
         self.cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
         self.episodes = Episodes(ENV_ID, self.cfg, controllers=EXTERNAL, homes=(1, 1))
         self.episode_steps = self.episodes.steps_per_episode
+        self.reward = reward_function(self.cfg.reward, HOME_REWARDS, ENV_ID)
         self.render_mode = self.cfg.render_mode
         self.observation_space, self.action_space = home_spaces(self.cfg.discrete)
         self.world = None
@@ -57,7 +60,7 @@ class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.world = self.episodes.build([world_seed(self.np_random)])
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
-        self.task = HomeTask(self.world, self.cfg.reward_weights)
+        self.task = HomeTask(self.world, self.cfg.reward_weights, self.episodes.interval_s)
         self.steps = 0
         self._show_human()
         return self.task.observe()[0], {}
@@ -80,12 +83,12 @@ class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
         truncated = self.steps >= self.episodes.steps_per_episode  # the horizon is a time limit
-        terms = {name: float(v[0]) for name, v in self.task.reward_terms(episode_end=truncated).items()}
-        info: dict[str, Any] = {"reward_terms": terms}
+        step = self.task.measure(episode_end=truncated)
+        info: dict[str, Any] = {"reward_terms": {name: float(v[0]) for name, v in step.terms.items()}}
         if truncated:
             info["kpis"] = self.episode_kpis()
         self._show_human()
-        return self.task.observe()[0], float(sum(terms.values())), False, truncated, info
+        return self.task.observe()[0], float(self.reward(step)[0]), False, truncated, info
 
     def episode_kpis(self) -> dict[str, float | None]:
         """KPIs of the episode from its telemetry (as ``twin run``); for the end of an episode, as it
@@ -101,6 +104,7 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
         cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
         super().__init__(num_envs, Episodes(ENV_ID, cfg, controllers=EXTERNAL, homes=(1, 1)), max_episode_steps)
         self.cfg = cfg
+        self.reward = reward_function(cfg.reward, HOME_REWARDS, ENV_ID)
         self.single_observation_space, self.single_action_space = home_spaces(cfg.discrete)
         self.observation_space = spaces.Box(np.tile(OBS_LOW, (num_envs, 1)), np.tile(OBS_HIGH, (num_envs, 1)),
                                             dtype=np.float32)
@@ -110,7 +114,7 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
             self.action_space = spaces.Box(-1.0, 1.0, (num_envs, len(ACTIONS)), np.float32)
 
     def _start(self) -> None:
-        self.task = HomeTask(self.world, self.cfg.reward_weights)
+        self.task = HomeTask(self.world, self.cfg.reward_weights, self.episodes.interval_s)
 
     def _observe(self) -> np.ndarray:
         return self.task.observe()
@@ -123,8 +127,8 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
         self.task.act(a)
 
     def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        terms = self.task.reward_terms(episode_end=episode_end)
-        return sum(terms.values()), terms
+        step = self.task.measure(episode_end=episode_end)  # one home per world
+        return self.reward(step), step.terms
 
 
 __all__ = ["SmartHomeEnv", "SmartHomeVectorEnv", "InvalidAction"]

@@ -3,8 +3,9 @@
 Action: MultiDiscrete, the phase each intersection asks for (the twin enforces min green, yellow
 and all-red). Observation: per intersection, halted and approaching vehicles per movement, the
 phase (one-hot), whether it is in yellow/all-red, and seconds in the current interval,
-flattened intersection by intersection. Reward: the weighted sum of ``info["reward_terms"]``
-(queue, delay, switch). The final ``info["kpis"]`` holds the run's traffic KPIs.
+flattened intersection by intersection. Reward: by default the weighted sum of
+``info["reward_terms"]`` (queue, delay, switch); ``reward=`` picks one of sumo-rl's by name or
+takes a function (:mod:`envs.rewards`). The final ``info["kpis"]`` holds the run's traffic KPIs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
 from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.rendering import RENDER_MODES, WorldRendering
+from envs.rewards import TRAFFIC_REWARDS, reward_function
 from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask
 from envs.vector import ReplicaVectorEnv
 from twin.runner import close_readings, world_kpis
@@ -34,6 +36,7 @@ class TrafficCore:
         self.env_id = env_id
         self.cfg = parse_config(TrafficEnvConfig, env_id, kwargs)
         self.episodes = Episodes(env_id, self.cfg, traffic=True)
+        self.reward = reward_function(self.cfg.reward, TRAFFIC_REWARDS, env_id)
         sc = self.episodes.scenario
         self.n_int = sc.traffic.network.rows * sc.traffic.network.cols
         self.n_phases = len(sc.traffic.signals.phases)
@@ -73,7 +76,8 @@ class TrafficGridEnv(EpisodeSpec, WorldRendering, gym.Env):
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.world = self.core.episodes.build([world_seed(self.np_random)])
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
-        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
+                                self.core.cfg.reward)
         self.steps = 0
         self._show_human()
         return self.task.observe().ravel(), {}
@@ -93,13 +97,14 @@ class TrafficGridEnv(EpisodeSpec, WorldRendering, gym.Env):
         self.world.advance(episodes.interval_s)
         self.steps += 1
         obs = self.task.observe().ravel()
-        terms = {name: float(v.sum()) for name, v in self.task.reward_terms().items()}
+        step = self.task.measure()
+        terms = {name: float(v.sum()) for name, v in step.terms.items()}
         truncated = self.steps >= episodes.steps_per_episode  # the horizon is a time limit
         info: dict[str, Any] = {"reward_terms": terms}
         if truncated:
             info["kpis"] = self.episode_kpis()
         self._show_human()
-        return obs, float(sum(terms.values())), False, truncated, info
+        return obs, float(self.core.reward(step).sum()), False, truncated, info
 
     def episode_kpis(self) -> dict[str, float | None]:
         """Traffic KPIs of the episode so far (trips and telemetry, as ``twin run``)."""
@@ -122,7 +127,8 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
         self.action_space = spaces.MultiDiscrete(np.full((num_envs, n), core.n_phases))
 
     def _start(self) -> None:
-        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
+                                self.core.cfg.reward)
 
     def _observe(self) -> np.ndarray:
         return self.task.observe().reshape(self.num_envs, -1)
@@ -132,5 +138,6 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
         self.task.act(a.ravel())
 
     def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        terms = {name: v.reshape(self.num_envs, -1).sum(axis=1) for name, v in self.task.reward_terms().items()}
-        return sum(terms.values()), terms
+        step, k = self.task.measure(), self.num_envs
+        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
+        return self.core.reward(step).reshape(k, -1).sum(axis=1), terms

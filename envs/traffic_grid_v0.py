@@ -51,7 +51,8 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         self.check_open()
         self.world = self.core.episodes.build([world_seed(self._seed(seed, ENV_ID))])
         self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
-        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s)
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
+                                self.core.cfg.reward)
         self.steps = 0
         self.agents = list(self.possible_agents)
         self._show_human()
@@ -72,8 +73,8 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         self.world.advance(self.core.episodes.interval_s)
         self.steps += 1
         obs = self._split(self.task.observe())
-        terms = self.task.reward_terms()
-        reward = sum(terms.values())
+        step = self.task.measure()
+        terms, reward = step.terms, self.core.reward(step)
         done = self.steps >= self.core.episodes.steps_per_episode
         agents = self.possible_agents
         infos = {a: {"reward_terms": {name: float(v[i]) for name, v in terms.items()}} for i, a in enumerate(agents)}

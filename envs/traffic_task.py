@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from envs.rewards import TrafficStep, needs_detail
 from twin.engine import World
-from twin.traffic.readings import waiting_per_queue
+from twin.traffic.readings import waiting_per_queue, waiting_time_per_queue
 from twin.traffic.signals import GREEN
 
 MOVEMENTS = tuple(f"{side}{turn}" for side in "NESW" for turn in "LTR")
@@ -50,7 +51,7 @@ def sum_per_intersection(row_int, values, n_int):
 class TrafficTask:
     """Observations, phase requests and reward terms of every intersection in ``world``."""
 
-    def __init__(self, world: World, weights: dict[str, float], interval_s: int):
+    def __init__(self, world: World, weights: dict[str, float], interval_s: int, reward: object = "weighted"):
         t = world.parts["traffic"]
         self.world, self.net, self.sig, self.q, self.v = world, t.net, t.signals, t.queues, t.vehicles
         self.weights, self.interval_s = weights, interval_s
@@ -65,8 +66,18 @@ class TrafficTask:
         self.row_int = np.concatenate([net.q_int, net.link_to[net.entries]]).astype(np.int64)
         self.movement_rows = np.arange(net.n_queues)
         self.n_features = 2 * len(MOVEMENTS) + self.n_phases + 2
+        # Links into and out of each intersection (a vehicle on an exit link is on no queue: it drives
+        # to the border at free flow and is counted nowhere).
+        self._in_links = np.flatnonzero(net.link_to >= 0)
+        self._in_int = net.link_to[self._in_links].astype(np.int64)
+        self._out_links = np.flatnonzero(net.link_from >= 0)
+        self._out_int = net.link_from[self._out_links].astype(np.int64)
         self._last_delay = self._delay_s()
         self._last_phase = self.sig.phase.copy()
+        self.detail = needs_detail(reward)
+        if self.detail:
+            self._halted = self.halted()
+            self._last_waiting_s = self._waiting_s()
 
     # -- observations ------------------------------------------------------------------------
     def halted(self) -> np.ndarray:
@@ -90,14 +101,26 @@ class TrafficTask:
     def _delay_s(self) -> np.ndarray:
         return sum_per_intersection(self.row_int, self.q.delay_s, self.n_int)
 
-    def reward_terms(self) -> dict[str, np.ndarray]:
-        """Weighted, signed terms per intersection over the last interval (call after observe())."""
-        w = self.weights
-        halted = sum_per_intersection(self.net.q_int, self._halted, self.n_int)
+    def _waiting_s(self) -> np.ndarray:
+        """How long the vehicles at each intersection's stop lines have stood there, summed (s)."""
+        per_queue = waiting_time_per_queue(self.q, self._halted, self.world.now_s)
+        return sum_per_intersection(self.net.q_int, per_queue, self.n_int)
+
+    def measure(self) -> TrafficStep:
+        """The last interval of every intersection, with the weighted, signed terms (call after observe())."""
+        w, net = self.weights, self.net
+        halted = sum_per_intersection(net.q_int, self._halted, self.n_int)
         delay = self._delay_s()
         switched = self.sig.phase != self._last_phase
         terms = {"queue": -w.get("queue", 0.0) * halted * self.interval_s / 3600.0,
                  "delay": -w.get("delay", 0.0) * (delay - self._last_delay) / 3600.0,
                  "switch": -w.get("switch", 0.0) * switched}
         self._last_delay, self._last_phase = delay, self.sig.phase.copy()
-        return terms
+        if not self.detail:
+            return TrafficStep(self.interval_s, terms, halted, None, None, None, None)
+        waiting, last = self._waiting_s(), self._last_waiting_s
+        self._last_waiting_s = waiting
+        occupancy = self.q.occupancy.astype(np.float64)
+        return TrafficStep(self.interval_s, terms, halted, waiting, last,
+                           approaching_veh=sum_per_intersection(self._in_int, occupancy[self._in_links], self.n_int),
+                           leaving_veh=sum_per_intersection(self._out_int, occupancy[self._out_links], self.n_int))

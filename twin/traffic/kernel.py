@@ -365,3 +365,17 @@ def count_halted(slot_ready_s, head, count, head_ready_s, t, out):
             else:
                 hi = mid
         out[r] = lo
+
+
+@njit(cache=True, nogil=True)
+def waiting_time_of_halted(slot_ready_s, head, halted, t):
+    """Per queue row, the seconds its first ``halted[r]`` vehicles (those at the stop line at ``t``)
+    have stood there, summed: each has stood since it reached the line at its ready time."""
+    cap = slot_ready_s.shape[1]
+    out = np.zeros(halted.size)
+    for r in range(halted.size):
+        total = 0
+        for k in range(halted[r]):
+            total += t - slot_ready_s[r, (head[r] + k) % cap]
+        out[r] = total
+    return out

@@ -13,7 +13,7 @@ import numpy as np
 
 from twin.engine import Periodic
 from twin.telemetry.bus import TelemetryBus
-from twin.traffic.kernel import halted_per_queue
+from twin.traffic.kernel import halted_per_queue, waiting_time_of_halted
 from twin.traffic.network import RoadNetwork
 from twin.traffic.signals import SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, Vehicles
@@ -28,6 +28,12 @@ def waiting_per_queue(q: QueueState, t: int, rows: int) -> np.ndarray:
     if rows <= q.halted.size and q.halted_at_s == t:
         return q.halted[:rows].copy()
     return halted_per_queue(q.slot_ready_s, q.head, q.count, q.head_ready_s, t, rows)
+
+
+def waiting_time_per_queue(q: QueueState, halted: np.ndarray, t: int) -> np.ndarray:
+    """Seconds the vehicles at the stop line of each of the first ``halted.size`` queues have stood
+    there at ``t``, summed; ``halted`` is :func:`waiting_per_queue` of the same queues at ``t``."""
+    return waiting_time_of_halted(q.slot_ready_s, q.head, halted, t)
 
 
 class TrafficReadings(Periodic):
