@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+NOTEBOOKS_STAMP := $(VENV)/.notebooks-stamp
 SCENARIO ?= scenarios/neighborhood.yaml
 OUT      ?= runs/neighborhood
 # pytest-xdist processes for `make test`; `make test WORKERS=8` on a machine with more cores.
 WORKERS  ?= 2
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench notebooks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,14 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q -n $(WORKERS)
+
+# JupyterLab on the notebooks/ (it serves on localhost and opens your browser).
+$(NOTEBOOKS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,notebooks]"
+	touch $(NOTEBOOKS_STAMP)
+
+notebooks: $(NOTEBOOKS_STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 bench: install
 	$(BIN)/python benchmarks/bench_homes.py
