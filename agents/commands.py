@@ -16,7 +16,7 @@ EVAL_COLUMNS = {
     "twin/SmartHome-v0": ["return", "energy_cost_eur", "comfort_violation_kh", "emissions_kg", "peak_demand_kw"],
     "twin/Neighborhood-v0": ["return", "energy_cost_eur", "comfort_violation_kh", "peak_demand_kw",
                              "transformer_overload_min"],
-    "twin/TrafficGrid-v0": ["return", "mean_delay_s", "mean_travel_time_s", "mean_waiting_time_s", "arrived"],
+    "twin/TrafficGrid-v0": ["return", "mean_delay_all_s", "mean_travel_time_s", "mean_waiting_time_s", "arrived"],
 }
 
 

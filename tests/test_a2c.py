@@ -114,7 +114,7 @@ def test_multidiscrete_traffic_grid_runs():
     assert [length for _, length in log.episodes] == [12] * 4  # 1 min at 5 s decisions
     env = gym.make("twin/TrafficGrid-v0", duration="1min")
     result = run_episode(env, agent.policy(), seed=3)
-    assert result.steps == 12 and "mean_delay_s" in result.kpis
+    assert result.steps == 12 and "mean_delay_all_s" in result.kpis
 
 
 def weights(agent):

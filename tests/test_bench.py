@@ -61,13 +61,13 @@ def test_local_backend_writes_every_table_plot_and_manifest(local_run):
     by_key = {(r["task"], r["agent"], r["kpi"]): r for r in rows}
     assert all(r["status"] == "ok" and r["seeds_ok"] == "2" and r["n"] == "2" for r in rows)
     # The reference scores exactly 1; the score is the mean ratio; intervals bracket the mean.
-    ref = by_key[("arterial-unbalanced", "fixed_time", "mean_delay_s")]
+    ref = by_key[("arterial-unbalanced", "fixed_time", "mean_delay_all_s")]
     assert float(ref["score"]) == 1.0
-    mp = by_key[("arterial-unbalanced", "max_pressure", "mean_delay_s")]
+    mp = by_key[("arterial-unbalanced", "max_pressure", "mean_delay_all_s")]
     assert float(mp["score"]) == pytest.approx(float(mp["mean"]) / float(ref["mean"]), rel=1e-12)
     assert float(mp["ci95_low"]) <= float(mp["mean"]) <= float(mp["ci95_high"])
     # The table's mean is the mean of the two job records' KPI.
-    per_seed = [json.loads(record_path(out, j).read_text())["kpis"]["mean_delay_s"] for j in jobs
+    per_seed = [json.loads(record_path(out, j).read_text())["kpis"]["mean_delay_all_s"] for j in jobs
                 if j.task == "arterial-unbalanced" and j.agent == "max_pressure"]
     assert float(mp["mean"]) == pytest.approx(sum(per_seed) / 2, rel=1e-12)
     assert by_key[("home-cold-week", "a2c", "return")]["score"] == ""  # higher is better: no score
@@ -76,7 +76,7 @@ def test_local_backend_writes_every_table_plot_and_manifest(local_run):
     assert "## home-cold-week" in board and "## arterial-unbalanced" in board and "## Failed jobs" not in board
     assert "| max_pressure |" in board and "[1.000]" in board
     plots = {p.name for p in (out / "plots").iterdir()}
-    assert {"home-cold-week__energy_cost_eur.png", "arterial-unbalanced__mean_delay_s.png",
+    assert {"home-cold-week__energy_cost_eur.png", "arterial-unbalanced__mean_delay_all_s.png",
             "home-cold-week__learning.png", "arterial-unbalanced__learning.png"} <= plots
     assert all((out / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in plots)
     a2c = json.loads(record_path(out, next(j for j in jobs if j.agent == "a2c")).read_text())

@@ -42,8 +42,9 @@ def test_kpis_match_hand_computation():
     assert k["energy_cost_eur"] == pytest.approx(3 * 0.2 + 3 * 0.4 - 0.5 * 0.05 - 1.0 * 0.05)
     assert k["emissions_kg"] == pytest.approx((3 * 100 + 3 * 300) / 1000)
     assert k["peak_demand_kw"] == 10.0
-    assert k["ramping_kw"] == 6.0
-    assert k["load_factor"] == pytest.approx(7.0 / 10.0)
+    # Both readings lie in the first hour: 10 kW and 4 kW for a quarter hour each are 3.5 kWh.
+    assert k["daily_peak_kw"] == pytest.approx(3.5)
+    assert k["ramping_kwh"] == 0.0 and k["one_minus_load_factor"] == 0.0
     assert k["transformer_overload_min"] == 2.5
     assert k["comfort_violation_kh"] == 0.25
     assert k["pv_self_consumption"] == pytest.approx(1 - 0.75 / 4.0)
@@ -56,3 +57,21 @@ def test_missing_groups_give_none_not_a_crash():
     kpis = compute_kpis(empty)
     assert set(kpis.values()) == {None}
     assert "no KPIs" in kpi_table(kpis)
+
+
+def test_citylearn_flexibility_kpis_on_hourly_energy():
+    # Two days of 30-minute readings: in hour h the load is h % 24 kW, so each hour holds h % 24 kWh.
+    readings = []
+    for k in range(96):
+        t = 1800 * (k + 1)
+        hour = (t - 1) // 3600
+        readings.append(Reading(t, "feeder_load_kw", "kW", np.array([0], dtype=np.int32),
+                                np.array([float(hour % 24)])))
+    k = compute_kpis(Telemetry.from_readings(dt.datetime(2025, 1, 1), readings, ["feeder-1"]))
+    hourly = np.array([h % 24 for h in range(48)], dtype=float)
+    assert k["peak_demand_kw"] == 23.0
+    assert k["daily_peak_kw"] == pytest.approx(23.0)                       # each day peaks at 23 kWh/h
+    assert k["ramping_kwh"] == pytest.approx(np.abs(np.diff(hourly)).sum())  # 46 steps of 1, one of 23
+    assert k["ramping_kwh"] == pytest.approx(46 + 23)
+    assert k["one_minus_load_factor"] == pytest.approx(1 - 11.5 / 23)      # one window shorter than 730 h
+

@@ -32,7 +32,9 @@ def traffic(duration: str, green_s: int = 27) -> Scenario:
 
 
 # Pairs that differ in one driver: the extra memory a run takes for it must lie between the
-# estimate's extra and a third of it. (Differences cancel the fixed costs both runs share.)
+# estimate's extra and a quarter of it. (Differences cancel the fixed costs both runs share; the
+# ring buffers are estimated at their worst, every arrival of the busiest entry waiting, which a run
+# whose traffic flows does not reach.)
 PAIRS = {
     "homes and their telemetry": (Scenario(name="h", homes={"count": 100}, outputs={"plots": False}),
                                   Scenario(name="h", homes={"count": 400}, outputs={"plots": False})),
@@ -44,11 +46,13 @@ PAIRS = {
 @pytest.mark.parametrize("driver", sorted(PAIRS))
 def test_the_estimate_bounds_what_a_run_allocates_for_each_driver(driver, tmp_path):
     small, big = PAIRS[driver]
-    build_world(small).run(120)  # compile the kernels outside the measurement
+    # Outside the measurement: compile the kernels and make the first run's one-time allocations
+    # (codecs, writers), which would otherwise count against whichever run is measured first.
+    run_scenario(small, tmp_path / "warm-up", progress=False)
     measured = peak_bytes(big, tmp_path / "big") - peak_bytes(small, tmp_path / "small")
     estimated = estimate_memory(big).total_bytes - estimate_memory(small).total_bytes
     assert measured > 1e6, "the pair must differ enough to measure"
-    assert measured <= estimated <= 3 * measured, (driver, measured, estimated)
+    assert measured <= estimated <= 4 * measured, (driver, measured, estimated)
 
 
 def test_a_world_past_the_limit_is_refused_before_anything_is_built(monkeypatch):

@@ -38,7 +38,7 @@ def test_train_eval_and_view_a_qlearning_run(tmp_path, capsys):
     for name in ("qlearning", "fixed_time", "actuated", "max_pressure"):
         assert f"| {name} |" in table
     summary = json.loads((run / "eval.json").read_text())["summary"]
-    assert summary["qlearning"]["episodes"] == 2 and "mean_delay_s" in summary["fixed_time"]
+    assert summary["qlearning"]["episodes"] == 2 and "mean_delay_all_s" in summary["fixed_time"]
 
     shot = tmp_path / "view.png"
     assert main(["view", INTERSECTION, "--policy", str(run), "--record", str(shot), "--seconds", "30"]) == 0

@@ -435,3 +435,17 @@ def test_record_writes_an_mp4(tmp_path):
     frames = iio.imread(out)
     assert frames.ndim == 4 and frames.shape[0] > 1 and frames.shape[-1] == 3
     assert frames.std() > 0  # not a blank video
+
+
+def test_the_panel_shows_overload_in_minutes_as_the_kpi_counts_it():
+    from twin.kpis import compute_kpis
+    from twin.telemetry.recorder import Recorder
+    from twin.viewer.measures import live_kpis
+
+    scenario = small_scenario(duration="1d", grid={"transformer_rating_kva": 15})  # overloaded at times
+    world = build_world(scenario)
+    recorder = Recorder(world.parts["energy"].bus, scenario.start)
+    world.run(scenario.duration)
+    kpi = compute_kpis(recorder.telemetry())["transformer_overload_min"]
+    shown = dict(live_kpis(world))["transformer overload"]
+    assert kpi > 0 and shown == f"{kpi:,.1f} min"

@@ -8,6 +8,7 @@ seed determine the run bit for bit. A batch of replica worlds has one Generator 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -125,6 +126,22 @@ def stack_homes(draws: list[HomeDraw], n_feeders: int) -> HomeDraw:
                     appliance_state=concat_fields([d.appliance_state for d in draws]))
 
 
+def add_grid_nodes(graph: DeviceGraph, scenario: Scenario) -> tuple[list[str], list[str]]:
+    """Feeder and transformer nodes (ids returned): none in a world without homes, and no
+    transformers where the scenario models none (``grid.transformer_rating_kva: null``)."""
+    n_feeders = scenario.grid.feeders if scenario.homes.count else 0
+    rating = scenario.grid.transformer_rating_kva
+    feeders = [f"feeder-{f + 1}" for f in range(n_feeders)]
+    transformers = [f"transformer-{f + 1}" for f in range(n_feeders)] if rating is not None else []
+    graph.add_nodes("transformer", transformers, index=list(range(len(transformers))),
+                    rating_kva=[rating] * len(transformers))
+    graph.add_nodes("feeder", feeders, index=list(range(n_feeders)))
+    graph.add_edges("contains", [("city", t) for t in transformers] or [("city", f) for f in feeders])
+    graph.add_edges("supplies", list(zip(transformers, feeders)))
+    graph.add_edges("measures", list(zip(transformers, feeders)))
+    return feeders, transformers
+
+
 def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> World:
     """Generate the world a scenario describes, ready to run from time 0.
 
@@ -149,14 +166,7 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     graph.add_node("city", "city", name=scenario.name)
     graph.add_node("weather", "weather_station", source=scenario.weather.source)
     graph.add_edge("city", "weather", "contains")
-    transformers = [f"transformer-{f + 1}" for f in range(n_feeders)]
-    feeders = [f"feeder-{f + 1}" for f in range(n_feeders)]
-    graph.add_nodes("transformer", transformers, index=list(range(n_feeders)),
-                    rating_kva=[scenario.grid.transformer_rating_kva] * n_feeders)
-    graph.add_nodes("feeder", feeders, index=list(range(n_feeders)))
-    graph.add_edges("contains", [("city", t) for t in transformers])
-    graph.add_edges("supplies", list(zip(transformers, feeders)))
-    graph.add_edges("measures", list(zip(transformers, feeders)))
+    feeders, transformers = add_grid_nodes(graph, scenario)
     homes = add_home_nodes(graph, replicas[0].homes, feeders)
 
     bus = TelemetryBus()
@@ -184,7 +194,8 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     totals = zeros_like_fields(HomeTotals, p.n)
     feeder_totals = zeros_like_fields(FeederTotals, k * n_feeders)
     market_state = MarketState(np.zeros(k), np.zeros(k))
-    rating_kw = scenario.grid.transformer_rating_kva  # unity power factor
+    # Unity power factor; without a transformer nothing limits a feeder.
+    rating_kw = math.inf if scenario.grid.transformer_rating_kva is None else scenario.grid.transformer_rating_kva
     physics = HomePhysics(params=p, state=draw.state, appliances=draw.appliances,
                           appliance_state=draw.appliance_state, registers=registers, grid=grid,
                           totals=totals, feeder_totals=feeder_totals, market_state=market_state,

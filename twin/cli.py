@@ -166,11 +166,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_memory(scenario, where=str(args.scenario))  # again in run_scenario; here it can name the file
     out = args.out or Path("runs") / args.scenario.stem
     result = run_scenario(scenario, out, progress=not args.quiet, force=args.force)
-    print(f"\n{scenario.name}: {scenario.homes.count} homes, {args.scenario} "
+    print(f"\n{scenario.name}: {describe_world(scenario)}, {args.scenario} "
           f"({result.wall_s:.1f} s wall, {len(result.telemetry):,} readings)")
     print(kpi_table(result.kpis))
     print(f"\nresults: {result.out_dir}/  ({', '.join(result.files)})")
     return 0
+
+
+def describe_world(scenario) -> str:
+    """``"200 homes on 4 feeders"``, ``"a 4x4 street grid"``, or both joined by "and"."""
+    parts = []
+    homes, feeders = scenario.homes.count, scenario.grid.feeders
+    if homes:
+        parts.append(f"{homes} home{'s' * (homes != 1)} on {feeders} feeder{'s' * (feeders != 1)}")
+    if scenario.traffic is not None:
+        net = scenario.traffic.network
+        parts.append(f"a {net.rows}x{net.cols} street grid")
+    return " and ".join(parts) or "an empty world"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -180,13 +192,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     s = _load(args)
     memory = check_memory(s, where=str(args.scenario))
-    parts = [f"{s.homes.count} homes on {s.grid.feeders} feeder(s) at {format_duration(s.resolution)} steps"]
+    steps = [f"homes every {format_duration(s.resolution)}"] if s.homes.count else []
     if s.traffic is not None:
-        net, sig = s.traffic.network, s.traffic.signals
-        parts.append(f"a {net.rows}x{net.cols} street grid at {format_duration(s.traffic.resolution)} steps "
-                     f"({sig.controller.replace('_', '-')} signals)")
-    print(f"ok: {args.scenario}: '{s.name}', {' and '.join(parts)}, "
-          f"{format_duration(s.duration)} from {s.start:%Y-%m-%d %H:%M}, seed {s.seed}; "
+        steps.append(f"traffic every {format_duration(s.traffic.resolution)} "
+                     f"({s.traffic.signals.controller.replace('_', '-')} signals)")
+    print(f"ok: {args.scenario}: '{s.name}', {describe_world(s)}, {format_duration(s.duration)} from "
+          f"{s.start:%Y-%m-%d %H:%M} ({', '.join(steps)}), seed {s.seed}; "
           f"needs about {format_bytes(memory.total_bytes)} of memory")
     return 0
 

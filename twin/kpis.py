@@ -51,29 +51,56 @@ def emissions_kg(tel: Telemetry) -> float | None:
     return float((imp[1] * _aligned(imp[0], *carbon)).sum() / 1000.0)
 
 
-def _aggregate_kw(tel: Telemetry) -> np.ndarray | None:
+def _aggregate_kw(tel: Telemetry) -> tuple[np.ndarray, np.ndarray] | None:
+    """(reading times, aggregate net load in kW over each reading interval), or None."""
     series = _per_time(tel, "feeder_load_kw")
-    return None if series is None or series[1].size == 0 else series[1]
+    return None if series is None or series[1].size == 0 else series
+
+
+def _hourly_kwh(tel: Telemetry) -> np.ndarray | None:
+    """Aggregate net energy per clock hour since the start (kWh, so kWh/h = mean kW over the hour).
+
+    A reading stamped t covers the interval since the one before (the first since the start), and
+    reading intervals divide the hour, so each lies in one hour; a last partial hour has less.
+    """
+    series = _aggregate_kw(tel)
+    if series is None:
+        return None
+    times, kw = series
+    energy = kw * np.diff(times, prepend=0) / 3600.0
+    return np.bincount((times - 1) // 3600, weights=energy)
 
 
 def peak_demand_kw(tel: Telemetry) -> float | None:
-    """Peak demand (kW): the largest aggregate net load over one reading interval."""
-    load = _aggregate_kw(tel)
-    return None if load is None else float(load.max())
+    """Peak demand (kW): the largest aggregate net load over one reading interval (all-time peak)."""
+    series = _aggregate_kw(tel)
+    return None if series is None else float(series[1].max())
 
 
-def ramping_kw(tel: Telemetry) -> float | None:
-    """Ramping (kW): sum of absolute changes of the aggregate net load between consecutive readings."""
-    load = _aggregate_kw(tel)
-    return None if load is None else float(np.abs(np.diff(load)).sum())
-
-
-def load_factor(tel: Telemetry) -> float | None:
-    """Load factor (-): mean aggregate net load / peak aggregate net load; 1 is perfectly flat."""
-    load = _aggregate_kw(tel)
-    if load is None or load.max() <= 0:
+def daily_peak_kw(tel: Telemetry) -> float | None:
+    """Average daily peak (kW), as CityLearn: the mean over days of each day's largest hourly load."""
+    hourly = _hourly_kwh(tel)
+    if hourly is None:
         return None
-    return float(load.mean() / load.max())
+    days = np.arange(hourly.size) // 24
+    return float(np.mean([hourly[days == d].max() for d in np.unique(days)]))
+
+
+def ramping_kwh(tel: Telemetry) -> float | None:
+    """Ramping (kWh), as CityLearn on hourly steps: the sum over hours of |E_h - E_(h-1)|, E_h the
+    aggregate net energy of hour h (kWh)."""
+    hourly = _hourly_kwh(tel)
+    return None if hourly is None else float(np.abs(np.diff(hourly)).sum())
+
+
+def one_minus_load_factor(tel: Telemetry) -> float | None:
+    """1 - load factor (-), as CityLearn: per window of 730 hours (about a month), 1 - mean / peak of
+    the hourly aggregate load, averaged over windows; 0 is perfectly flat. None without import."""
+    hourly = _hourly_kwh(tel)
+    if hourly is None:
+        return None
+    windows = [w for w in np.array_split(hourly, np.arange(730, hourly.size, 730)) if w.max() > 0]
+    return float(np.mean([1.0 - w.mean() / w.max() for w in windows])) if windows else None
 
 
 def comfort_violation_kh(tel: Telemetry) -> float | None:
@@ -118,8 +145,9 @@ ENERGY_KPIS: dict[str, tuple[Callable[[Telemetry], float | None], str]] = {
     "energy_cost_eur": (energy_cost_eur, "EUR"),
     "emissions_kg": (emissions_kg, "kgCO2"),
     "peak_demand_kw": (peak_demand_kw, "kW"),
-    "ramping_kw": (ramping_kw, "kW"),
-    "load_factor": (load_factor, "-"),
+    "daily_peak_kw": (daily_peak_kw, "kW"),
+    "ramping_kwh": (ramping_kwh, "kWh"),
+    "one_minus_load_factor": (one_minus_load_factor, "-"),
     "comfort_violation_kh": (comfort_violation_kh, "K*h"),
     "transformer_overload_min": (transformer_overload_min, "min"),
     "pv_self_consumption": (pv_self_consumption, "-"),

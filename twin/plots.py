@@ -26,8 +26,8 @@ def _finish(fig, ax, path: Path, title: str, ylabel: str) -> None:
     fig.savefig(path, dpi=110)
 
 
-def plot_feeder_load(tel: Telemetry, rating_kw: float, path: Path) -> bool:
-    """Each feeder's mean load per reading against the transformer rating (kW)."""
+def plot_feeder_load(tel: Telemetry, rating_kw: float | None, path: Path) -> bool:
+    """Each feeder's mean load per reading against the transformer rating (kW; None: no transformer)."""
     if not tel.has("feeder_load_kw"):
         return False
     times, feeders, load = tel.wide("feeder_load_kw")
@@ -40,7 +40,9 @@ def plot_feeder_load(tel: Telemetry, rating_kw: float, path: Path) -> bool:
         line, = ax.step(when, load[:, j], where="pre", lw=1, label=f"{feeder} mean")
         if peaks is not None:
             ax.step(when, peaks[:, j], where="pre", lw=0.6, alpha=0.45, color=line.get_color())
-    ax.axhline(rating_kw, color="crimson", ls="--", lw=1.2, label=f"transformer rating {rating_kw:g} kVA")
+    if rating_kw is not None:
+        ax.axhline(rating_kw, color="crimson", ls="--", lw=1.2,
+                   label=f"transformer rating {rating_kw:g} kVA (= kW at unity power factor)")
     ax.legend(loc="upper right", fontsize=8, ncol=min(len(feeders) + 1, 5))
     _finish(fig, ax, path, "Feeder load (mean per reading; faint: peak step)", "kW")
     return True
@@ -106,7 +108,7 @@ RUN_PLOT_FILES = ("feeder_load.png", "indoor_temperature.png", "battery_soc.png"
 TRAFFIC_PLOT_FILES = ("intersection_queues.png", "travel_times.png")
 
 
-def plot_run(tel: Telemetry, out_dir: Path, *, rating_kw: float, comfort: tuple[float, float]) -> list[str]:
+def plot_run(tel: Telemetry, out_dir: Path, *, rating_kw: float | None, comfort: tuple[float, float]) -> list[str]:
     """Draw every plot the record supports into ``out_dir`` (names from RUN_PLOT_FILES); returns those written."""
     jobs = dict(zip(RUN_PLOT_FILES, (
         lambda p: plot_feeder_load(tel, rating_kw, p),

@@ -31,13 +31,13 @@ T975_TABLE = (12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 
 # Which way is better per KPI. "lower" KPIs get scores; "higher" and "neither" are reported as they are.
 LOWER, HIGHER, NEITHER = "lower", "higher", "neither"
 DIRECTION = {
-    "energy_cost_eur": LOWER, "emissions_kg": LOWER, "peak_demand_kw": LOWER, "ramping_kw": LOWER,
-    "comfort_violation_kh": LOWER, "transformer_overload_min": LOWER, "energy_import_kwh": LOWER,
-    "ev_unmet_kwh": LOWER, "mean_travel_time_s": LOWER, "mean_delay_s": LOWER, "mean_waiting_time_s": LOWER,
-    "stops_per_vehicle": LOWER, "mean_queue_veh": LOWER, "max_queue_veh": LOWER,
-    "vehicles_waiting_to_enter": LOWER,
-    "return": HIGHER, "load_factor": HIGHER, "pv_self_consumption": HIGHER, "throughput_vph": HIGHER,
-    "vehicles_arrived": HIGHER,
+    "energy_cost_eur": LOWER, "emissions_kg": LOWER, "peak_demand_kw": LOWER, "daily_peak_kw": LOWER,
+    "ramping_kwh": LOWER, "one_minus_load_factor": LOWER, "comfort_violation_kh": LOWER,
+    "transformer_overload_min": LOWER, "energy_import_kwh": LOWER, "ev_unmet_kwh": LOWER,
+    "mean_travel_time_s": LOWER, "mean_duration_s": LOWER, "mean_time_loss_s": LOWER, "mean_waiting_time_s": LOWER,
+    "mean_waiting_count": LOWER, "mean_depart_delay_s": LOWER, "mean_delay_all_s": LOWER, "mean_queue_veh": LOWER,
+    "max_queue_veh": LOWER, "vehicles_waiting_to_enter": LOWER, "vehicles_on_network_at_end": LOWER,
+    "return": HIGHER, "pv_self_consumption": HIGHER, "throughput_vph": HIGHER, "vehicles_arrived": HIGHER,
     "energy_export_kwh": NEITHER, "vehicles_generated": NEITHER,
 }
 

@@ -97,7 +97,7 @@ class Suite:
 
 HOME_KPIS = ("energy_cost_eur", "comfort_violation_kh", "peak_demand_kw", "emissions_kg")
 FEEDER_KPIS = ("transformer_overload_min", "peak_demand_kw", "energy_cost_eur", "comfort_violation_kh")
-TRAFFIC_KPIS = ("mean_delay_s", "mean_travel_time_s", "stops_per_vehicle", "throughput_vph")
+TRAFFIC_KPIS = ("mean_delay_all_s", "mean_travel_time_s", "mean_waiting_count", "throughput_vph")
 LEARNERS = ("qlearning", "a2c", "ppo", "sb3-a2c", "sac", "dqn")
 
 STANDARD = Suite(

@@ -148,6 +148,7 @@ class FeederTotals(ArrayState):
     """Per-feeder totals since the start, never cleared."""
 
     overload_kwh: np.ndarray       # energy through the transformer above its rating
+    overload_s: np.ndarray         # seconds above the transformer rating (what the overload KPI counts)
 
 
 def zeros_like_fields(cls, n: int, int_fields=(), bool_fields=(), minus_one=()):

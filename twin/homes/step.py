@@ -125,9 +125,11 @@ class HomePhysics(Periodic):
         g = self.grid
         g.energy_kwh += feeder_kw * dt_h
         np.maximum(g.peak_kw, np.abs(feeder_kw), out=g.peak_kw)
-        g.overload_s += (np.abs(feeder_kw) > self.rating_kw) * self.dt_s
+        over_s = (np.abs(feeder_kw) > self.rating_kw) * self.dt_s
+        g.overload_s += over_s
         g.steps += 1
         self.feeder_totals.overload_kwh += np.maximum(np.abs(feeder_kw) - self.rating_kw, 0.0) * dt_h
+        self.feeder_totals.overload_s += over_s
 
         s.base_kw[...], s.appliance_kw[...], s.hp_kw[...], s.heat_w[...] = base, appliance, hp_kw, heat_w
         s.pv_kw[...], s.battery_kw[...], s.ev_kw[...], s.net_kw[...] = pv, battery, ev, net

@@ -169,7 +169,9 @@ class Grid(Model):
     """Feeders, their transformers, and the smart meters' reading interval."""
 
     feeders: int = Field(1, ge=1, le=10_000, description="feeders, each with its own transformer")
-    transformer_rating_kva: float = Field(250.0, gt=0, le=1e6, description="per feeder, kVA; unity power factor")
+    transformer_rating_kva: float | None = Field(
+        250.0, gt=0, le=1e6, description="per feeder, kVA at unity power factor; null models no transformer "
+                                         "(nothing limits the feeders: no overload KPI, reward or rating line)")
     meter_interval: duration_between(1, 3600) = Field(900, description="smart-meter reading interval; must divide 1h")
 
     @field_validator("meter_interval")

@@ -21,7 +21,12 @@ COLUMNS = ("generated_s", "entered_s", "arrived_s", "free_flow_s", "waiting_s", 
 
 @dataclass(frozen=True, eq=False)
 class Trips:
-    """Per-vehicle records of one run, ending at ``end_s``."""
+    """Per-vehicle records of one run, ending at ``end_s``.
+
+    Origins and destinations are link indices into ``link_ids`` (destination -1 until a vehicle
+    arrives), so building trips costs no Python per vehicle; :attr:`origin` and :attr:`destination`
+    give the ids.
+    """
 
     end_s: int
     generated_s: np.ndarray
@@ -30,8 +35,9 @@ class Trips:
     free_flow_s: np.ndarray
     waiting_s: np.ndarray
     stops: np.ndarray
-    origin: tuple[str, ...]
-    destination: tuple[str, ...]
+    origin_link: np.ndarray
+    destination_link: np.ndarray
+    link_ids: tuple[str, ...]
 
     @classmethod
     def from_vehicles(cls, v: Vehicles, link_ids: tuple[str, ...], end_s: int) -> "Trips":
@@ -53,18 +59,31 @@ class Trips:
         undriven = np.where(arrive > end_s, arrive - end_s, np.where(queued & (entered >= 0), np.maximum(ready - end_s, 0), 0))
         return cls(end_s=end_s, generated_s=v.gen_s[rows], entered_s=entered, arrived_s=arrived,
                    free_flow_s=v.free_flow_s[rows] - undriven, waiting_s=v.wait_s[rows] + waiting_now,
-                   stops=v.stops[rows] + (waiting_now > 0),
-                   origin=tuple(link_ids[k] for k in v.origin[rows]),
-                   destination=tuple(link_ids[k] if arrived[i] >= 0 else "" for i, k in enumerate(v.dest[rows])))
+                   stops=v.stops[rows] + (waiting_now > 0), origin_link=v.origin[rows],
+                   destination_link=np.where(arrived >= 0, v.dest[rows], -1), link_ids=tuple(link_ids))
 
     def __len__(self) -> int:
         return int(self.generated_s.size)
 
+    @property
+    def origin(self) -> tuple[str, ...]:
+        """Entry link id per vehicle."""
+        return tuple(self.link_ids[k] for k in self.origin_link)
+
+    @property
+    def destination(self) -> tuple[str, ...]:
+        """Exit link id per vehicle, "" until it arrives."""
+        return tuple(self.link_ids[k] if k >= 0 else "" for k in self.destination_link)
+
     def write_parquet(self, path: str | Path) -> None:
-        """One row per vehicle, atomically."""
-        table = pa.table({"vehicle": np.arange(len(self)), "origin": list(self.origin),
-                          "destination": list(self.destination),
-                          **{c: getattr(self, c) for c in COLUMNS}})
+        """One row per vehicle, atomically; origin and destination dictionary-encoded link ids."""
+        links = pa.array(list(self.link_ids), pa.string())
+        table = pa.table({"vehicle": np.arange(len(self)),
+                          "origin": pa.DictionaryArray.from_arrays(pa.array(self.origin_link, pa.int32()), links),
+                          "destination": pa.DictionaryArray.from_arrays(
+                              pa.array(self.destination_link, pa.int32(), mask=self.destination_link < 0), links),
+                          **{c: getattr(self, c) for c in COLUMNS},
+                          **{name: fn(self) for name, fn in SUMO_COLUMNS.items()}})
         table = table.replace_schema_metadata({b"twin.end_s": str(self.end_s).encode()})
         _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
@@ -73,49 +92,105 @@ class Trips:
         """Read trips written by :meth:`write_parquet`."""
         table = pq.read_table(path)
         cols = {c: table.column(c).to_numpy() for c in COLUMNS}
-        return cls(end_s=int(table.schema.metadata[b"twin.end_s"]), origin=tuple(table.column("origin").to_pylist()),
-                   destination=tuple(table.column("destination").to_pylist()), **cols)
+        origin = np.asarray(table.column("origin").cast(pa.string()).to_pylist(), dtype=object)
+        destination = np.asarray(table.column("destination").cast(pa.string()).fill_null("").to_pylist(), dtype=object)
+        link_ids, codes = np.unique(np.concatenate([origin, destination]).astype(str), return_inverse=True)
+        codes = codes.astype(np.int32)
+        has_destination = destination != ""
+        return cls(end_s=int(table.schema.metadata[b"twin.end_s"]), origin_link=codes[:origin.size],
+                   destination_link=np.where(has_destination, codes[origin.size:], -1).astype(np.int32),
+                   link_ids=tuple(link_ids), **cols)
 
     def delay_s(self) -> np.ndarray:
         """Per vehicle: time from wanting to enter until arrival (or the end) minus free-flow time driven (s)."""
         until = np.where(self.arrived_s >= 0, self.arrived_s, self.end_s)
         return np.maximum(until - self.generated_s - self.free_flow_s, 0)
 
+    # -- per vehicle as SUMO's tripinfo reports it (NaN for a vehicle that has not arrived) ----------
+    def _arrived(self, values: np.ndarray) -> np.ndarray:
+        return np.where(self.arrived_s >= 0, values, np.nan)
+
+    def depart_delay_s(self) -> np.ndarray:
+        """Entering the network - wanting to (SUMO's departDelay), s."""
+        return self._arrived(self.entered_s - self.generated_s)
+
+    def duration_s(self) -> np.ndarray:
+        """Arrival - entering the network (SUMO's duration), s."""
+        return self._arrived(self.arrived_s - self.entered_s)
+
+    def time_loss_s(self) -> np.ndarray:
+        """Duration - free-flow time of the links driven (SUMO's timeLoss), s.
+
+        The queue model has vehicles either standing at a line or driving at the speed limit, so
+        this equals the time standing on the network.
+        """
+        return self._arrived(self.arrived_s - self.entered_s - self.free_flow_s)
+
+    def network_waiting_s(self) -> np.ndarray:
+        """Time standing on the network, waiting to enter left out (SUMO's waitingTime), s."""
+        return self._arrived(self.waiting_s - (self.entered_s - self.generated_s))
+
+    def network_stops(self) -> np.ndarray:
+        """Stops on the network, waiting to enter left out (SUMO's waitingCount)."""
+        return self._arrived(self.stops - (self.entered_s > self.generated_s))
+
+
+# Per-vehicle columns of trips.parquet as SUMO's tripinfo names them (NaN until a vehicle arrives).
+SUMO_COLUMNS = {"depart_delay_s": Trips.depart_delay_s, "duration_s": Trips.duration_s,
+                "time_loss_s": Trips.time_loss_s, "network_waiting_s": Trips.network_waiting_s,
+                "network_stops": Trips.network_stops}
+
+# name -> (unit, the vehicles or readings it averages over, what it is)
+TRAFFIC_KPIS: dict[str, tuple[str, str, str]] = {
+    "mean_travel_time_s": ("s", "arrived vehicles", "arrival - wanted departure (waiting to enter included)"),
+    "mean_duration_s": ("s", "arrived vehicles", "arrival - entering the network (SUMO's duration)"),
+    "mean_time_loss_s": ("s", "arrived vehicles", "duration - free-flow time (SUMO's timeLoss)"),
+    "mean_waiting_time_s": ("s", "arrived vehicles", "time standing on the network (SUMO's waitingTime)"),
+    "mean_waiting_count": ("-", "arrived vehicles", "stops on the network (SUMO's waitingCount)"),
+    "mean_depart_delay_s": ("s", "arrived vehicles", "entering - wanted departure (SUMO's departDelay)"),
+    "mean_delay_all_s": ("s", "every generated vehicle", "from wanted departure to arrival, or to the end for "
+                         "unfinished vehicles, minus free-flow time driven: keeping cars out cannot look good"),
+    "mean_queue_veh": ("veh", "readings of every approach", "vehicles waiting at an approach"),
+    "max_queue_veh": ("veh", "readings of every approach", "the most vehicles waiting at an approach"),
+    "throughput_vph": ("veh/h", "the horizon", "arrivals per simulated hour"),
+    "vehicles_generated": ("veh", "-", "vehicles that wanted to enter during the run"),
+    "vehicles_arrived": ("veh", "-", "vehicles that reached an exit"),
+    "vehicles_on_network_at_end": ("veh", "-", "vehicles that entered and had not arrived at the end"),
+    "vehicles_waiting_to_enter": ("veh", "-", "vehicles still outside the network at the end"),
+}
+TRAFFIC_UNITS = {name: unit for name, (unit, _, _) in TRAFFIC_KPIS.items()}
+
+
+def _mean(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+    return float(values.mean()) if values.size else None
+
 
 def traffic_kpis(trips: Trips, tel: Telemetry) -> dict[str, float | None]:
-    """Traffic KPIs. Vehicles that never entered or never arrived count wherever they can.
+    """Traffic KPIs (see TRAFFIC_KPIS for what each averages over).
 
-    - mean_travel_time_s: arrival - generation over arrived vehicles (waiting to enter included);
-    - mean_delay_s: delay against free flow over ALL generated vehicles, unfinished ones up to the
-      end, so keeping cars out of the network cannot look good;
-    - mean_waiting_time_s: time stopped (outside and at stop lines) over all generated vehicles;
-    - stops_per_vehicle: stops over all generated vehicles;
-    - mean_queue_veh / max_queue_veh: vehicles waiting per approach, over the readings;
-    - throughput_vph: arrivals per hour of simulated time;
-    - vehicles_waiting_to_enter: generated but not yet entered at the end;
-    - vehicles_generated, vehicles_arrived.
+    The SUMO-named ones average over arrived vehicles as SUMO's tripinfo does; ``mean_delay_all_s``
+    counts every generated vehicle, unfinished ones up to the end; vehicles still on the network or
+    outside it at the end are reported apart.
     """
-    n = len(trips)
     arrived = trips.arrived_s >= 0
     out: dict[str, float | None] = {
-        "mean_travel_time_s": float((trips.arrived_s - trips.generated_s)[arrived].mean()) if arrived.any() else None,
-        "mean_delay_s": float(trips.delay_s().mean()) if n else None,
-        "mean_waiting_time_s": float(trips.waiting_s.mean()) if n else None,
-        "stops_per_vehicle": float(trips.stops.mean()) if n else None,
+        "mean_travel_time_s": _mean((trips.arrived_s - trips.generated_s)[arrived]),
+        "mean_duration_s": _mean(trips.duration_s()),
+        "mean_time_loss_s": _mean(trips.time_loss_s()),
+        "mean_waiting_time_s": _mean(trips.network_waiting_s()),
+        "mean_waiting_count": _mean(trips.network_stops()),
+        "mean_depart_delay_s": _mean(trips.depart_delay_s()),
+        "mean_delay_all_s": _mean(trips.delay_s()),
         "mean_queue_veh": None,
         "max_queue_veh": None,
         "throughput_vph": float(arrived.sum() * 3600.0 / trips.end_s) if trips.end_s else None,
-        "vehicles_waiting_to_enter": float((trips.entered_s < 0).sum()),
-        "vehicles_generated": float(n),
+        "vehicles_generated": float(len(trips)),
         "vehicles_arrived": float(arrived.sum()),
+        "vehicles_on_network_at_end": float(((trips.entered_s >= 0) & ~arrived).sum()),
+        "vehicles_waiting_to_enter": float((trips.entered_s < 0).sum()),
     }
     if tel.has("queue_veh"):
         queue = tel.series("queue_veh")[2]
         out["mean_queue_veh"], out["max_queue_veh"] = float(queue.mean()), float(queue.max())
     return out
-
-
-TRAFFIC_UNITS = {"mean_travel_time_s": "s", "mean_delay_s": "s", "mean_waiting_time_s": "s",
-                 "stops_per_vehicle": "-", "mean_queue_veh": "veh", "max_queue_veh": "veh",
-                 "throughput_vph": "veh/h", "vehicles_waiting_to_enter": "veh", "vehicles_generated": "veh",
-                 "vehicles_arrived": "veh"}

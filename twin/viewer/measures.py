@@ -13,6 +13,7 @@ import numpy as np
 from twin.engine import World
 from twin.traffic.readings import waiting_per_queue
 from twin.traffic.signals import ALL_RED, GREEN, YELLOW
+from twin.traffic.trips import Trips
 
 LIGHT_GREEN, LIGHT_YELLOW, LIGHT_RED = 0, 1, 2
 INSPECTOR_NEIGHBOURS = 8
@@ -30,6 +31,13 @@ def feeder_load_kw(world: World) -> np.ndarray:
     n, n_f = n_homes(world), world.parts["scenario"].grid.feeders
     p, s = energy.homes.params, world.state["homes"]
     return np.bincount(p.feeder[:n], weights=s.net_kw[:n], minlength=n_f)[:n_f]
+
+
+def overload_min(world: World) -> float:
+    """Minutes the transformers of replica 0 have carried more than their rating so far, summed
+    (as the ``transformer_overload_min`` KPI counts them)."""
+    n_f = world.parts["scenario"].grid.feeders
+    return float(world.state["feeder_totals"].overload_s[:n_f].sum() / 60.0)
 
 
 def transformer_loading(world: World) -> np.ndarray:
@@ -75,29 +83,21 @@ class TrafficNow:
     in_network: int
     waiting_to_enter: int
     arrived: int
-    mean_travel_time_s: float | None
-    mean_delay_s: float | None
+    mean_travel_time_s: float | None   # over arrived vehicles
+    mean_delay_all_s: float | None     # over every generated vehicle, unfinished ones up to now
 
 
 def traffic_now(world: World) -> TrafficNow:
-    """Vehicle counts now and trip means so far, as :class:`twin.traffic.trips.Trips` counts them at ``now``.
-
-    Delay is (arrival, or now) - generation - free-flow time driven, over every vehicle generated.
-    """
-    v, now = world.parts["traffic"].vehicles, world.now_s
-    n = int(v.n)
-    gen, enter, arrive, ready = v.gen_s[:n], v.enter_s[:n], v.arrive_s[:n], v.ready_s[:n]
-    generated = gen <= now
-    arrived = (arrive >= 0) & (arrive <= now)
-    on_network = (enter >= 0) & ((arrive < 0) | (arrive > now))
-    queued = arrive < 0
-    undriven = np.where(arrive > now, arrive - now, np.where(queued & (enter >= 0), np.maximum(ready - now, 0), 0))
-    until = np.where(arrived, arrive, now)
-    delay = np.maximum(until - gen - (v.free_flow_s[:n] - undriven), 0)[generated]
-    travel = (arrive - gen)[arrived]
-    return TrafficNow(in_network=int(on_network.sum()), waiting_to_enter=int((generated & (enter < 0)).sum()),
-                      arrived=int(arrived.sum()), mean_travel_time_s=float(travel.mean()) if travel.size else None,
-                      mean_delay_s=float(delay.mean()) if delay.size else None)
+    """Vehicle counts now and trip means so far: the run's trips up to ``now`` and their KPIs."""
+    t = world.parts["traffic"]
+    trips = Trips.from_vehicles(t.vehicles, t.net.link_ids, world.now_s)
+    arrived = trips.arrived_s >= 0
+    delay = trips.delay_s()
+    return TrafficNow(in_network=int(((trips.entered_s >= 0) & ~arrived).sum()),
+                      waiting_to_enter=int((trips.entered_s < 0).sum()), arrived=int(arrived.sum()),
+                      mean_travel_time_s=float((trips.arrived_s - trips.generated_s)[arrived].mean())
+                      if arrived.any() else None,
+                      mean_delay_all_s=float(delay.mean()) if delay.size else None)
 
 
 def live_kpis(world: World) -> list[tuple[str, str]]:
@@ -111,9 +111,10 @@ def live_kpis(world: World) -> list[tuple[str, str]]:
         rows += [("energy cost", f"{totals.cost_eur[:n].sum():,.2f} EUR"),
                  ("emissions", f"{totals.emissions_kg[:n].sum():,.1f} kg"),
                  ("comfort violation", f"{totals.discomfort_kh[:n].sum():,.1f} K*h"),
-                 ("transformer overload", f"{world.state['feeder_totals'].overload_kwh[:load.size].sum():,.1f} kWh"),
+                 ("transformer overload", f"{overload_min(world):,.1f} min"),
                  ("load now", f"{load.sum():,.1f} kW"),
-                 ("highest loading", f"{100 * np.abs(load).max() / energy.transformer_rating_kw:.0f} %"),
+                 ("highest loading", f"{100 * np.abs(load).max() / energy.transformer_rating_kw:.0f} %"
+                  if np.isfinite(energy.transformer_rating_kw) else "no transformer"),
                  ("mean indoor", f"{s.temp_air_c[:n].mean():.1f} \u00b0C"),
                  ("PV now", f"{s.pv_kw[:n].sum():,.1f} kW")]
     if "traffic" in world.parts:
@@ -124,7 +125,7 @@ def live_kpis(world: World) -> list[tuple[str, str]]:
 
         rows += [("vehicles on streets", f"{t.in_network:,}"), ("waiting to enter", f"{t.waiting_to_enter:,}"),
                  ("arrived", f"{t.arrived:,}"), ("mean travel time", seconds(t.mean_travel_time_s)),
-                 ("mean delay", seconds(t.mean_delay_s))]
+                 ("mean delay, all vehicles", seconds(t.mean_delay_all_s))]
     return rows
 
 
@@ -160,7 +161,8 @@ def inspector_lines(world: World, node_id: str) -> list[str]:
     if node["kind"] in ("feeder", "transformer"):
         load = feeder_load_kw(world)[node["index"]]
         rating = world.parts["energy"].transformer_rating_kw
-        lines.append(f"  load now: {load:.1f} kW ({100 * abs(load) / rating:.0f} % of {rating:g} kVA)")
+        of_rating = f" ({100 * abs(load) / rating:.0f} % of {rating:g} kVA)" if np.isfinite(rating) else ", no transformer"
+        lines.append(f"  load now: {load:.1f} kW{of_rating}")
     for _, rel, child in [x for x in graph.neighbours(node_id) if x[0] == "out" and x[1] == "contains"]:
         state = world.node_state(child)
         if graph.kind(child) == "signal":

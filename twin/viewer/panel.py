@@ -83,7 +83,7 @@ def draw_panel(surface: "pygame.Surface", rect: "pygame.Rect", world: World, his
             series, title = list(load.T), "feeder load (kW)"
         rating = world.parts["energy"].transformer_rating_kw
         y = sparkline(surface, pygame.Rect(x, y, right - x, SPARK_HEIGHT_PX), series, FEEDER_LINE_COLOURS, title,
-                      history.times_s.maxlen, reference=rating) + 8
+                      history.times_s.maxlen, reference=rating if np.isfinite(rating) else None) + 8
     if history.halted:
         y = sparkline(surface, pygame.Rect(x, y, right - x, SPARK_HEIGHT_PX), [np.array(history.halted)],
                       (C.VEHICLE_HALTED,), "network delay (vehicles halted)", history.times_s.maxlen) + 8
