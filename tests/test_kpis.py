@@ -75,3 +75,18 @@ def test_citylearn_flexibility_kpis_on_hourly_energy():
     assert k["ramping_kwh"] == pytest.approx(46 + 23)
     assert k["one_minus_load_factor"] == pytest.approx(1 - 11.5 / 23)      # one window shorter than 730 h
 
+
+
+def test_kpis_relative_to_a_no_control_run_divide_by_that_run(tmp_path):
+    from conftest import small_scenario
+    from twin.runner import run_scenario
+
+    controlled = small_scenario(duration="1d", outputs={"plots": False, "baseline": True})
+    result = run_scenario(controlled, tmp_path / "controlled", progress=False)
+    alone = run_scenario(small_scenario(duration="1d", outputs={"plots": False},
+                                        controllers={"heating": "thermostat", "battery": "idle", "ev": "immediate"}),
+                         tmp_path / "no-control", progress=False)
+    for name in ("energy_cost_eur", "peak_demand_kw", "ramping_kwh", "one_minus_load_factor"):
+        assert result.kpis[f"{name}_vs_baseline"] == pytest.approx(result.kpis[name] / alone.kpis[name])
+    # The batteries' self-consumption shifts PV into the evening: less bought than without control.
+    assert result.kpis["energy_import_kwh_vs_baseline"] < 1.0

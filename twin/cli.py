@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write into --out although it holds files twin did not write (they are kept)")
     run.add_argument("--csv", action="store_true", help="also write telemetry.csv")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.add_argument("--baseline", action="store_true",
+                     help="also run the world without control and report KPIs relative to it (<kpi>_vs_baseline)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     val = sub.add_parser("validate", help="check a scenario file without running it",
@@ -161,6 +163,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         updates["csv"] = True
     if args.no_plots:
         updates["plots"] = False
+    if args.baseline:
+        updates["baseline"] = True
     if updates:
         scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update=updates)})
     check_memory(scenario, where=str(args.scenario))  # again in run_scenario; here it can name the file

@@ -157,12 +157,29 @@ ENERGY_KPIS: dict[str, tuple[Callable[[Telemetry], float | None], str]] = {
 }
 
 
+# CityLearn's reference: the same buildings without control of their storage and loads.
+NO_CONTROL = {"heating": "thermostat", "battery": "idle", "ev": "immediate"}
+# The KPIs reported relative to a no-control run, as CityLearn normalises its evaluation.
+NORMALISED = ("energy_cost_eur", "emissions_kg", "energy_import_kwh", "peak_demand_kw", "daily_peak_kw",
+              "ramping_kwh", "one_minus_load_factor")
+
+
+def relative_to(kpis: dict[str, float | None], baseline: dict[str, float | None]) -> dict[str, float | None]:
+    """``<kpi>_vs_baseline`` = the KPI / the no-control run's, for NORMALISED (None where that is 0 or missing)."""
+    out = {}
+    for name in NORMALISED:
+        value, ref = kpis.get(name), baseline.get(name)
+        out[f"{name}_vs_baseline"] = value / ref if value is not None and ref is not None and ref > 0 else None
+    return out
+
+
 def compute_kpis(tel: Telemetry) -> dict[str, float | None]:
     """Every KPI of the record, by name (see ENERGY_KPIS for units)."""
     return {name: fn(tel) for name, (fn, _) in ENERGY_KPIS.items()}
 
 
-KPI_UNITS = {name: unit for name, (_, unit) in ENERGY_KPIS.items()} | TRAFFIC_UNITS
+KPI_UNITS = ({name: unit for name, (_, unit) in ENERGY_KPIS.items()} | {f"{n}_vs_baseline": "-" for n in NORMALISED}
+             | TRAFFIC_UNITS)
 
 
 def kpi_table(kpis: dict[str, float | None]) -> str:

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from twin.build import build_world
 from twin.engine import World
-from twin.kpis import compute_kpis
+from twin.kpis import NO_CONTROL, compute_kpis, relative_to
 from twin.plots import RUN_PLOT_FILES, TRAFFIC_PLOT_FILES, plot_run, plot_traffic
 from twin.rundir import MANIFEST, run_folder
 from twin.scenario.memory import check_memory
@@ -94,6 +94,14 @@ def world_kpis(world: World, telemetry: Telemetry) -> tuple[dict[str, float | No
     return kpis, trips
 
 
+def baseline_kpis(scenario: Scenario, *, progress: bool = True) -> dict[str, float | None]:
+    """Energy KPIs of the same world (same seed, so the same weather, occupants and draws) without
+    control: thermostat heating, idle batteries, EVs charging as they arrive."""
+    base = scenario.model_copy(update={"name": f"{scenario.name} (no control)",
+                                       "controllers": scenario.controllers.model_copy(update=NO_CONTROL)})
+    return compute_kpis(simulate(base, progress=progress)[1])
+
+
 def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = True, force: bool = False) -> RunResult:
     """Simulate ``scenario`` and write telemetry, KPIs, graph, plots and a manifest to ``out_dir``.
 
@@ -106,6 +114,9 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
         began = time.perf_counter()
         world, telemetry = simulate(scenario, progress=progress)
         kpis, trips = world_kpis(world, telemetry)
+        baseline = baseline_kpis(scenario, progress=progress) if scenario.outputs.baseline else None
+        if baseline is not None:
+            kpis |= relative_to(kpis, baseline)
         telemetry.write_parquet(tmp / "telemetry.parquet")
         if trips is not None:
             trips.write_parquet(tmp / "trips.parquet")
@@ -128,6 +139,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
             "finished": dt.datetime.now().isoformat(timespec="seconds"),
             "versions": package_versions(),
         }
+        if baseline is not None:
+            manifest["baseline_kpis"] = baseline
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         files = tuple(sorted(p.name for p in tmp.iterdir()))
     return RunResult(out_dir=out_dir, kpis=kpis, telemetry=telemetry, files=files, wall_s=wall_s)

@@ -196,6 +196,9 @@ class Outputs(Model):
     record: tuple[Literal["meters", "grid", "zones", "devices", "weather", "prices"], ...] = RECORD_GROUPS
     csv: bool = Field(False, description="also write telemetry.csv")
     plots: bool = True
+    baseline: bool = Field(False, description="also simulate the world with no control (thermostat heating, idle "
+                                              "batteries, EVs charging on arrival) and report the CityLearn KPIs "
+                                              "relative to it, as <kpi>_vs_baseline (1.0: no better)")
 
 
 class Scenario(Model):
