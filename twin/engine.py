@@ -142,7 +142,7 @@ class WorldSnapshot:
 
     time_s: int
     next_wake_s: dict[str, int | None]
-    rng_state: list[dict[str, Any]]
+    rng_state: dict[str, list[dict[str, Any]]]  # per stream name ("" the main one), per replica
     arrays: dict[str, dict[str, np.ndarray]]
 
 

@@ -9,6 +9,11 @@ seeded the same way, whatever the other replicas do.
 
 Draws of size zero do not advance a numpy Generator, which is what lets a replica with nothing to
 draw (no appliances, no vehicles entering) take part in a batched draw without its stream moving.
+
+Traffic demand and turning choices draw from streams of their own (:data:`SUBSTREAMS`), spawned from
+the same seed: how many turning draws a run needs depends on how the signals are controlled, and
+sharing one stream would shift every later arrival. With streams of their own, the same scenario
+and seed generate the same vehicles (common random numbers) under every controller.
 """
 
 from __future__ import annotations
@@ -19,23 +24,34 @@ from typing import Any
 import numpy as np
 
 
-def generator(seed: int) -> np.random.Generator:
-    """The Generator a world seeded with ``seed`` draws from."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+# Streams of their own, by name: the SeedSequence spawn key each is drawn with.
+SUBSTREAMS = {"traffic_demand": 1, "traffic_turns": 2}
+
+
+def generator(seed: int, substream: str | None = None) -> np.random.Generator:
+    """The Generator a world seeded with ``seed`` draws from (or its ``substream``'s)."""
+    key = () if substream is None else (SUBSTREAMS[substream],)
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
 class Streams:
-    """One Generator per replica; draws concatenated replica by replica."""
+    """One Generator per replica; draws concatenated replica by replica; named substreams beside."""
 
-    def __init__(self, gens: Sequence[np.random.Generator]):
+    def __init__(self, gens: Sequence[np.random.Generator], substreams: dict[str, Streams] | None = None):
         if not gens:
             raise ValueError("Streams needs at least one Generator")
         self.gens = list(gens)
+        self._substreams = dict(substreams or {})
 
     @classmethod
     def from_seeds(cls, seeds: Sequence[int]) -> Streams:
-        """One Generator per seed (see :func:`generator`)."""
-        return cls([generator(int(s)) for s in seeds])
+        """One Generator per seed (see :func:`generator`), and one per seed for every substream."""
+        subs = {name: cls([generator(int(s), name) for s in seeds]) for name in SUBSTREAMS}
+        return cls([generator(int(s)) for s in seeds], subs)
+
+    def substream(self, name: str) -> Streams:
+        """The streams of their own that ``name`` (a key of SUBSTREAMS) draws from, one per replica."""
+        return self._substreams[name]
 
     @property
     def replicas(self) -> int:
@@ -65,11 +81,16 @@ class Streams:
         """``draw(k, gen_k)`` for every replica, in replica order."""
         return [draw(k, g) for k, g in enumerate(self.gens)]
 
-    def state(self) -> list[dict[str, Any]]:
-        """The bit-generator state of every replica (for snapshots)."""
-        return [g.bit_generator.state for g in self.gens]
+    def state(self) -> dict[str, list[dict[str, Any]]]:
+        """The bit-generator state of every replica and substream (for snapshots)."""
+        out = {"": [g.bit_generator.state for g in self.gens]}
+        for name, sub in self._substreams.items():
+            out[name] = sub.state()[""]
+        return out
 
-    def set_state(self, states: list[dict[str, Any]]) -> None:
+    def set_state(self, states: dict[str, list[dict[str, Any]]]) -> None:
         """Restore the states :meth:`state` returned."""
-        for g, s in zip(self.gens, states, strict=True):
+        for g, s in zip(self.gens, states[""], strict=True):
             g.bit_generator.state = s
+        for name, sub in self._substreams.items():
+            sub.set_state({"": states[name]})

@@ -68,9 +68,11 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
     signals = initial_state(plan, net.n_int)
     turns = empty_turn_draws(k, 0)  # the physics sizes it to the draws a step may need
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
-                             vehicles=vehicles, detectors=detectors, turns=turns, streams=streams)
+                             vehicles=vehicles, detectors=detectors, turns=turns,
+                             streams=streams.substream("traffic_turns"))
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)
-    arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, streams, cfg.demand.batch, horizon_s)
+    arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, streams.substream("traffic_demand"),
+                             cfg.demand.batch, horizon_s)
     return TrafficSystem(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
                          vehicles=vehicles, detectors=detectors, turns=turns, physics=physics, readings=readings, source=arrivals)
