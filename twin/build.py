@@ -28,7 +28,7 @@ from twin.replicate import concat_fields
 from twin.scenario.memory import check_memory
 from twin.scenario.schema import Scenario
 from twin.streams import Streams
-from twin.tariffs import carbon_intensity, flat_price, real_time_price, time_of_use_price
+from twin.tariffs import carbon_intensity, flat_price, price_thresholds, real_time_price, time_of_use_price
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.build import build_traffic
 from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
@@ -200,7 +200,8 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
                           appliance_state=draw.appliance_state, registers=registers, grid=grid,
                           totals=totals, feeder_totals=feeder_totals, market_state=market_state,
                           weathers=[r.weather for r in replicas], feed_in_eur_per_kwh=market.feed_in_eur_per_kwh,
-                          controllers=scenario.controllers, transformer_rating_kw=rating_kw, dt_s=dt_s)
+                          controllers=scenario.controllers, transformer_rating_kw=rating_kw, dt_s=dt_s,
+                          price_thresholds_eur_per_kwh=price_thresholds(scenario.tariff))
     readings = MeterReadings(bus=bus, nodes=nodes, interval_s=scenario.grid.meter_interval, dt_s=dt_s,
                              params=p0, state=draw.state, registers=registers, grid=grid, market=market,
                              weather=weather, transformer_rating_kw=rating_kw, record=scenario.outputs.record)
@@ -217,7 +218,7 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     if scenario.traffic is not None:
         traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
-        processes += [traffic.source, traffic.physics] + ([traffic.readings] if k == 1 else [])
+        processes += traffic.processes(record=k == 1)
         state.update(traffic.state())
         parts["traffic"] = traffic
     energy = EnergySystem(homes=draw, registers=registers, grid=grid, totals=totals, feeder_totals=feeder_totals,

@@ -219,3 +219,25 @@ def carbon_intensity(*, start: datetime, duration_s: int, mean_g_per_kwh: float,
            + evening_peak * _centred_bump(hour, 17.0, 21.0)
            + _ar1(change_s.size, noise, rng))
     return PriceSeries(change_s, np.maximum(mean_g_per_kwh * rel, 0.0), "g/kWh")
+
+
+def price_thresholds(tariff) -> tuple[float, float]:
+    """(cheap_below, expensive_above) in EUR/kWh for a scenario's ``tariff``: the lower and upper third
+    of its price range, which the time-of-use battery and EV controllers act on.
+
+    Time of use: the range of the period prices. Real time: mean x (1 -/+ daily_swing), the shape's
+    extremes. Flat: no price is cheap or expensive (-inf, +inf), so those controllers stay idle.
+    """
+    if tariff.kind == "time_of_use":
+        prices = [p.price_eur_per_kwh for p in tariff.periods]
+        low, high = min(prices), max(prices)
+    elif tariff.kind == "real_time":
+        low = tariff.price_eur_per_kwh * (1 - tariff.daily_swing)
+        high = tariff.price_eur_per_kwh * (1 + tariff.daily_swing)
+    else:
+        low = high = tariff.price_eur_per_kwh
+    if high <= low:
+        return -np.inf, np.inf
+    third = (high - low) / 3.0
+    return low + third, high - third
+

@@ -26,6 +26,7 @@ from gymnasium import spaces
 
 from envs.home_task import DISCRETE_ACTIONS, OBS_FEATURES
 from twin.generators.archetypes import ARCHETYPES
+from twin import tariffs
 from twin.scenario.schema import Scenario
 
 FEATURE = {name: i for i, (name, _) in enumerate(OBS_FEATURES)}
@@ -198,23 +199,8 @@ class TimeOfUseBattery(_HomeRules):
 
 
 def price_thresholds(scenario: Scenario) -> tuple[float, float]:
-    """(cheap_below, expensive_above) in EUR/kWh: the lower and upper third of the tariff's price range.
-
-    Time of use: the range of the period prices. Real time: mean x (1 -/+ daily_swing), the shape's
-    extremes. Flat: no price is cheap or expensive (-inf, +inf), so the battery stays idle.
-    """
-    t = scenario.tariff
-    if t.kind == "time_of_use":
-        prices = [p.price_eur_per_kwh for p in t.periods]
-        low, high = min(prices), max(prices)
-    elif t.kind == "real_time":
-        low, high = t.price_eur_per_kwh * (1 - t.daily_swing), t.price_eur_per_kwh * (1 + t.daily_swing)
-    else:
-        low = high = t.price_eur_per_kwh
-    if high <= low:
-        return -np.inf, np.inf
-    third = (high - low) / 3.0
-    return low + third, high - third
+    """(cheap_below, expensive_above) in EUR/kWh of the scenario's tariff (see :func:`twin.tariffs.price_thresholds`)."""
+    return tariffs.price_thresholds(scenario.tariff)
 
 
 class PVSelfConsumption(_HomeRules):

@@ -18,6 +18,7 @@ import numpy as np
 
 from envs.traffic_task import MOVEMENTS
 from twin.scenario.schema import Scenario
+from twin.traffic.max_pressure import choose_phases, phase_pressure
 from twin.traffic.network import EXIT, SIDES, TURN_LETTERS, grid_network
 
 N_MOV = len(MOVEMENTS)  # 12 movements per intersection
@@ -93,12 +94,11 @@ class SignalLayout:
         one_hot = rows[:, 2 * N_MOV:2 * N_MOV + self.n_phases]
         return one_hot.argmax(axis=1), rows[:, -2] > 0.5, rows[:, -1]
 
-    def downstream_queues(self, obs: np.ndarray, turning: np.ndarray) -> np.ndarray:
-        """(intersections, 12): halted vehicles on the link each movement leads into, its left, through
-        and right lane groups weighted by ``turning`` (shares); 0 for links leaving the grid."""
+    def downstream_halted(self, obs: np.ndarray) -> np.ndarray:
+        """(intersections, 12, 3): halted vehicles at the left, through and right lines of the link each
+        movement leads into; 0 for links leaving the grid."""
         flat = np.asarray(obs, dtype=np.float64).ravel()
-        halted = flat[np.maximum(self.downstream, 0)] * (self.downstream >= 0)
-        return halted @ np.asarray(turning, dtype=np.float64)
+        return flat[np.maximum(self.downstream, 0)] * (self.downstream >= 0)
 
 
 class FixedTimePolicy:
@@ -226,18 +226,14 @@ class MaxPressurePolicy:
     def pressure(self, obs: np.ndarray) -> np.ndarray:
         """(intersections, phases): total pressure of the movements each phase serves (vehicles)."""
         lay = self.layout
-        movement = lay.rows(obs)[:, :N_MOV] - lay.downstream_queues(obs, self.turning)
-        return movement @ lay.serves.T.astype(np.float64)
+        return phase_pressure(lay.rows(obs)[:, :N_MOV], lay.downstream_halted(obs), self.turning, lay.serves)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
-        """One phase request per intersection."""
+        """One phase request per intersection (the rule the built-in ``max_pressure`` controller applies
+        to the queues, :mod:`twin.traffic.max_pressure`)."""
         lay = self.layout
         phase, _, _ = lay.phase(lay.rows(obs))
-        p = self.pressure(obs)
-        best = p.argmax(axis=1)
-        at = np.arange(lay.n_int)
-        keep = p[at, best] <= p[at, phase]
-        return np.where(keep, phase, best).astype(np.int64)
+        return choose_phases(self.pressure(obs), phase)
 
 
 __all__ = ["SignalLayout", "FixedTimePolicy", "ActuatedPolicy", "MaxPressurePolicy", "traffic_scenario"]

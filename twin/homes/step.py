@@ -45,12 +45,14 @@ class HomePhysics(Periodic):
                  appliance_state: ApplianceState, registers: HomeRegisters, grid: GridRegisters,
                  totals: HomeTotals, feeder_totals: FeederTotals, market_state: MarketState,
                  weathers: list[WeatherSeries], feed_in_eur_per_kwh: float, controllers: Controllers,
-                 transformer_rating_kw: float, dt_s: int):
+                 transformer_rating_kw: float, dt_s: int, price_thresholds_eur_per_kwh: tuple[float, float]):
         self.p, self.s = params, state
         self.appliances, self.appliance_state = appliances, appliance_state
         self.reg, self.grid, self.totals, self.feeder_totals = registers, grid, totals, feeder_totals
         self.market, self.feed_in = market_state, feed_in_eur_per_kwh
         self.controllers = controllers
+        # Time-of-use controllers: prices at or below the first are cheap, at or above the second expensive.
+        self.cheap_below, self.expensive_above = price_thresholds_eur_per_kwh
         self.set_weather(weathers)
         self.replicas = len(weathers)
         self.replica = np.repeat(np.arange(self.replicas), params.n // self.replicas)
@@ -160,7 +162,13 @@ class HomePhysics(Periodic):
             s.ev_depart_s[arriving] = s.ev_next_depart_s[arriving]
             s.ev_next_arrive_s[arriving] = -1
         limit = np.where(s.ev_present, np.minimum(p.ev_charger_kw, s.ev_need_kwh / (p.ev_efficiency * self.dt_h)), 0.0)
-        power = limit if self.controllers.ev == "immediate" else np.clip(s.ev_cmd_kw, 0.0, limit)
+        mode = self.controllers.ev
+        if mode == "immediate":
+            power = limit
+        elif mode == "cheap_hours":
+            power = limit * (self._per_home(self.market.price_now_eur_per_kwh) <= self.cheap_below)
+        else:
+            power = np.clip(s.ev_cmd_kw, 0.0, limit)
         s.ev_need_kwh -= power * p.ev_efficiency * self.dt_h
         return power
 
@@ -173,6 +181,10 @@ class HomePhysics(Periodic):
         mode = self.controllers.battery
         if mode == "self_consumption":
             power = self_consumption_kw(net_before_kw, charge_max, discharge_max)
+        elif mode == "time_of_use":
+            price = self._per_home(self.market.price_now_eur_per_kwh)
+            power = np.where(price <= self.cheap_below, charge_max, np.where(price >= self.expensive_above,
+                                                                             -discharge_max, 0.0))
         elif mode == "idle":
             power = np.zeros_like(net_before_kw)
         else:

@@ -186,8 +186,13 @@ class Controllers(Model):
     """Which controller drives each subsystem; ``external`` leaves the commands to an agent."""
 
     heating: Literal["thermostat", "external"] = "thermostat"
-    battery: Literal["self_consumption", "idle", "external"] = "self_consumption"
-    ev: Literal["immediate", "external"] = "immediate"
+    battery: Literal["self_consumption", "time_of_use", "idle", "external"] = Field(
+        "self_consumption", description="self_consumption: absorb PV surplus and cover net load; time_of_use: "
+                                        "charge at full power in the tariff's cheap third, discharge in its expensive "
+                                        "third; idle; external: an agent's command")
+    ev: Literal["immediate", "cheap_hours", "external"] = Field(
+        "immediate", description="immediate: full power from arrival; cheap_hours: only in the tariff's cheap third "
+                                 "(an EV leaving before them leaves short); external: an agent's command")
 
 
 class Outputs(Model):

@@ -91,8 +91,9 @@ class Demand(Model):
 class Signals(Model):
     """Signal plans: phases, their timing and the built-in controller."""
 
-    controller: Literal["fixed_time", "actuated", "external"] = Field(
-        "fixed_time", description="external: an agent picks phases; the twin enforces min green, yellow and all-red")
+    controller: Literal["fixed_time", "actuated", "max_pressure", "external"] = Field(
+        "fixed_time", description="max_pressure: every decision_s the phase with the largest queue pressure; "
+                                  "external: an agent picks phases; the twin enforces min green, yellow and all-red")
     phases: tuple[Annotated[str, Field(max_length=20)], ...] = Field(
         ("NS", "EW"), max_length=12, description="approaches (N,E,S,W) and optional turns, e.g. 'NS:TR', 'EW:L'")
     green_s: tuple[Annotated[int, Field(ge=1, le=MAX_SIGNAL_S)], ...] = Field(
@@ -102,6 +103,7 @@ class Signals(Model):
     min_green_s: int = Field(7, ge=1, le=600, description="shortest green the controller gives, s")
     max_green_s: int = Field(45, ge=1, le=MAX_SIGNAL_S, description="actuated: longest green, s; at most 1 h")
     gap_s: float = Field(3.0, gt=0, le=20, description="actuated: end green when no vehicle is this close, s")
+    decision_s: int = Field(5, ge=1, le=60, description="max_pressure: seconds between phase choices")
     offsets: Literal["none", "green_wave"] = "green_wave"
     wave_speed_kmh: float = Field(40.0, gt=0, le=200, description="speed the green wave is timed for, km/h")
 
@@ -174,7 +176,7 @@ class Traffic(Model):
                 raise FieldProblem(field, f"got {value}s; must be a whole, positive number of traffic steps ({dt}s)")
         sig = self.signals
         for field, value in [("yellow_s", sig.yellow_s), ("all_red_s", sig.all_red_s), ("min_green_s", sig.min_green_s),
-                             ("max_green_s", sig.max_green_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]:
+                             ("max_green_s", sig.max_green_s), ("decision_s", sig.decision_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]:
             if value % dt:
                 # Signals change only between steps; a time between them would be skipped or stretched.
                 raise FieldProblem(f"signals.{field}", f"got {value}s; must be a multiple of the traffic step ({dt}s)")

@@ -17,6 +17,7 @@ from twin.traffic.model import TrafficPhysics
 from twin.traffic.network import RoadNetwork, add_traffic_nodes, detector_ids, grid_network
 from twin.traffic.readings import TrafficReadings
 from twin.traffic.signals import SignalPlan, SignalState, initial_state, make_plan
+from twin.traffic.max_pressure import MaxPressureControl
 from twin.traffic.state import NEVER_S, DetectorRegisters, QueueState, TurnDraws, Vehicles, empty_turn_draws, empty_vehicles
 
 
@@ -35,6 +36,12 @@ class TrafficSystem:
     physics: TrafficPhysics
     readings: TrafficReadings
     source: TrafficDemand
+    control: MaxPressureControl | None   # the signal controller's own process, where it has one
+
+    def processes(self, record: bool) -> list:
+        """The processes that run the streets (``record``: with the readings, which replicas skip)."""
+        return [self.source, self.physics] + ([self.control] if self.control else []) + \
+            ([self.readings] if record else [])
 
     def state(self) -> dict[str, ArrayState]:
         """The traffic state arrays by name, for snapshots."""
@@ -74,5 +81,11 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)
     arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, streams.substream("traffic_demand"),
                              cfg.demand.batch, horizon_s)
-    return TrafficSystem(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
-                         vehicles=vehicles, detectors=detectors, turns=turns, physics=physics, readings=readings, source=arrivals)
+    control = None
+    if cfg.signals.controller == "max_pressure":
+        t = cfg.demand.turning
+        control = MaxPressureControl(net=net, plan=plan, signals=signals, queues=queues,
+                                     turning=(t.left, t.through, t.right), decision_s=cfg.signals.decision_s)
+    return TrafficSystem(net=net, plan=plan, demand=demand, signals=signals, queues=queues, vehicles=vehicles,
+                         detectors=detectors, turns=turns, physics=physics, readings=readings, source=arrivals,
+                         control=control)

@@ -31,7 +31,8 @@ from numba import njit, prange
 GREEN, YELLOW, ALL_RED = 0, 1, 2
 # Controller codes.
 FIXED_TIME, ACTUATED, EXTERNAL = 0, 1, 2
-CONTROLLERS = {"fixed_time": FIXED_TIME, "actuated": ACTUATED, "external": EXTERNAL}
+# max_pressure runs as an agent would: its process sets the requests the external rules serve.
+CONTROLLERS = {"fixed_time": FIXED_TIME, "actuated": ACTUATED, "external": EXTERNAL, "max_pressure": EXTERNAL}
 
 Layout = namedtuple("Layout", [
     "dt_s", "passes", "turns_per_step", "controller", "routed",
