@@ -24,6 +24,7 @@ examples:
   twin run scenarios/neighborhood.yaml --set homes.count=50 --set grid.feeders=2
   twin run scenarios/smart_home.yaml --out runs/home --force   # beside your own files in runs/home
   twin validate scenarios/my_scenario.yaml
+  twin compare runs/fixed runs/max-pressure            # KPIs side by side, the first as reference
   twin graph scenarios/neighborhood.yaml --format graphml --out city.graphml
   twin train scenarios/smart_home.yaml --agent ppo --steps 200000 --out runs/ppo-home
   twin eval runs/ppo-home --episodes 10
@@ -71,6 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Check a scenario file and estimate the memory its world needs; exit 0 "
                                      "if it can run here, 2 with the problems if not.")
     _scenario_args(val)
+
+    cmp = sub.add_parser("compare", help="KPIs of run folders side by side, with differences and a plot",
+                         description="Compare the KPIs of run folders written by `twin run`: the first is the "
+                                     "reference; each other run is shown with its difference (unit and percent) and "
+                                     "whether it is better or worse. Prints the table and writes compare.md, "
+                                     "compare.csv and compare.png.",
+                         epilog="examples:\n  twin run scenarios/traffic_grid.yaml --out runs/fixed\n"
+                                "  twin run scenarios/traffic_grid.yaml --set traffic.signals.controller=max_pressure "
+                                "--out runs/mp\n  twin compare runs/fixed runs/mp\n"
+                                "  twin compare runs/a runs/b runs/c --kpi energy_cost_eur --kpi peak_demand_kw",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    cmp.add_argument("runs", nargs="+", type=Path, help="run folders; the first is the reference")
+    cmp.add_argument("--kpi", dest="kpis", action="append", default=[], metavar="NAME",
+                     help="compare only this KPI; repeatable (default: every KPI any run has)")
+    cmp.add_argument("--out", type=Path, help="output folder (default: runs/compare-<first>-<second>)")
+    cmp.add_argument("--force", action="store_true",
+                     help="write into --out although it holds files twin did not write (they are kept)")
 
     graph = sub.add_parser("graph", help="export a scenario's device graph (node-link JSON or GraphML)",
                            description="Generate a scenario's world and write its device graph.")
@@ -206,6 +224,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``twin compare``: print the KPI table of run folders and write it with a plot."""
+    from twin.compare import compare_runs, markdown, write_comparison
+
+    comparison = compare_runs(list(args.runs), tuple(args.kpis))
+    out = args.out or Path("runs") / f"compare-{args.runs[0].name}-{args.runs[1].name}"
+    files = write_comparison(comparison, out, force=args.force)
+    print(markdown(comparison))
+    print(f"results: {out}/  ({', '.join(files)})")
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
     """``twin graph``: build the world's graph and write it."""
     from twin.build import build_world
@@ -269,7 +299,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     return run_view_command(args, policy_simulation)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
             "eval": cmd_eval, "forecast": cmd_forecast,
             "bench": cmd_bench}
 

@@ -178,6 +178,25 @@ def compute_kpis(tel: Telemetry) -> dict[str, float | None]:
     return {name: fn(tel) for name, (fn, _) in ENERGY_KPIS.items()}
 
 
+# Which way is better per KPI; a KPI absent here is neither (reported, never ranked or scored).
+LOWER, HIGHER, NEITHER = "lower", "higher", "neither"
+KPI_DIRECTION = {
+    **{name: LOWER for name in ("energy_cost_eur", "emissions_kg", "peak_demand_kw", "daily_peak_kw", "ramping_kwh",
+                                "one_minus_load_factor", "comfort_violation_kh", "transformer_overload_min",
+                                "energy_import_kwh", "ev_unmet_kwh")},
+    **{f"{name}_vs_baseline": LOWER for name in NORMALISED},
+    **{name: LOWER for name in ("mean_travel_time_s", "mean_duration_s", "mean_time_loss_s", "mean_waiting_time_s",
+                                "mean_waiting_count", "mean_depart_delay_s", "mean_delay_all_s", "mean_queue_veh",
+                                "max_queue_veh", "vehicles_waiting_to_enter", "vehicles_on_network_at_end")},
+    **{name: HIGHER for name in ("pv_self_consumption", "throughput_vph", "vehicles_arrived")},
+}
+
+
+def kpi_direction(kpi: str) -> str:
+    """``lower``, ``higher`` or ``neither``: which way ``kpi`` is better."""
+    return KPI_DIRECTION.get(kpi, NEITHER)
+
+
 KPI_UNITS = ({name: unit for name, (_, unit) in ENERGY_KPIS.items()} | {f"{n}_vs_baseline": "-" for n in NORMALISED}
              | TRAFFIC_UNITS)
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from twin.kpis import HIGHER, KPI_DIRECTION, LOWER, NEITHER
+
 Z975 = 1.959963984540054  # standard normal 0.975 quantile
 # Student-t 0.975 quantiles for df = 1..30.
 T975_TABLE = (12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252,
@@ -28,18 +30,8 @@ T975_TABLE = (12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 
               2.073873068, 2.068657610, 2.063898562, 2.059538553, 2.055529439, 2.051830516, 2.048407142,
               2.045229642, 2.042272456)
 
-# Which way is better per KPI. "lower" KPIs get scores; "higher" and "neither" are reported as they are.
-LOWER, HIGHER, NEITHER = "lower", "higher", "neither"
-DIRECTION = {
-    "energy_cost_eur": LOWER, "emissions_kg": LOWER, "peak_demand_kw": LOWER, "daily_peak_kw": LOWER,
-    "ramping_kwh": LOWER, "one_minus_load_factor": LOWER, "comfort_violation_kh": LOWER,
-    "transformer_overload_min": LOWER, "energy_import_kwh": LOWER, "ev_unmet_kwh": LOWER,
-    "mean_travel_time_s": LOWER, "mean_duration_s": LOWER, "mean_time_loss_s": LOWER, "mean_waiting_time_s": LOWER,
-    "mean_waiting_count": LOWER, "mean_depart_delay_s": LOWER, "mean_delay_all_s": LOWER, "mean_queue_veh": LOWER,
-    "max_queue_veh": LOWER, "vehicles_waiting_to_enter": LOWER, "vehicles_on_network_at_end": LOWER,
-    "return": HIGHER, "pv_self_consumption": HIGHER, "throughput_vph": HIGHER, "vehicles_arrived": HIGHER,
-    "energy_export_kwh": NEITHER, "vehicles_generated": NEITHER,
-}
+# Which way is better per KPI: twin's KPIs know their own; an episode's return is higher-better.
+DIRECTION = KPI_DIRECTION | {"return": HIGHER}
 
 
 def direction(kpi: str) -> str:
