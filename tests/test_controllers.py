@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
 from agents.baselines.traffic import MaxPressurePolicy, SignalLayout
 from conftest import small_scenario
@@ -57,3 +59,12 @@ def test_time_of_use_battery_and_cheap_hours_ev_follow_the_tariff():
         else:
             seen["ev"] += int((ev > 0).sum())
     assert min(seen.values()) > 0, seen
+
+
+def test_decision_period_is_checked_only_where_a_controller_reads_it():
+    """decision_s must fall on traffic steps for max_pressure, and is ignored by fixed_time."""
+    signals = {"green_s": [28, 28], "yellow_s": 4, "all_red_s": 2, "min_green_s": 8, "max_green_s": 46}
+    traffic_scenario(resolution=2, signals=signals)  # decision_s keeps its default of 5 s, unread
+    with pytest.raises(ValidationError, match=r"got 5s; must be a multiple of the traffic step \(2s\)"):
+        traffic_scenario(resolution=2, signals={**signals, "controller": "max_pressure"})
+    traffic_scenario(resolution=2, signals={**signals, "controller": "max_pressure", "decision_s": 6})

@@ -332,8 +332,9 @@ def test_qlearning_beats_fixed_time_on_the_single_intersection():
     make = functools.partial(gym.make, "twin/TrafficGrid-v0", scenario=SINGLE)
     env = make()
     # The horizon is a truncation, so the last step bootstraps too: a shorter discount (about 25 s of
-    # 5 s decisions) keeps the values of queue states within what 40 episodes can learn.
+    # 5 s decisions) keeps the values of queue states within what 60 episodes can learn (at 40, one
+    # seed in four had not yet left its first phase habit).
     agent = QLearning.for_env(env, config=QLearningConfig(discount=0.8), seed=0)
-    agent.train(env, 40, seed=0)
+    agent.train(env, 60, seed=0)
     table = summarize(evaluate(make, [agent.policy(), FixedTimePolicy.from_env(env)], episodes=2, seed=100))
     assert table["qlearning"]["mean_delay_all_s"] < 0.8 * table["fixed_time"]["mean_delay_all_s"], table

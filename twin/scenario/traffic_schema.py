@@ -176,10 +176,13 @@ class Traffic(Model):
                 raise FieldProblem(field, f"got {value}s; must be a whole, positive number of traffic steps ({dt}s)")
         sig = self.signals
         for field, value in [("yellow_s", sig.yellow_s), ("all_red_s", sig.all_red_s), ("min_green_s", sig.min_green_s),
-                             ("max_green_s", sig.max_green_s), ("decision_s", sig.decision_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]:
+                             ("max_green_s", sig.max_green_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]:
             if value % dt:
                 # Signals change only between steps; a time between them would be skipped or stretched.
                 raise FieldProblem(f"signals.{field}", f"got {value}s; must be a multiple of the traffic step ({dt}s)")
+        if sig.controller == "max_pressure" and sig.decision_s % dt:
+            # Only max_pressure decides on this period; the other controllers never read it.
+            raise FieldProblem("signals.decision_s", f"got {sig.decision_s}s; must be a multiple of the traffic step ({dt}s)")
         return self
 
     @model_validator(mode="after")
