@@ -36,7 +36,8 @@ def test_every_shipped_scenario_validates_and_runs_a_short_horizon(path, tmp_pat
         # A home may run on its battery for the first minutes: computed, not necessarily positive.
         assert kpis["energy_import_kwh"] >= 0 and kpis["peak_demand_kw"] is not None
     if scenario.traffic:
-        assert {"trips.parquet", "intersection_queues.png", "travel_times.png"} <= files
+        assert {"trips.parquet", "intersection_queues.png", "travel_times.png", "delay_throughput.png",
+                "worst_approaches.png"} <= files
         assert kpis["vehicles_arrived"] > 0 and kpis["mean_travel_time_s"] > 0
         assert "mean_delay_all_s" in result.stdout
     assert f"results: {out}" in result.stdout

@@ -125,7 +125,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
         (tmp / "kpis.json").write_text(json.dumps(kpis, indent=2) + "\n", encoding="utf-8")
         world.graph.write_json(tmp / "graph.json")
         if scenario.outputs.plots:
-            plot_run(telemetry, tmp, rating_kw=scenario.grid.transformer_rating_kva,
+            plot_run(telemetry, tmp, rating_kva=scenario.grid.transformer_rating_kva,
                      comfort=(scenario.homes.comfort.low_c, scenario.homes.comfort.high_c))
             if trips is not None:
                 plot_traffic(telemetry, trips, tmp)
