@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "not write are never touched, and a second run into the same folder is "
                                      "refused while one is writing.")
     _scenario_args(run)
-    run.add_argument("--out", type=Path, help="output folder (default: runs/<scenario file name>)")
+    run.add_argument("--out", type=Path, help="output folder (default: a new runs/<scenario file name>-<date>-<time>, "
+                     "so no earlier run is replaced)")
     run.add_argument("--force", action="store_true",
                      help="write into --out although it holds files twin did not write (they are kept)")
     run.add_argument("--csv", action="store_true", help="also write telemetry.csv")
@@ -72,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Check a scenario file and estimate the memory its world needs; exit 0 "
                                      "if it can run here, 2 with the problems if not.")
     _scenario_args(val)
+
+    init = sub.add_parser("init", help="write a commented scenario file with every field at its default",
+                          description="Write a scenario file to start from: every field at its default, each "
+                                      "with its unit, range and choices in a comment. The traffic section is "
+                                      "there but commented out unless --traffic. Never replaces a file without "
+                                      "--force.")
+    init.add_argument("file", type=Path, help="scenario file to write, e.g. my_scenario.yaml (its name becomes "
+                                              "the scenario's name)")
+    init.add_argument("--traffic", action="store_true", help="include the street grid (default: homes only)")
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
 
     cmp = sub.add_parser("compare", help="KPIs of run folders side by side, with differences and a plot",
                          description="Compare the KPIs of run folders written by `twin run`: the first is the "
@@ -170,6 +181,9 @@ def _load(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``twin run``: simulate and write the results folder."""
+    import datetime as dt
+
+    from twin.rundir import dated_folder
     from twin.scenario.memory import check_memory
 
     scenario = _load(args)  # before the heavier imports: a bad file is refused at once
@@ -186,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if updates:
         scenario = scenario.model_copy(update={"outputs": scenario.outputs.model_copy(update=updates)})
     check_memory(scenario, where=str(args.scenario))  # again in run_scenario; here it can name the file
-    out = args.out or Path("runs") / args.scenario.stem
+    out = args.out or dated_folder(Path("runs"), args.scenario.stem, dt.datetime.now())
     result = run_scenario(scenario, out, progress=not args.quiet, force=args.force)
     print(f"\n{scenario.name}: {describe_world(scenario)}, {args.scenario} "
           f"({result.wall_s:.1f} s wall, {len(result.telemetry):,} readings)")
@@ -221,6 +235,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"ok: {args.scenario}: '{s.name}', {describe_world(s)}, {format_duration(s.duration)} from "
           f"{s.start:%Y-%m-%d %H:%M} ({', '.join(steps)}), seed {s.seed}; "
           f"needs about {format_bytes(memory.total_bytes)} of memory")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """``twin init``: write a commented scenario template."""
+    from twin.scenario.template import write_template
+
+    scenario = write_template(args.file, traffic=args.traffic, force=args.force)
+    print(f"wrote {args.file}: '{scenario.name}', {describe_world(scenario)}; edit it, then\n"
+          f"  twin validate {args.file}\n  twin run {args.file}")
     return 0
 
 
@@ -299,7 +323,7 @@ def cmd_view(args: argparse.Namespace) -> int:
     return run_view_command(args, policy_simulation)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "init": cmd_init, "compare": cmd_compare, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
             "eval": cmd_eval, "forecast": cmd_forecast,
             "bench": cmd_bench}
 
