@@ -188,3 +188,29 @@ def test_run_on_an_epw_weather_file(tmp_path):
     # The file's temperatures in early March run from about -16 C to +5 C.
     temps = [r["value"] for r in rows]
     assert len(temps) == 96 and min(temps) < -10 and max(temps) > 0
+
+
+def test_run_without_out_writes_a_new_dated_folder_each_time(tmp_path):
+    import re
+
+    for _ in range(2):
+        result = twin("run", str(SCENARIOS / "smart_home.yaml"), "--days", "0.0125", "--quiet", "--no-plots", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert len(runs) == 2 and all(re.fullmatch(r"smart_home-\d{8}-\d{6}(-\d+)?", name) for name in runs), runs
+    assert all((tmp_path / "runs" / name / "kpis.json").is_file() for name in runs)
+
+
+def test_a_path_given_on_the_command_line_is_relative_to_the_working_directory(tmp_path):
+    from test_weather import _epw_lines, _write
+
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "home.yaml").write_text("name: home\nstart: 2025-03-02 00:00\nduration: 1d\n")
+    _write(tmp_path, _epw_lines(), name="site.epw")  # beside the working directory, not the scenario
+    args = ("validate", "scenarios/home.yaml", "--set", "weather.source=epw", "--set", "weather.epw_path=site.epw")
+    assert twin(*args, cwd=tmp_path).returncode == 0
+    # The same relative path written in the file means the file's folder, where there is no site.epw.
+    (tmp_path / "scenarios" / "home.yaml").write_text("name: home\nstart: 2025-03-02 00:00\nduration: 1d\n"
+                                                      "weather: {source: epw, epw_path: site.epw}\n")
+    refused = twin("validate", "scenarios/home.yaml", cwd=tmp_path)
+    assert refused.returncode == 2 and f"no such EPW file ({tmp_path / 'scenarios' / 'site.epw'})" in refused.stderr

@@ -95,6 +95,17 @@ def check_run_folder(out_dir: Path, *, may_write: frozenset[str], force: bool = 
                           "move them or choose another --out")
 
 
+def dated_folder(parent: Path, stem: str, now: dt.datetime) -> Path:
+    """A folder name under ``parent`` that no run has used: ``STEM-YYYYMMDD-HHMMSS`` at ``now``, with
+    ``-2``, ``-3``... when that second is taken, so a default output never replaces an earlier run."""
+    base = f"{stem}-{now:%Y%m%d-%H%M%S}"
+    for k in range(1, 10_000):
+        name = base if k == 1 else f"{base}-{k}"
+        if not (parent / name).exists() and not (parent / f".{name}.lock").exists():
+            return parent / name
+    raise OutputError(f"{parent}: every name {base}-N is taken; choose a folder with --out")
+
+
 def check_creatable(path: Path) -> None:
     """Refuse (OutputError) a path whose nearest existing ancestor is not a writable folder."""
     for parent in Path(path).absolute().parents:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import typing
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """Load and validate the scenario at ``path``.
 
     ``overrides`` are ``"dotted.field=value"`` strings (values parsed as YAML), applied before
-    validation so that they are checked like the file itself. Relative EPW paths are resolved
-    against the scenario file's folder.
+    validation so that they are checked like the file itself. Relative EPW paths in the file are
+    resolved against the scenario file's folder; those in ``overrides`` against the working directory.
     """
     path = Path(path)
     raw = read_yaml_mapping(path)
@@ -76,8 +77,16 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
+#: Scenario fields that name a file: relative to the scenario's folder in the file, to the working
+#: directory on the command line.
+PATH_FIELDS = frozenset({"weather.epw_path"})
+
+
 def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
-    """Set ``raw[a][b] = value`` for an override ``"a.b=value"``, creating mappings on the way."""
+    """Set ``raw[a][b] = value`` for an override ``"a.b=value"``, creating mappings on the way.
+
+    A relative path given for one of PATH_FIELDS is made absolute against the working directory.
+    """
     if "=" not in item:
         raise ScenarioError(str(path), [("--set", f"got {shown(item)}; expected FIELD=VALUE, e.g. homes.count=50")])
     dotted, text = item.split("=", 1)
@@ -92,6 +101,10 @@ def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
             value = text  # taken as the string it is, for the schema to judge
         else:
             raise ScenarioError(str(path), [("--set", f"value of {shown(dotted.strip())}: {exc.message}")]) from None
+    if ".".join(k.strip() for k in keys) in PATH_FIELDS and isinstance(value, str) and value:
+        # A path typed on the command line means what the shell means by it: relative to the working
+        # directory. Paths written in the file stay relative to the file's folder (_resolve_paths).
+        value = os.path.abspath(value)
     node = raw
     for key in keys[:-1]:
         child = node.get(key)
