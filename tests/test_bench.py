@@ -226,7 +226,7 @@ def test_aggregate_and_tables_on_hand_made_records():
     assert by_agent["sac"].status == "partial" and by_agent["sac"].estimates["energy_cost_eur"].n == 1
     assert by_agent["dqn"].status == "failed" and by_agent["dqn"].seeds_failed == 2
 
-    rows = read_csv_text(results_csv(entries))
+    rows = read_csv_text(results_csv(suite, entries))
     dqn = [r for r in rows if r["agent"] == "dqn"]
     assert len(dqn) == 1 and dqn[0]["status"] == "failed" and "RuntimeError: boom" in dqn[0]["error"]
     assert "more" not in dqn[0]["error"]  # first line of the message only

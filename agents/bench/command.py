@@ -23,6 +23,11 @@ examples:
   twin bench --suite standard --task grid-4x4-peak --agent ppo --agent max_pressure --seeds 3
   twin bench --suite standard --list
 
+Ranking: each task ranks on its primary KPI (mean over seeds; exact ties go to its tie-breaker).
+An entry that breaks a bound relative to the reference baseline (e.g. under 90% of its throughput,
+more comfort violation) is flagged, with the reason, and ranked after every unflagged entry. The
+tiny suite's results are marked as a smoke run: too short to rank agents.
+
 Rerunning the same command skips jobs whose results exist (failed jobs run again) and rewrites the
 tables. Exit code 0 if every job succeeded, 1 if any failed (the tables still show them), 2 for a
 bad request. See docs/benchmarks.md.
@@ -37,8 +42,9 @@ def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Train and evaluate every baseline and learner of a suite's tasks over seeds 0..N-1, as\n"
                     "independent jobs (a local process pool or a Ray cluster). Writes results.csv and\n"
                     "leaderboard.md (mean and 95% interval per KPI, scores relative to each task's reference\n"
-                    "baseline), plots/, manifest.json (git revision, config hashes, package versions), one\n"
-                    "record per job in jobs/ and the learners' run folders in runs/.",
+                    "baseline, ranks and flags), leaderboard.json (ranks and flags as data), plots/,\n"
+                    "manifest.json (git revision, config hashes, package versions), one record per job in\n"
+                    "jobs/ and the learners' run folders in runs/.",
         epilog=EXAMPLES.format(suites=suites), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--suite", default="standard", help=f"suite to run: {', '.join(SUITES)} (default standard)")
     p.add_argument("--seeds", type=int, default=5, help="number of seeds; runs seeds 0..N-1 (default 5)")
@@ -80,7 +86,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
     """``twin bench``: plan, run the missing jobs, write the reports; 0 if all jobs succeeded, else 1."""
     from agents.bench.backends import default_workers, run_jobs
     from agents.bench.jobs import load_record, plan_jobs
-    from agents.bench.report import LEADERBOARD_MD, RESULTS_CSV, write_reports
+    from agents.bench.ranking import SMOKE_BANNER
+    from agents.bench.report import LEADERBOARD_JSON, LEADERBOARD_MD, RESULTS_CSV, write_reports
     from agents.bench.suite import get_suite
 
     if args.backend != "ray" and args.address is not None:
@@ -107,7 +114,10 @@ def run_bench_command(args: argparse.Namespace) -> int:
     write_reports(out, suite, jobs, run.records, seeds=args.seeds, backend=args.backend, workers=workers,
                   address=args.address, plots=not args.no_plots)
     print(f"\n{len(jobs)} jobs: {run.ran} ran, {run.skipped} skipped (results existed), {len(run.failed)} failed")
-    print(f"written: {out / LEADERBOARD_MD}, {out / RESULTS_CSV}, {out}/plots/, {out}/manifest.json")
+    print(f"written: {out / LEADERBOARD_MD}, {out / LEADERBOARD_JSON}, {out / RESULTS_CSV}, {out}/plots/, "
+          f"{out}/manifest.json")
+    if suite.smoke:
+        print(f"{SMOKE_BANNER} (suite {suite.name!r}); use --suite standard to compare agents")
     for job_id in run.failed:
         error = run.records[job_id].get("error", {})
         message = (str(error.get("message", "")).splitlines() or [""])[0]

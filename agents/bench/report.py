@@ -1,11 +1,14 @@
-"""The benchmark's tables and manifest: ``results.csv``, ``leaderboard.md`` and ``manifest.json``.
+"""The benchmark's tables and manifest: ``results.csv``, ``leaderboard.md``, ``leaderboard.json``, ``manifest.json``.
 
 :func:`aggregate` turns job records into one :class:`Entry` per (task, agent): how many seeds
 succeeded and failed, and per KPI the mean over seeds with its 95% interval and the score
 normalized to the task's reference baseline (:mod:`agents.bench.stats`). Agents whose jobs all
-failed stay in the tables, marked ``failed``. Rows follow the suite's order (task, then baselines
-and learners as planned, then KPIs: headline first), so equal records give byte-equal tables.
-Every file is written to a temporary name and renamed into place.
+failed stay in the tables, marked ``failed``. The leaderboard's order and flags come from
+:mod:`agents.bench.ranking` (primary KPI, tie-breaker, bounds relative to the reference); every
+table shows the same ones. Results of a smoke suite (``Suite.smoke``, the ``tiny`` suite) carry a
+banner in ``leaderboard.md`` and ``smoke: true`` in the CSV and JSON. ``results.csv`` rows follow
+the suite's order (task, then baselines and learners as planned, then KPIs: headline first), so
+equal records give byte-equal tables. Every file is written to a temporary name and renamed into place.
 """
 
 from __future__ import annotations
@@ -22,14 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from agents.bench.jobs import Job, sha256_text
+from agents.bench.ranking import SMOKE_BANNER, TaskRanking, rank_suite, ranking_json, ranking_rule
 from agents.bench.stats import Estimate, Score, direction, estimate, normalized_score
 from agents.bench.suite import Suite
 from agents.runs import write_json, write_text
 from twin.kpis import KPI_UNITS
 
 RESULTS_CSV, LEADERBOARD_MD, MANIFEST_JSON = "results.csv", "leaderboard.md", "manifest.json"
+LEADERBOARD_JSON = "leaderboard.json"
+# rank, flags and smoke come last so that readers of the earlier columns by position keep working.
 CSV_COLUMNS = ("task", "agent", "kind", "status", "seeds_ok", "seeds_failed", "kpi", "unit", "better", "n", "mean",
-               "sd", "ci95_low", "ci95_high", "score", "score_ci95_low", "score_ci95_high", "error")
+               "sd", "ci95_low", "ci95_high", "score", "score_ci95_low", "score_ci95_high", "error", "rank", "flags",
+               "smoke")
+FLAG_SEPARATOR = "; "
 
 
 @dataclass(frozen=True)
@@ -93,17 +101,22 @@ def _num(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
-def results_csv(entries: list[Entry]) -> str:
-    """``results.csv``: one row per (task, agent, KPI); an agent with no successful seed gets one row
-    with an empty KPI and its error."""
+def results_csv(suite: Suite, entries: list[Entry]) -> str:
+    """``results.csv``: one row per (task, agent, KPI), with the entry's leaderboard rank, its flags
+    (joined by ``"; "``, empty if none) and whether the suite is a smoke run (``true``/``false``); an
+    agent with no successful seed gets one row with an empty KPI and its error."""
+    standings = {(r.task.name, s.entry.agent): s for r in rank_suite(suite, entries) for s in r.standings}
+    smoke = "true" if suite.smoke else "false"
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for e in entries:
         common = [e.task, e.agent, e.kind, e.status, e.seeds_ok, e.seeds_failed]
         error = e.errors[0] if e.errors else ""
+        standing = standings[(e.task, e.agent)]
+        tail = [error, standing.rank, FLAG_SEPARATOR.join(standing.flags), smoke]
         if not e.estimates:
-            writer.writerow(common + [""] * (len(CSV_COLUMNS) - len(common) - 1) + [error])
+            writer.writerow(common + [""] * (len(CSV_COLUMNS) - len(common) - len(tail)) + tail)
             continue
         for kpi, est in e.estimates.items():
             score = e.scores.get(kpi)
@@ -112,7 +125,7 @@ def results_csv(entries: list[Entry]) -> str:
                 s_low, s_high = score.value - score.ci95, score.value + score.ci95
             writer.writerow(common + [kpi, KPI_UNITS.get(kpi, "-"), direction(kpi), est.n, _num(est.mean),
                                       _num(est.sd), _num(est.low), _num(est.high),
-                                      _num(score.value if score else None), _num(s_low), _num(s_high), error])
+                                      _num(score.value if score else None), _num(s_low), _num(s_high), *tail])
     return buf.getvalue()
 
 
@@ -130,65 +143,94 @@ def _cell(est: Estimate | None, score: Score | None) -> str:
     return text + (f" [{score.value:.3f}]" if score is not None else "")
 
 
-def _score_cell(entry: Entry | None, kpi: str) -> str:
+def _score_cell(entry: Entry | None, kpi: str, flagged: bool) -> str:
     if entry is None:
         return "—"
     if entry.status == "failed":
         return "failed"
     score = entry.scores.get(kpi)
     if score is None:
-        return "n/a"
+        return "n/a" + (" (flagged)" if flagged else "")
     text = f"{score.value:.3f}" + (" (n=1)" if score.ci95 is None else f" ± {score.ci95:.3f}")
-    return text + (" *" if entry.status == "partial" else "")
+    return text + (" *" if entry.status == "partial" else "") + (" (flagged)" if flagged else "")
 
 
-def _rank_key(entry: Entry, kpi: str) -> tuple:
-    """Failed last; then by score (or mean) of ``kpi`` in its better direction; then by name."""
-    if entry.status == "failed" or kpi not in entry.estimates:
-        return (1, 0.0, entry.agent)
-    value = entry.scores[kpi].value if kpi in entry.scores else entry.estimates[kpi].mean
-    return (0, -value if direction(kpi) == "higher" else value, entry.agent)
+def _task_section(ranking: TaskRanking, smoke: bool) -> list[str]:
+    """One task's heading, rule and ranked table, as markdown lines."""
+    task, kpis = ranking.task, ranking.task.headline_kpis
+    rule = ranking_rule(task)
+    if ranking.unchecked:
+        rule += (" Not checked (the reference has no mean for them): "
+                 + ", ".join(f"`{k}`" for k in ranking.unchecked) + ".")
+    lines = ["", f"## {task.name}", "", task.description, "",
+             f"Reference baseline: `{task.reference}`. Scenario: `scenarios/bench/{task.scenario}`, "
+             f"env keywords: {', '.join(f'{k}={v}' for k, v in task.env_kwargs) or 'none'}.", "",
+             (f"**{SMOKE_BANNER}.** " if smoke else "") + rule, "",
+             "| rank | agent | kind | seeds | " + " | ".join(f"{k} [{KPI_UNITS.get(k, '-')}]" for k in kpis)
+             + " | flags |", "|---:|---|---|---:|" + "---:|" * len(kpis) + "---|"]
+    for s in ranking.standings:
+        e = s.entry
+        seeds_text = f"{e.seeds_ok}/{e.seeds_ok + e.seeds_failed}"
+        if e.status == "failed":
+            cells = ["failed"] * len(kpis)
+        else:
+            cells = [_cell(e.estimates.get(k), e.scores.get(k)) for k in kpis]
+        lines.append(f"| {s.rank} | {e.agent} | {e.kind} | {seeds_text} | " + " | ".join(cells)
+                     + f" | {_markdown_text(FLAG_SEPARATOR.join(s.flags))} |")
+    return lines
+
+
+def _markdown_text(text: str) -> str:
+    # Flags name units like K*h twice in a sentence; unescaped, markdown would set the span between in italics.
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
 
 
 def leaderboard_markdown(suite: Suite, entries: list[Entry], seeds: int, revision: str) -> str:
-    """``leaderboard.md``: a summary of headline scores, then one ranked table per task and the failed jobs."""
-    tasks = [t for t in suite.tasks if any(e.task == t.name for e in entries)]
+    """``leaderboard.md``: a smoke-run banner for smoke suites, a summary of primary-KPI scores, then one
+    ranked table per task (with each entry's flags) and the failed jobs."""
+    rankings = rank_suite(suite, entries)
+    tasks = [r.task for r in rankings]
     agents = list(dict.fromkeys(e.agent for e in entries))
-    by_key = {(e.task, e.agent): e for e in entries}
-    lines = [f"# twin benchmark: suite `{suite.name}`", "",
+    by_key = {(r.task.name, s.entry.agent): s for r in rankings for s in r.standings}
+    banner = [f"> **{SMOKE_BANNER}.** Suite `{suite.name}` cuts episodes and training budgets short enough "
+              "to check that the machinery runs; its order says nothing about the agents. Compare agents on "
+              "a full suite (`--suite standard`).", ""] if suite.smoke else []
+    lines = [f"# twin benchmark: suite `{suite.name}`", "", *banner,
              f"{suite.description}", "",
              f"Seeds 0..{seeds - 1} (n = {seeds}), {suite.eval_episodes} evaluation episode(s) per seed; "
              f"git revision `{revision}`.", "",
              "Cells: mean over seeds ± half-width of the 95% Student-t interval (`n=1`: one seed, no interval); "
              "`[score]` = mean / the task's reference baseline mean (1.0 = reference, lower is better), "
-             "for KPIs where lower is better. `*`: some seeds failed (stats over the others). "
-             "See docs/benchmarks.md.", "",
-             "## Summary: score on each task's first headline KPI", "",
-             "| agent | " + " | ".join(f"{t.name} ({t.headline_kpis[0]})" for t in tasks) + " |",
+             "for KPIs where lower is better. `*`: some seeds failed (stats over the others).", "",
+             "Rank: by the mean over seeds of each task's primary KPI in its better direction; only exactly "
+             "equal means go to the tie-breaker (overlapping intervals are not treated as ties: read the "
+             "± to see which ranks are within noise). Entries that break a bound relative to the reference "
+             "baseline are **flagged** (the `flags` column says why) and ranked after every unflagged entry; "
+             "entries without a primary value (every seed failed) come last. See docs/benchmarks.md.", "",
+             "## Summary: score on each task's primary KPI", "",
+             "| agent | " + " | ".join(f"{t.name} ({t.primary})" for t in tasks) + " |",
              "|---|" + "---:|" * len(tasks)]
     for agent in agents:
-        lines.append(f"| {agent} | " + " | ".join(_score_cell(by_key.get((t.name, agent)), t.headline_kpis[0])
-                                                  for t in tasks) + " |")
-    for task in tasks:
-        rows = sorted((e for e in entries if e.task == task.name), key=lambda e: _rank_key(e, task.headline_kpis[0]))
-        kpis = task.headline_kpis
-        lines += ["", f"## {task.name}", "", task.description, "",
-                  f"Reference baseline: `{task.reference}`. Scenario: `scenarios/bench/{task.scenario}`, "
-                  f"env keywords: {', '.join(f'{k}={v}' for k, v in task.env_kwargs) or 'none'}.", "",
-                  "| rank | agent | kind | seeds | " + " | ".join(f"{k} [{KPI_UNITS.get(k, '-')}]" for k in kpis)
-                  + " |", "|---:|---|---|---:|" + "---:|" * len(kpis)]
-        for rank, e in enumerate(rows, 1):
-            seeds_text = f"{e.seeds_ok}/{e.seeds_ok + e.seeds_failed}"
-            if e.status == "failed":
-                cells = ["failed"] * len(kpis)
-            else:
-                cells = [_cell(e.estimates.get(k), e.scores.get(k)) for k in kpis]
-            lines.append(f"| {rank} | {e.agent} | {e.kind} | {seeds_text} | " + " | ".join(cells) + " |")
+        cells = []
+        for t in tasks:
+            standing = by_key.get((t.name, agent))
+            cells.append(_score_cell(standing.entry if standing else None, t.primary,
+                                     bool(standing and standing.flags)))
+        lines.append(f"| {agent} | " + " | ".join(cells) + " |")
+    for ranking in rankings:
+        lines += _task_section(ranking, suite.smoke)
     errors = [err for e in entries for err in e.errors]
     if errors:
         lines += ["", "## Failed jobs", "", *(f"- `{err.split(': ', 1)[0]}`: {err.split(': ', 1)[1]}"
                                               for err in errors)]
     return "\n".join(lines) + "\n"
+
+
+def leaderboard_json(suite: Suite, entries: list[Entry], seeds: int, revision: str) -> dict[str, Any]:
+    """``leaderboard.json``: the leaderboard as data, ``{"suite", "smoke", "seeds", "git_revision",
+    "tasks": {task: ranking_json(...)}}`` (see :func:`agents.bench.ranking.ranking_json`)."""
+    return {"suite": suite.name, "smoke": suite.smoke, "seeds": list(range(seeds)), "git_revision": revision,
+            "tasks": {r.task.name: ranking_json(r) for r in rank_suite(suite, entries)}}
 
 
 def git_revision(cwd: Path | None = None) -> str:
@@ -216,7 +258,7 @@ def manifest(suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]], 
         scenarios.setdefault(job.task, {"file": f"scenarios/bench/{job.scenario_name}",
                                         "sha256": sha256_text(job.scenario_yaml)})
     return {
-        "suite": suite.name, "seeds": list(range(seeds)), "git_revision": revision,
+        "suite": suite.name, "smoke": suite.smoke, "seeds": list(range(seeds)), "git_revision": revision,
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "backend": {"name": backend, "workers": workers, "address": address},
         "python": platform.python_version(), "platform": platform.platform(),
@@ -224,6 +266,8 @@ def manifest(suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]], 
                                             "tensorboard", "ray")),
         "scenarios": scenarios,
         "tasks": {t.name: {"reference": t.reference, "headline_kpis": list(t.headline_kpis),
+                           "primary": t.primary, "tie_breaker": t.tie_breaker,
+                           "constraints": [{"kpi": c.kpi, "ratio": c.ratio} for c in t.constraints],
                            "env_kwargs": dict(t.env_kwargs), "train_steps": t.train_steps,
                            "train_episodes": t.train_episodes} for t in suite.tasks},
         "eval": {"episodes_per_seed": suite.eval_episodes, "first_seed": suite.eval_seed, "seed_stride": 1000},
@@ -239,12 +283,14 @@ def manifest(suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]], 
 def write_reports(out_dir: Path, suite: Suite, jobs: list[Job], records: dict[str, dict[str, Any]], *, seeds: int,
                   backend: str, workers: int | None = None, address: str | None = None,
                   plots: bool = True) -> list[Entry]:
-    """Write results.csv, leaderboard.md, plots/ and manifest.json into ``out_dir``; return the entries."""
+    """Write results.csv, leaderboard.md, leaderboard.json, plots/ and manifest.json into ``out_dir``;
+    return the entries."""
     entries = aggregate(suite, jobs, records)
     revision = git_revision()
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_text(out_dir / RESULTS_CSV, results_csv(entries))
+    write_text(out_dir / RESULTS_CSV, results_csv(suite, entries))
     write_text(out_dir / LEADERBOARD_MD, leaderboard_markdown(suite, entries, seeds, revision))
+    write_json(out_dir / LEADERBOARD_JSON, leaderboard_json(suite, entries, seeds, revision))
     if plots:
         from agents.bench.plots import write_plots
 
@@ -254,5 +300,5 @@ def write_reports(out_dir: Path, suite: Suite, jobs: list[Job], records: dict[st
     return entries
 
 
-__all__ = ["Entry", "aggregate", "results_csv", "leaderboard_markdown", "manifest", "write_reports",
-           "git_revision", "RESULTS_CSV", "LEADERBOARD_MD", "MANIFEST_JSON", "CSV_COLUMNS"]
+__all__ = ["Entry", "aggregate", "results_csv", "leaderboard_markdown", "leaderboard_json", "manifest", "write_reports",
+           "git_revision", "RESULTS_CSV", "LEADERBOARD_MD", "LEADERBOARD_JSON", "MANIFEST_JSON", "CSV_COLUMNS"]
