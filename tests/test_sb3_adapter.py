@@ -113,10 +113,18 @@ def test_ppo_on_smart_home_checkpoints_evaluates_reloads_and_resumes(tmp_path):
     assert json.loads((tmp_path / "sb3.json").read_text())["steps"] == 256
 
 
-def test_a2c_on_box_smart_home_yields_a_policy(tmp_path):
+def test_a2c_on_box_smart_home_yields_a_policy_that_reloads_to_the_same_actions(tmp_path):
     run = train_sb3("a2c", make_home(), 100, seed=1, out_dir=tmp_path)
-    action = run.policy.act(make_home()().reset(seed=0)[0])
-    assert action.shape == (3,) and np.all(np.abs(action) <= 1.0)
+    env = make_home()()
+    obs = [env.reset(seed=0)[0]] + [env.step(env.action_space.sample())[0] for _ in range(5)]
+    actions = np.array([run.policy.act(o) for o in obs])
+    assert actions.shape == (6, 3) and np.all(np.abs(actions) <= 1.0)
+    # The adapter acts through the saved observation statistics: a reload from the folder acts alike,
+    # and acting on raw observations (no normalisation) would not.
+    loaded = load_sb3(tmp_path)
+    np.testing.assert_array_equal(np.array([loaded.act(o) for o in obs]), actions)
+    raw = np.array([np.clip(run.policy.model.predict(o, deterministic=True)[0], -1, 1) for o in obs])
+    assert not np.array_equal(raw, actions)
     assert run_episode(make_home()(), run.policy, seed=3).steps == HOME_STEPS
 
 
