@@ -39,7 +39,7 @@ def measure_twin(n_homes: int) -> dict:
     began = time.perf_counter()
     world = build_world(scenario(n_homes))
     built = time.perf_counter()
-    recorder = Recorder(world.parts["energy"].bus, world.start)
+    recorder = Recorder(world.bus, world.start)
     world.run(86400)
     ran = time.perf_counter()
     return {"homes": n_homes, "build_s": built - began, "run_s": ran - built,
@@ -52,7 +52,7 @@ def measure_loop(n_homes: int, steps: int) -> dict:
     from twin.build import build_world
 
     world = build_world(scenario(n_homes))
-    e = world.parts["energy"]
+    e = world.energy
     p, s = e.homes.params, e.homes.state
     ad, bd = p.thermal.ad.tolist(), p.thermal.bd.tolist()
     ta, tm, on, soc = s.temp_air_c.tolist(), s.temp_mass_c.tolist(), s.heating_on.tolist(), s.soc.tolist()

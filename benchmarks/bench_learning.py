@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         targets.append(ratio_line("max-pressure mean delay vs fixed-time (4x4 grid)",
                                   table["max_pressure"]["mean_delay_all_s"], table["fixed_time"]["mean_delay_all_s"], 0.0))
         # The twin's own fixed-time plan has green-wave offsets, which the fixed-time policy lacks.
-        from twin.runner import simulate, world_kpis
+        from twin.outcome import world_kpis
+        from twin.runner import simulate
         from twin.scenario import load_scenario
 
         world, telemetry = simulate(load_scenario(GRID), progress=False)

@@ -47,7 +47,7 @@ def measure(n: int, repeat: int) -> dict:
         began = time.perf_counter()
         world.run(HOUR_S)
         wall = time.perf_counter() - began
-        v = world.parts["traffic"].vehicles
+        v = world.traffic.vehicles
         entered = int(((v.enter_s[: int(v.n)] >= 0)).sum())
         if best is None or wall < best["wall_s"]:
             best = {"grid": n, "wall_s": wall, "entered": entered, "intersections": n * n}

@@ -41,7 +41,7 @@ class HomeTask:
 
     def __init__(self, world: World, weights: dict[str, float], interval_s: int):
         self.world = world
-        energy = world.parts["energy"]
+        energy = world.energy
         self.p, self.s = energy.homes.params, energy.homes.state
         self.physics, self.totals = energy.physics, energy.totals
         self.clock = world.processes["tariff_clock"]

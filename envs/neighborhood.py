@@ -23,7 +23,7 @@ from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.rewards import HOME_REWARDS, HomeStep, reward_function
 from envs.vector import ReplicaVectorEnv
-from twin.runner import close_readings, world_kpis
+from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
 ENV_ID = "twin/Neighborhood-v0"
@@ -50,7 +50,7 @@ class NeighborhoodCore:
     def start(self, seed: int) -> None:
         """A new episode in a world built with ``seed``, recorded for its KPIs."""
         self.bind(self.episodes.build([seed]))
-        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.recorder = Recorder(self.world.bus, self.world.start)
 
     def bind(self, world) -> None:
         """Serve the (possibly replicated) ``world`` from its start; homes are laid out world by world."""
@@ -85,7 +85,7 @@ class NeighborhoodCore:
 
     def _feeder_terms(self) -> np.ndarray:
         """Transformer term per feeder since the last call (weighted, signed)."""
-        now = self.world.parts["energy"].feeder_totals.overload_kwh.copy()
+        now = self.world.energy.feeder_totals.overload_kwh.copy()
         last, self._overload_last = self._overload_last, now
         return -self.cfg.reward_weights.get("transformer", 0.0) * (now - last)
 

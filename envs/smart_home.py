@@ -23,7 +23,7 @@ from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTas
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.rewards import HOME_REWARDS, reward_function
 from envs.vector import ReplicaVectorEnv
-from twin.runner import close_readings, world_kpis
+from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
 ENV_ID = "twin/SmartHome-v0"
@@ -59,7 +59,7 @@ class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
         if options:
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.world = self.episodes.build([world_seed(self.np_random)])
-        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.recorder = Recorder(self.world.bus, self.world.start)
         self.task = HomeTask(self.world, self.cfg.reward_weights, self.episodes.interval_s)
         self.steps = 0
         self._show_human()

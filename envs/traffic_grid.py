@@ -21,10 +21,11 @@ from envs.config import TrafficEnvConfig, parse_config
 from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.rewards import TRAFFIC_REWARDS, reward_function
-from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask
+from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask, feature_count
 from envs.vector import ReplicaVectorEnv
-from twin.runner import close_readings, world_kpis
+from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
+from twin.traffic.network import intersection_ids
 
 ENV_ID = "twin/TrafficGrid-v0"
 
@@ -38,15 +39,14 @@ class TrafficCore:
         self.episodes = Episodes(env_id, self.cfg, traffic=True)
         self.reward = reward_function(self.cfg.reward, TRAFFIC_REWARDS, env_id)
         sc = self.episodes.scenario
-        self.n_int = sc.traffic.network.rows * sc.traffic.network.cols
+        self.int_ids = intersection_ids(sc.traffic.network.rows, sc.traffic.network.cols)
+        self.n_int = len(self.int_ids)
         self.n_phases = len(sc.traffic.signals.phases)
-        self.n_features = 2 * len(MOVEMENTS) + self.n_phases + 2
+        self.n_features = feature_count(self.n_phases)
         self.low = np.zeros(self.n_features, dtype=np.float32)
         self.high = np.full(self.n_features, VEHICLE_LIMIT, dtype=np.float32)
         self.high[2 * len(MOVEMENTS):-1] = 1.0
         self.high[-1] = sc.duration  # seconds in the current interval
-        self.int_ids = tuple(f"int-{r}-{c}" for r in range(sc.traffic.network.rows)
-                             for c in range(sc.traffic.network.cols))
 
     def signal_space(self) -> spaces.Box:
         """Observation space of one intersection."""
@@ -75,7 +75,7 @@ class TrafficGridEnv(EpisodeSpec, WorldRendering, gym.Env):
         if options:
             raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
         self.world = self.core.episodes.build([world_seed(self.np_random)])
-        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.recorder = Recorder(self.world.bus, self.world.start)
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
                                 self.core.cfg.reward)
         self.steps = 0

@@ -19,7 +19,7 @@ from envs.parallel import AgentSpaces
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.traffic_grid import TrafficCore
 from envs.traffic_task import TrafficTask
-from twin.runner import close_readings, world_kpis
+from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
 ENV_ID = "traffic_grid_v0"
@@ -50,7 +50,7 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         """New episode; the world seed comes from the env's Generator (seeded by ``seed``)."""
         self.check_open()
         self.world = self.core.episodes.build([world_seed(self._seed(seed, ENV_ID))])
-        self.recorder = Recorder(self.world.parts["energy"].bus, self.world.start)
+        self.recorder = Recorder(self.world.bus, self.world.start)
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
                                 self.core.cfg.reward)
         self.steps = 0

@@ -48,11 +48,17 @@ def sum_per_intersection(row_int, values, n_int):
     return out
 
 
+def feature_count(n_phases: int) -> int:
+    """Observation features of one intersection: halted and approaching per movement, the phase
+    one-hot, in yellow/all-red, and seconds in the current interval."""
+    return 2 * len(MOVEMENTS) + n_phases + 2
+
+
 class TrafficTask:
     """Observations, phase requests and reward terms of every intersection in ``world``."""
 
     def __init__(self, world: World, weights: dict[str, float], interval_s: int, reward: object = "weighted"):
-        t = world.parts["traffic"]
+        t = world.traffic
         self.world, self.net, self.sig, self.q, self.v = world, t.net, t.signals, t.queues, t.vehicles
         self.weights, self.interval_s = weights, interval_s
         self.n_phases = t.plan.n_phases
@@ -65,7 +71,7 @@ class TrafficTask:
         # Every row (movement queues, then outside queues) belongs to the intersection it leads to.
         self.row_int = np.concatenate([net.q_int, net.link_to[net.entries]]).astype(np.int64)
         self.movement_rows = np.arange(net.n_queues)
-        self.n_features = 2 * len(MOVEMENTS) + self.n_phases + 2
+        self.n_features = feature_count(self.n_phases)
         # Links into and out of each intersection (a vehicle on an exit link is on no queue: it drives
         # to the border at free flow and is counted nowhere).
         self._in_links = np.flatnonzero(net.link_to >= 0)

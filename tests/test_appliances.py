@@ -26,7 +26,7 @@ def test_each_cycle_delivers_its_energy_then_ends(dt_s):
 
 def test_nobody_asks_for_a_cycle_while_everyone_is_away():
     world = build_world(small_scenario(duration="6h"))
-    energy = world.parts["energy"]
+    energy = world.energy
     energy.homes.state.occupancy[...] = 0
     world.processes["occupancy"].fire = lambda now_s: None  # keep everyone away
     world.run(6 * 3600)
@@ -36,5 +36,5 @@ def test_nobody_asks_for_a_cycle_while_everyone_is_away():
 def test_awake_homes_run_cycles_over_a_day():
     world = build_world(small_scenario())
     world.run(86400)
-    requested = world.parts["energy"].homes.appliance_state.requested_s
+    requested = world.energy.homes.appliance_state.requested_s
     assert (requested >= 0).sum() >= 5

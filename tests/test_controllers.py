@@ -40,7 +40,7 @@ def test_time_of_use_battery_and_cheap_hours_ev_follow_the_tariff():
     scenario = small_scenario(duration="2d", controllers={"battery": "time_of_use", "ev": "cheap_hours"})
     cheap, expensive = price_thresholds(scenario.tariff)
     world = build_world(scenario)
-    s, energy = world.state["homes"], world.parts["energy"]
+    s, energy = world.state["homes"], world.energy
     seen = {"charge": 0, "discharge": 0, "ev": 0}
     for now in range(60, scenario.duration, 60):
         world.run(now)  # the step that just ran used the price in force over the last minute

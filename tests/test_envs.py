@@ -136,7 +136,7 @@ def test_traffic_observations_count_the_vehicles_at_each_line_and_behind_it(thre
                        **{**TRAFFIC, "duration": "5min"})
     vec.reset(seed=7)
     world = vec.unwrapped.world
-    tr = world.parts["traffic"]
+    tr = world.traffic
     tr.physics.threads = threads
     q, v, task = tr.queues, tr.vehicles, vec.unwrapped.task
     m = 12  # movements per intersection, N, E, S, W and within each L, T, R

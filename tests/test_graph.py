@@ -23,7 +23,7 @@ def test_every_node_and_edge_is_typed_and_ids_are_readable(scenario):
 
 def test_batteries_under_a_feeder_are_exactly_that_feeders(scenario):
     world = build_world(scenario)
-    params = world.parts["energy"].homes.params
+    params = world.energy.homes.params
     found = set(world.graph.nodes("battery", under="feeder-2"))
     expected = {f"home-{i:03d}/battery" for i in range(params.n)
                 if params.feeder[i] == 1 and params.bat_capacity_kwh[i] > 0}

@@ -41,7 +41,7 @@ def test_replica_traffic_equals_single_worlds(controller, threads):
                           demand={"entry_vph": 500, "od": [{"origin": "entry/int-0-0/W",
                                                             "destination": "exit/int-1-1/E", "vph": 200}]})
     batch = build_world(sc, seeds=SEEDS)
-    tb = batch.parts["traffic"]
+    tb = batch.traffic
     tb.physics.threads = threads  # the parallel kernel (used from 64 replicas on) must agree too
     _small_turn_pool(tb)
     n_int = tb.net.n_int // len(SEEDS)
@@ -50,7 +50,7 @@ def test_replica_traffic_equals_single_worlds(controller, threads):
     k_all = len(SEEDS)
     for k, seed in enumerate(SEEDS):
         world = _single(sc, seed)
-        tw = world.parts["traffic"]
+        tw = world.traffic
         _small_turn_pool(tw)
         tw.signals.request[...] = np.arange(n_int) % 2
         world.run(sc.duration)

@@ -17,7 +17,7 @@ TRAFFIC = {"duration": "10min", "overrides": ("traffic.network.rows=2", "traffic
 def standing(world) -> np.ndarray:
     """Vehicles on the network, not yet sent down an exit, that have reached their stop line (from the
     vehicle rows, not the queues): their ready times."""
-    v, now = world.parts["traffic"].vehicles, world.now_s
+    v, now = world.traffic.vehicles, world.now_s
     n = int(v.n)
     on = (v.enter_s[:n] >= 0) & (v.arrive_s[:n] < 0) & (v.ready_s[:n] <= now)
     return v.ready_s[:n][on]
@@ -31,7 +31,7 @@ def run(env, steps: int):
     for _ in range(steps):
         _, reward, *_ = env.step(env.action_space.sample())
         world = env.unwrapped.world
-        t = world.parts["traffic"]
+        t = world.traffic
         ready = standing(world)
         out.append((reward, len(ready), float((world.now_s - ready).sum()), int(t.queues.occupancy[t.net.entries].sum()),
                     int(t.queues.occupancy[t.net.link_to >= 0].sum())))

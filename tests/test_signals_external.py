@@ -21,7 +21,7 @@ def _intervals(history: np.ndarray) -> list[tuple[int, int]]:
 
 def test_an_agent_asking_for_a_change_every_second_still_gets_min_green_yellow_and_all_red():
     world = build_world(traffic_scenario(duration="10min", signals=TIMING))
-    sig = world.parts["traffic"].signals
+    sig = world.traffic.signals
     phases, intervals = [], []
     for t in range(1, 600):
         sig.request[...] = (sig.phase + 1) % 2  # always ask for the other phase
@@ -40,7 +40,7 @@ def test_an_agent_asking_for_a_change_every_second_still_gets_min_green_yellow_a
 
 def test_asking_for_the_phase_that_is_green_keeps_it_and_a_later_request_switches():
     world = build_world(traffic_scenario(duration="10min", signals=TIMING))
-    sig = world.parts["traffic"].signals
+    sig = world.traffic.signals
     sig.request[...] = 0
     world.run(300)
     assert np.all(sig.phase == 0) and np.all(sig.interval == GREEN)

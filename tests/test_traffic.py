@@ -17,7 +17,7 @@ from twin.telemetry.recorder import Recorder
 
 def test_vehicles_are_conserved_at_every_step():
     world, _ = make(traffic_scenario(duration="15min", demand={"entry_vph": 1500}))
-    tr = world.parts["traffic"]
+    tr = world.traffic
     q, v, n_q = tr.queues, tr.vehicles, tr.net.n_queues
     most_waiting = most_halted = 0
     for t in range(1, 15 * 60 + 1):
@@ -28,10 +28,14 @@ def test_vehicles_are_conserved_at_every_step():
         arrived = (v.arrive_s[:n] >= 0) & (v.arrive_s[:n] <= t)
         on_exit_links = (v.arrive_s[:n] > t).sum()
         assert entered.sum() == arrived.sum() + q.count[:n_q].sum() + on_exit_links
-        waiting_outside = (generated & ~entered).sum()
-        due_in_outside_queues = (v.gen_s[q.buf[n_q:]] <= t).sum()
-        assert generated.sum() == entered.sum() + waiting_outside == entered.sum() + due_in_outside_queues
-        most_waiting = max(most_waiting, waiting_outside)
+        assert not (entered & ~generated).any(), "a vehicle entered before it was generated"
+        occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
+        # Every vehicle generated and not yet in is in an entry's outside queue, and no other is
+        # there (vehicles drawn for later in the batch wait there too, not yet generated).
+        outside = q.buf[n_q:][occupied[n_q:]]
+        due_outside = np.sort(outside[v.gen_s[outside] <= t])
+        np.testing.assert_array_equal(due_outside, np.flatnonzero(generated & ~entered))
+        most_waiting = max(most_waiting, due_outside.size)
         assert np.all(q.occupancy == np.bincount(tr.net.q_link, weights=q.count[:n_q],
                                                  minlength=tr.net.n_links))
         # The kernel's cached head times are the heads' times.
@@ -39,7 +43,6 @@ def test_vehicles_are_conserved_at_every_step():
         heads = np.where(q.count > 0, v.ready_s[q.buf[rows, q.head]], NEVER_S)
         np.testing.assert_array_equal(q.head_ready_s, heads)
         # So are the ready times kept beside the ids, in every occupied slot.
-        occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
         np.testing.assert_array_equal(q.slot_ready_s[occupied], v.ready_s[q.buf[occupied]])
         # The step's count of vehicles at each movement queue's line, as of now, is the queues' own.
         at_line = occupied & (v.ready_s[q.buf] <= t)
@@ -53,7 +56,7 @@ def test_vehicles_are_conserved_at_every_step():
 def test_the_kernel_agrees_with_the_signal_model():
     assert (kernel.GREEN, kernel.YELLOW, kernel.ALL_RED) == (GREEN, YELLOW, ALL_RED)
     world, _ = make(traffic_scenario(duration="10min", signals={"controller": "actuated"}))
-    tr = world.parts["traffic"]
+    tr = world.traffic
     for t in range(0, 600, 7):
         world.run(t + 1)
         n_q = tr.net.n_queues
@@ -76,7 +79,7 @@ def test_each_lane_is_first_in_first_out():
 @pytest.mark.parametrize("controller", ["fixed_time", "actuated"])
 def test_no_vehicle_crosses_on_red_or_yellow(controller):
     world, log = make(traffic_scenario(duration="20min", signals={"controller": controller}))
-    tr = world.parts["traffic"]
+    tr = world.traffic
     world.run(20 * 60)
     n_q = tr.net.n_queues
     crossings = 0
@@ -98,7 +101,7 @@ def test_discharge_reaches_but_never_exceeds_saturation_flow(dt):
     sc = traffic_scenario(duration="20min", resolution=dt, network={"lanes": 3},
                           demand={"entry_vph": 1500, "batch": 60}, signals=SIGNALS_FOR_STEP[dt])
     world, log = make(sc)
-    tr = world.parts["traffic"]
+    tr = world.traffic
     world.run(20 * 60)
     n_q = tr.net.n_queues
     times = np.concatenate([np.full(e["cross"].size, e["t"]) for e in log.events])
@@ -118,8 +121,8 @@ def test_discharge_reaches_but_never_exceeds_saturation_flow(dt):
 def test_every_movement_gets_green_and_phase_changes_are_counted_at_5s_steps():
     sc = traffic_scenario(duration="20min", resolution=5, signals={**SIGNALS_FOR_STEP[5], "wave_speed_kmh": 37})
     world, log = make(sc)
-    recorder = Recorder(world.parts["energy"].bus, sc.start)
-    tr = world.parts["traffic"]
+    recorder = Recorder(world.bus, sc.start)
+    tr = world.traffic
     world.run(20 * 60)
     served = np.unique(np.concatenate([e["cross"] for e in log.events]))
     assert set(range(tr.net.n_queues)) <= set(served.tolist())
@@ -136,7 +139,7 @@ def test_links_never_exceed_storage_and_spill_back_blocks_upstream():
                                   "turning": {"left": 0.4, "through": 0.2, "right": 0.4}},
                           signals={"offsets": "none"})
     world, log = make(sc)
-    tr = world.parts["traffic"]
+    tr = world.traffic
     q, net = tr.queues, tr.net
     blocked_steps = 0
     movement = np.arange(q.count.size) < net.n_queues
@@ -171,7 +174,7 @@ def _inject(tr, entry, time_s):
 
 def _one_vehicle(scenario, origin_side="W"):
     world = build_world(scenario)
-    tr = world.parts["traffic"]
+    tr = world.traffic
     entry = tr.net.link_ids.index(f"entry/int-0-0/{origin_side}")
     e = int(np.flatnonzero(tr.net.entries == entry)[0])
     _inject(tr, e, 10)
@@ -209,7 +212,7 @@ def test_actuated_beats_fixed_time_on_an_unbalanced_intersection():
 def test_same_seed_same_trips_other_seed_differs():
     def run(seed):
         world = build_world(traffic_scenario(seed=seed, signals={"controller": "actuated"}))
-        world.run(world.parts["scenario"].duration)
+        world.run(world.scenario.duration)
         trips = trips_of(world)
         return np.concatenate([trips.generated_s, trips.arrived_s, trips.waiting_s])
 
@@ -238,12 +241,12 @@ def test_restore_across_buffer_growth_continues_identically():
     sc = traffic_scenario(duration="10min", network={"rows": 1, "cols": 1, "lanes": 1},
                           demand={"entry_vph": 0, "side_vph": {"W": 1800}})
     world = build_world(sc)
-    q = world.parts["traffic"].queues
+    q = world.traffic.queues
     width = q.buf.shape[1]
     world.run(60)
     snap = world.snapshot()
     world.run(600)
-    assert q.buf.shape[1] > width or world.parts["traffic"].queues.buf.shape[1] > width
+    assert q.buf.shape[1] > width or world.traffic.queues.buf.shape[1] > width
     expected = trips_of(world)
     world.restore(snap)
     world.run(600)
@@ -257,7 +260,7 @@ def test_restore_across_buffer_growth_continues_identically():
 def test_vehicles_on_the_network_at_the_end_count_only_what_they_drove():
     sc = traffic_scenario(duration="5min", **_always_green(border_length_m=500.0, speed_limit_kmh=36.0))
     world = build_world(sc)
-    tr = world.parts["traffic"]
+    tr = world.traffic
     entry = tr.net.link_ids.index("entry/int-0-0/W")
     _inject(tr, int(np.flatnonzero(tr.net.entries == entry)[0]), 0)
     world.run(30)  # 30 s into a 50 s link
@@ -271,7 +274,7 @@ def test_keeping_cars_out_does_not_look_good():
     sc = traffic_scenario(duration="10min", network={"rows": 1, "cols": 1, "lanes": 1},
                           demand={"entry_vph": 0, "side_vph": {"W": 1800}})
     world = build_world(sc)
-    recorder = Recorder(world.parts["energy"].bus, sc.start)
+    recorder = Recorder(world.bus, sc.start)
     world.run(600)
     trips = trips_of(world)
     kpis = traffic_kpis(trips, recorder.telemetry())
@@ -295,7 +298,7 @@ def test_sumo_tripinfo_measures_per_vehicle_from_the_vehicle_rows():
     sc = traffic_scenario(duration="15min", network={"rows": 2, "cols": 2}, demand={"entry_vph": 600})
     world = build_world(sc)
     world.run(900)
-    trips, v = trips_of(world), world.parts["traffic"].vehicles
+    trips, v = trips_of(world), world.traffic.vehicles
     arrived = trips.arrived_s >= 0
     assert arrived.sum() > 100 and (~arrived).sum() > 0
     n = len(trips)
@@ -308,7 +311,7 @@ def test_sumo_tripinfo_measures_per_vehicle_from_the_vehicle_rows():
     # In the queue model a vehicle stands or drives at the speed limit: time loss is time standing.
     np.testing.assert_allclose(trips.time_loss_s()[arrived], trips.network_waiting_s()[arrived])
     assert np.isnan(trips.duration_s()[~arrived]).all()
-    kpis = traffic_kpis(trips, Recorder(world.parts["energy"].bus, sc.start).telemetry())
+    kpis = traffic_kpis(trips, Recorder(world.bus, sc.start).telemetry())
     assert kpis["mean_duration_s"] == pytest.approx((arrive - enter)[arrived].mean())
     assert kpis["mean_waiting_count"] == pytest.approx((v.stops[:n] - (enter > gen))[arrived].mean())
 
@@ -324,14 +327,14 @@ def test_od_vehicles_follow_their_shortest_route():
     arrived = trips.arrived_s >= 0
     assert arrived.sum() > 50
     assert set(np.array(trips.destination)[arrived]) == {"exit/int-2-2/S"}
-    route = world.parts["traffic"].demand.route_links[0]
+    route = world.traffic.demand.route_links[0]
     assert len(route) == 6  # entry, 4 blocks (2 east, 2 south in some order), exit
 
 
 def test_node_state_reads_signals_and_roads_live():
     world = build_world(traffic_scenario(duration="5min"))
     world.run(90)
-    tr = world.parts["traffic"]
+    tr = world.traffic
     assert world.node_state("int-1-1/signal")["phase"] == tr.signals.phase[tr.net.int_ids.index("int-1-1")]
     road = "road/int-0-0/E"
     assert world.node_state(road)["occupancy"] == tr.queues.occupancy[tr.net.link_ids.index(road)]
@@ -346,21 +349,21 @@ def test_running_ahead_to_the_next_event_equals_stepping_one_step_at_a_time(cont
         {"origin": "entry/int-0-0/W", "destination": "exit/int-1-1/S", "vph": 200}]},
         signals={"controller": controller})
     ahead, stepped = build_world(sc), build_world(sc)
-    stepped.parts["traffic"].physics.max_steps_per_fire = 1
+    stepped.traffic.physics.max_steps_per_fire = 1
     calls = []
-    physics = ahead.parts["traffic"].physics
+    physics = ahead.traffic.physics
     run_steps = physics.run_steps
     physics.run_steps = lambda t0, n: (calls.append(n), run_steps(t0, n))
     for t in range(25, 20 * 60 + 1, 25):
         for world in (ahead, stepped):
-            signals = world.parts["traffic"].signals
+            signals = world.traffic.signals
             signals.request[...] = (np.arange(signals.request.size) + t // 25) % 2  # used by external only
             world.run(t)
     assert max(calls) > 1, "the physics should have run several steps per call"
     for part, arrays in ahead.snapshot().arrays.items():
         for name, arr in arrays.items():
             np.testing.assert_array_equal(arr, stepped.snapshot().arrays[part][name], err_msg=f"{part}.{name}")
-    assert int(ahead.parts["traffic"].vehicles.n) > 300
+    assert int(ahead.traffic.vehicles.n) > 300
 
 
 def test_trips_round_trip_through_parquet(tmp_path):

@@ -96,7 +96,7 @@ def test_a_frame_is_not_blank(make):
 
 def test_a_home_tile_changes_colour_with_its_temperature():
     world = homes_world()
-    homes, p = world.state["homes"], world.parts["energy"].homes.params
+    homes, p = world.state["homes"], world.energy.homes.params
     img, drawer = frame(world)
     centre = drawer.layout.centre_of
     before_3, before_4 = pixel(img, drawer.camera, centre("home-003")), pixel(img, drawer.camera, centre("home-004"))
@@ -125,7 +125,7 @@ def test_the_net_load_layer_colours_homes_by_their_net_load():
 
 def test_signal_lights_follow_the_phase():
     world = streets_world()
-    t = world.parts["traffic"]
+    t = world.traffic
     net, sig, bits = t.net, t.signals, t.plan.q_bits
     north = int(np.flatnonzero((net.q_int == 0) & (net.q_side == SIDES.index("N")) & (net.q_turn == THROUGH))[0])
     east = int(np.flatnonzero((net.q_int == 0) & (net.q_side == SIDES.index("E")) & (net.q_turn == THROUGH))[0])
@@ -157,7 +157,7 @@ def test_vehicles_are_drawn_on_their_lanes():
     Simulation(world).run_for(600)
     img, drawer = frame(world)
     moving = np.all(img == C.VEHICLE_MOVING, axis=2).sum() + np.all(img == C.VEHICLE_HALTED, axis=2).sum()
-    in_network = int(world.parts["traffic"].queues.occupancy.sum())
+    in_network = int(world.traffic.queues.occupancy.sum())
     assert in_network > 0 and moving >= in_network // 2, "vehicles on the streets should show as dots"
 
 
@@ -216,7 +216,7 @@ def test_pause_stops_simulated_time_and_dot_steps_once():
     viewer.tick(0.1)
     assert viewer.sim.world.now_s == 50  # 500x for 0.1 s of wall time
     viewer.handle(key(pygame.K_PERIOD, "."))
-    assert viewer.paused and viewer.sim.world.now_s == 50 + viewer.sim.world.dt_s
+    assert viewer.paused and viewer.sim.world.now_s == 50 + viewer.sim.world.steps.homes_s
 
 
 def test_speed_keys_stay_between_1x_and_1000x():
@@ -444,7 +444,7 @@ def test_the_panel_shows_overload_in_minutes_as_the_kpi_counts_it():
 
     scenario = small_scenario(duration="1d", grid={"transformer_rating_kva": 15})  # overloaded at times
     world = build_world(scenario)
-    recorder = Recorder(world.parts["energy"].bus, scenario.start)
+    recorder = Recorder(world.bus, scenario.start)
     world.run(scenario.duration)
     kpi = compute_kpis(recorder.telemetry())["transformer_overload_min"]
     shown = dict(live_kpis(world))["transformer overload"]

@@ -13,34 +13,32 @@ from twin.runner import simulate
 from twin.weather import WeatherSeries
 
 
-def _energy(world):
-    return world.parts["energy"]
-
-
 def test_battery_and_ev_energy_is_conserved_including_unmet_need():
     from twin.telemetry.recorder import Recorder
 
-    sc = small_scenario(duration="2d", controllers={"battery": "external", "ev": "external"},
+    # A 5-minute step, so no sum below may take the step for a minute.
+    sc = small_scenario(duration="2d", resolution="5min", controllers={"battery": "external", "ev": "external"},
                         homes={"penetration": {"battery": 1.0, "ev": 1.0}})
     world = build_world(sc)
-    energy = _energy(world)
-    recorder = Recorder(energy.bus, sc.start)
+    energy = world.energy
+    recorder = Recorder(world.bus, sc.start)
     p, s = energy.homes.params, energy.homes.state
     rng = np.random.default_rng(1)
     stored0 = s.soc * p.bat_capacity_kwh
     charged, discharged, delivered, unmet = (np.zeros(p.n) for _ in range(4))
     arrived = s.ev_need_kwh.copy()
     starved = np.arange(p.n) % 2 == 0  # these chargers never charge, so their need goes unmet
-    for _ in range(2 * 24 * 60):
+    dt_s = world.steps.homes_s
+    for _ in range(sc.duration // dt_s):
         s.battery_cmd_kw[...] = rng.uniform(-10, 10, p.n)
         s.ev_cmd_kw[...] = np.where(starved, 0.0, rng.uniform(0, 11, p.n))
         pending, need_before, was_present = s.ev_next_need_kwh.copy(), s.ev_need_kwh.copy(), s.ev_present.copy()
-        world.advance(world.dt_s)
+        world.advance(dt_s)
         arrived += np.where(s.ev_present & ~was_present, pending, 0.0)
         unmet += np.where(was_present & ~s.ev_present, need_before, 0.0)
-        charged += np.maximum(s.battery_kw, 0) / 60
-        discharged += np.maximum(-s.battery_kw, 0) / 60
-        delivered += s.ev_kw / 60
+        charged += np.maximum(s.battery_kw, 0) * dt_s / 3600
+        discharged += np.maximum(-s.battery_kw, 0) * dt_s / 3600
+        delivered += s.ev_kw * dt_s / 3600
 
     stored1 = s.soc * p.bat_capacity_kwh
     np.testing.assert_allclose(stored1 - stored0, p.bat_eff_charge * charged - discharged / p.bat_eff_discharge,
@@ -68,7 +66,7 @@ def test_meter_registers_balance_device_registers_each_reading(scenario):
 def test_soc_stays_within_bounds_under_wild_commands():
     sc = small_scenario(controllers={"battery": "external"}, homes={"count": 30, "penetration": {"battery": 1.0}})
     world = build_world(sc)
-    p, s = _energy(world).homes.params, _energy(world).homes.state
+    p, s = world.energy.homes.params, world.energy.homes.state
     rng = np.random.default_rng(0)
     hit_low = hit_high = False
     # Four hours of full charge, four of full discharge, then two of random commands.
@@ -76,7 +74,7 @@ def test_soc_stays_within_bounds_under_wild_commands():
     plan += [rng.choice([-50.0, 50.0], size=p.n) for _ in range(120)]
     for command in plan:
         s.battery_cmd_kw[...] = command
-        world.advance(world.dt_s)
+        world.advance(world.steps.homes_s)
         assert np.all(s.soc >= p.bat_soc_min - 1e-12) and np.all(s.soc <= p.bat_soc_max + 1e-12)
         assert np.all(np.abs(s.battery_kw) <= p.bat_power_kw + 1e-12)
         hit_low |= np.any(np.isclose(s.soc, p.bat_soc_min))
@@ -88,7 +86,7 @@ def test_unheated_home_relaxes_at_the_rate_its_rc_constants_predict():
     sc = small_scenario(controllers={"heating": "external"},
                         homes={"penetration": {"heat_pump": 1.0, "pv": 0, "battery": 0, "ev": 0, "appliances": 0}})
     world = build_world(sc)
-    energy = _energy(world)
+    energy = world.energy
     p, s = energy.homes.params, energy.homes.state
     s.heat_cmd[...] = 0.0
     s.occupancy[...] = 0  # everyone away: the only gain left is the standby load
@@ -116,13 +114,13 @@ def test_thermostat_holds_the_band_in_a_cold_week():
     sc = small_scenario(duration="7d", weather={"mean_temp_c": 3.0, "noise_k": 2.0},
                         homes={"penetration": {"heat_pump": 1.0}})
     world = build_world(sc)
-    s = _energy(world).homes.state
+    s = world.energy.homes.state
     temps = []
     for _ in range(7 * 24):
         world.advance(3600)
         temps.append(s.temp_air_c.copy())
     temps = np.array(temps)
-    weather = _energy(world).weather.temp_c
+    weather = world.energy.weather.temp_c
     assert weather.min() < -3.0, "the week should be cold"
     half = sc.homes.thermostat.deadband_k / 2
     assert temps.min() > sc.homes.thermostat.setpoint_c - half - 0.3
@@ -141,7 +139,7 @@ def test_snapshot_restore_continues_identically(scenario):
     from twin.telemetry.recorder import Recorder
 
     world = build_world(scenario)
-    recorder = Recorder(_energy(world).bus, scenario.start)
+    recorder = Recorder(world.bus, scenario.start)
     world.run(6 * 3600 + 7 * 60)  # mid-interval, mid-occupancy step
     snap = world.snapshot()
     world.run(18 * 3600)
@@ -149,13 +147,13 @@ def test_snapshot_restore_continues_identically(scenario):
     tail_first = first.value[first.time_s > snap.time_s]
 
     fresh = build_world(scenario)
-    recorder2 = Recorder(_energy(fresh).bus, scenario.start)
+    recorder2 = Recorder(fresh.bus, scenario.start)
     fresh.restore(snap)
     fresh.run(18 * 3600)
     second = recorder2.telemetry()
     assert second.value.size == tail_first.size > 0
     np.testing.assert_array_equal(second.value, tail_first)
-    np.testing.assert_array_equal(_energy(fresh).homes.state.temp_air_c, _energy(world).homes.state.temp_air_c)
+    np.testing.assert_array_equal(fresh.energy.homes.state.temp_air_c, world.energy.homes.state.temp_air_c)
 
 
 def test_restore_rewinds_the_same_world(scenario):
@@ -177,14 +175,14 @@ def test_node_state_reads_live_arrays(scenario):
     world = build_world(scenario)
     battery = world.graph.nodes("battery")[0]
     index = world.graph.node(battery)["index"]
-    _energy(world).homes.state.soc[index] = 0.5
+    world.energy.homes.state.soc[index] = 0.5
     assert world.node_state(battery)["soc"] == 0.5
 
 
 def test_ev_sessions_plug_in_charge_and_leave():
     sc = small_scenario(duration="2d", homes={"penetration": {"ev": 1.0}})
     world = build_world(sc)
-    s = _energy(world).homes.state
+    s = world.energy.homes.state
     present = []
     for _ in range(48):
         world.advance(3600)
@@ -208,15 +206,16 @@ def test_cost_kpi_equals_a_per_step_calculation():
 
     sc = small_scenario(tariff={"kind": "real_time"})
     world = build_world(sc)
-    energy = _energy(world)
-    recorder = Recorder(energy.bus, sc.start)
+    energy = world.energy
+    recorder = Recorder(world.bus, sc.start)
     s, market = energy.homes.state, energy.market_state
     direct = 0.0
-    for _ in range(24 * 60):
+    dt_h = world.steps.homes_s / 3600
+    for _ in range(sc.duration // world.steps.homes_s):
         price = float(market.price_now_eur_per_kwh[0])  # in force over the step about to run
-        world.advance(world.dt_s)
+        world.advance(world.steps.homes_s)
         direct += (np.maximum(s.net_kw, 0).sum() * price
-                   - np.maximum(-s.net_kw, 0).sum() * energy.market.feed_in_eur_per_kwh) / 60
+                   - np.maximum(-s.net_kw, 0).sum() * energy.market.feed_in_eur_per_kwh) * dt_h
     assert energy_cost_eur(recorder.telemetry()) == pytest.approx(direct, rel=1e-9)
 
 
@@ -225,7 +224,7 @@ def test_restore_rewinds_the_telemetry_record():
 
     straight = simulate(small_scenario(duration="6h"), progress=False)[1]
     world = build_world(small_scenario(duration="6h"))
-    recorder = Recorder(_energy(world).bus, world.start)
+    recorder = Recorder(world.bus, world.start)
     world.run(2 * 3600)
     snap = world.snapshot()
     world.run(5 * 3600)
@@ -241,8 +240,8 @@ def test_pv_self_consumption_stays_a_share_when_batteries_export():
     sc = small_scenario(start="2025-06-16 00:00", controllers={"battery": "external"},
                         homes={"penetration": {"battery": 1.0, "pv": 1.0}})
     world = build_world(sc)
-    energy = _energy(world)
-    recorder = Recorder(energy.bus, sc.start)
+    energy = world.energy
+    recorder = Recorder(world.bus, sc.start)
     s = energy.homes.state
     for hour in range(24):
         s.battery_cmd_kw[...] = 5.0 if hour < 6 else -5.0  # charge at night, push it out all day

@@ -21,7 +21,7 @@ def traffic_scenario(duration: str = "20min", seed: int = 5, **traffic) -> Scena
 
 def trips_of(world) -> Trips:
     """The world's trips up to now."""
-    t = world.parts["traffic"]
+    t = world.traffic
     return Trips.from_vehicles(t.vehicles, t.net.link_ids, world.now_s)
 
 
@@ -30,7 +30,7 @@ class DischargeLog:
     vehicles, their ready times, targets, and the signals and occupancy at the start of the step."""
 
     def __init__(self, world):
-        tr = world.parts["traffic"]
+        tr = world.traffic
         q, v = tr.queues, tr.vehicles
         self.events: list[dict] = []
         original = tr.physics.step

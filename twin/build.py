@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.engine import Calendar, World
+from twin.engine import Calendar, NodeFields, Steps, World
 from twin.generators.homes import HomeDraw, add_home_nodes, draw_homes
 from twin.graph import DeviceGraph
 from twin.grid.market import Market, MarketState, TariffClock
@@ -35,7 +35,7 @@ from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
 
 # Which state array and fields a node of each kind shows (see World.node_state). Detectors have
 # none: their registers are kept per lane group and summed per approach in their readings.
-NODE_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+NODE_FIELDS: NodeFields = {
     "home": ("homes", ("occupancy", "base_kw", "appliance_kw", "net_kw")),
     "zone": ("homes", ("temp_air_c", "temp_mass_c", "heating_on")),
     "heat_pump": ("homes", ("hp_kw", "heat_w")),
@@ -65,7 +65,6 @@ class EnergySystem:
     weather: WeatherSeries         # replica 0's
     physics: HomePhysics
     readings: MeterReadings
-    bus: TelemetryBus
     transformer_rating_kw: float
 
 
@@ -214,17 +213,16 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     ] + ([readings] if k == 1 else [])
     state = {"homes": draw.state, "appliances": draw.appliance_state, "home_registers": registers,
              "grid_registers": grid, "home_totals": totals, "feeder_totals": feeder_totals, "market": market_state}
-    parts = {"scenario": scenario, "node_fields": NODE_FIELDS}
+    traffic = None
     if scenario.traffic is not None:
         traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
         processes += traffic.processes(record=k == 1)
         state.update(traffic.state())
-        parts["traffic"] = traffic
     energy = EnergySystem(homes=draw, registers=registers, grid=grid, totals=totals, feeder_totals=feeder_totals,
                           market=market, markets=tuple(r.market for r in replicas), market_state=market_state,
-                          weather=weather, physics=physics, readings=readings, bus=bus,
-                          transformer_rating_kw=rating_kw)
-    parts["energy"] = energy
-    return World(graph=graph, calendar=calendar, dt_s=dt_s, streams=streams, state=state, processes=processes,
-                 parts=parts, on_restore=[bus.rewind])
+                          weather=weather, physics=physics, readings=readings, transformer_rating_kw=rating_kw)
+    steps = Steps(homes_s=dt_s, traffic_s=None if scenario.traffic is None else scenario.traffic.resolution)
+    return World(scenario=scenario, graph=graph, calendar=calendar, steps=steps, streams=streams, state=state,
+                 processes=processes, bus=bus, energy=energy, traffic=traffic, node_fields=NODE_FIELDS,
+                 on_restore=[bus.rewind])

@@ -42,8 +42,9 @@ def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--days", type=float, help="override the simulated horizon, in days (e.g. 7 or 0.5)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``twin`` command."""
+def build_parser(agents: bool = True) -> argparse.ArgumentParser:
+    """The argument parser of the ``twin`` command (``agents=False``: without the forecast and bench
+    sub-commands, whose parsers import the agents package; ``twin view`` needs neither)."""
     parser = argparse.ArgumentParser(
         prog="twin", description="A fast digital twin of smart homes and smart cities.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,12 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The forecast and bench parsers live with their code; those modules import no torch, gymnasium,
     # pygame or ray.
-    from agents.bench.command import add_bench_parser
-    from agents.forecast.command import add_forecast_parser
-    from twin.viewer.command import add_view_parser  # no pygame until something is drawn
+    if agents:
+        from agents.bench.command import add_bench_parser
+        from agents.forecast.command import add_forecast_parser
 
-    add_forecast_parser(sub)
-    add_bench_parser(sub)
+        add_forecast_parser(sub)
+        add_bench_parser(sub)
+    from twin.viewer.command import add_view_parser  # no pygame until something is drawn
 
     add_view_parser(sub)
     for command in sub.choices.values():  # --debug after the command, too; SUPPRESS keeps the first one's value
@@ -335,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     1: an internal error, a bug in twin, shown as one line (the traceback with ``--debug``);
     130: interrupted.
     """
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)  # the global options take no values
+    args = build_parser(agents=command != "view").parse_args(argv)
     debug = args.debug or os.environ.get("TWIN_DEBUG", "") not in ("", "0")
     try:
         return COMMANDS[args.command](args)

@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import simpy
@@ -29,6 +29,15 @@ from simpy.events import Event
 
 from twin.graph import DeviceGraph
 from twin.streams import Streams
+
+if TYPE_CHECKING:  # the systems are built on top of the engine; it only holds them
+    from twin.build import EnergySystem
+    from twin.scenario.schema import Scenario
+    from twin.telemetry.bus import TelemetryBus
+    from twin.traffic.build import TrafficSystem
+
+#: Which state array and fields a node of each kind shows: kind -> (state name, field names).
+NodeFields = dict[str, tuple[str, tuple[str, ...]]]
 
 
 class Process(Protocol):
@@ -137,6 +146,15 @@ class _Wake(Event):
 
 
 @dataclass(frozen=True)
+class Steps:
+    """Each subsystem's time step (s), named in one place: the homes' physics and meters step, and
+    the streets' step (None without streets). Decision intervals are the envs' and divide by these."""
+
+    homes_s: int
+    traffic_s: int | None = None
+
+
+@dataclass(frozen=True)
 class WorldSnapshot:
     """Everything needed to continue a world exactly: clock, wake table, rng states and arrays."""
 
@@ -154,19 +172,25 @@ class World:
     Build worlds with :func:`twin.build.build_world`; this class only runs them.
     """
 
-    def __init__(self, *, graph: DeviceGraph, calendar: Calendar, dt_s: int, streams: Streams,
-                 state: dict[str, ArrayState], processes: list[Process], parts: dict[str, Any] | None = None,
+    def __init__(self, *, scenario: Scenario, graph: DeviceGraph, calendar: Calendar, steps: Steps,
+                 streams: Streams, state: dict[str, ArrayState], processes: list[Process], bus: TelemetryBus,
+                 energy: EnergySystem, traffic: TrafficSystem | None, node_fields: NodeFields,
                  on_restore: list[Callable[[int], None]] | None = None):
         priorities = [p.priority for p in processes]
         if len(set(priorities)) != len(priorities) or 0 in priorities:
             raise ValueError(f"process priorities must be distinct and non-zero, got {priorities}")
+        self.scenario = scenario
         self.graph = graph
         self.calendar = calendar
         self.start = calendar.start
-        self.dt_s = dt_s
+        self.steps = steps
         self.streams = streams
         self.state = state
-        self.parts = parts or {}
+        self.bus = bus            # every reading of the world, homes and streets alike
+        # Always present: the weather, tariff and carbon readings run even in a world without homes.
+        self.energy = energy
+        self.traffic = traffic    # None in a world without streets
+        self.node_fields = node_fields
         self.processes = {p.name: p for p in processes}
         self.on_restore = list(on_restore or [])
         self.next_wake_s: dict[str, int | None] = {p.name: p.first_wake_s() for p in processes}
@@ -224,7 +248,7 @@ class World:
     def node_state(self, node_id: str) -> dict[str, Any]:
         """The live state of one device-graph node, read from the arrays now (not a kept copy)."""
         node = self.graph.node(node_id)
-        where = self.parts.get("node_fields", {}).get(node["kind"])
+        where = self.node_fields.get(node["kind"])
         if where is None or "index" not in node:
             return {}
         arrays = self.state[where[0]].arrays()

@@ -22,13 +22,13 @@ from tqdm import tqdm
 from twin.build import build_world
 from twin.engine import World
 from twin.kpis import NO_CONTROL, compute_kpis, relative_to
+from twin.outcome import close_readings, world_kpis
 from twin.plots import RUN_PLOT_FILES, TRAFFIC_PLOT_FILES, plot_run, plot_traffic
 from twin.rundir import MANIFEST, run_folder
 from twin.scenario.memory import check_memory
 from twin.scenario.schema import Scenario
 from twin.telemetry.recorder import Recorder
 from twin.telemetry.table import Telemetry
-from twin.traffic.trips import Trips, traffic_kpis
 
 PACKAGES = ("twin", "numpy", "simpy", "networkx", "pydantic", "pyarrow", "matplotlib")
 # Every file `twin run` may write into its folder.
@@ -62,7 +62,7 @@ def simulate(scenario: Scenario, *, progress: bool = True, chunk_s: int | None =
     Shows a progress bar in simulated hours (minutes for short runs) when ``progress`` is true.
     """
     world = build_world(scenario)
-    recorder = Recorder(world.parts["energy"].bus, scenario.start)
+    recorder = Recorder(world.bus, scenario.start)
     end = scenario.duration
     chunk_s = chunk_s or max(scenario.resolution, min(3600, end // 100 // scenario.resolution * scenario.resolution))
     unit_s, unit = (3600, "sim h") if end >= 2 * 3600 else (60, "sim min")
@@ -75,23 +75,6 @@ def simulate(scenario: Scenario, *, progress: bool = True, chunk_s: int | None =
             bar.update(until / unit_s - bar.n)
     close_readings(world)
     return world, recorder.telemetry()
-
-
-def close_readings(world: World) -> None:
-    """Publish the partial last interval a horizon that is not a whole number of readings leaves."""
-    world.parts["energy"].readings.read(world.now_s)
-    if "traffic" in world.parts:
-        world.parts["traffic"].readings.read(world.now_s)
-
-
-def world_kpis(world: World, telemetry: Telemetry) -> tuple[dict[str, float | None], Trips | None]:
-    """The energy KPIs of a finished world's record, plus traffic KPIs and trips when it has streets."""
-    kpis = compute_kpis(telemetry)
-    traffic = world.parts.get("traffic")
-    trips = Trips.from_vehicles(traffic.vehicles, traffic.net.link_ids, world.now_s) if traffic else None
-    if trips is not None:
-        kpis |= traffic_kpis(trips, telemetry)
-    return kpis, trips
 
 
 def baseline_kpis(scenario: Scenario, *, progress: bool = True) -> dict[str, float | None]:

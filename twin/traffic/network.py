@@ -82,11 +82,16 @@ class RoadNetwork:
             raise KeyError(f"no link {link_id!r}; links look like {sample}") from None
 
 
+def intersection_ids(rows: int, cols: int) -> tuple[str, ...]:
+    """Ids of a rows x cols grid's intersections, row by row: ``int-ROW-COL``."""
+    return tuple(f"int-{r}-{c}" for r in range(rows) for c in range(cols))
+
+
 def grid_network(cfg: Traffic) -> RoadNetwork:
     """Generate the N x M grid described by ``cfg.network`` at time step ``cfg.resolution``."""
     net, dt = cfg.network, cfg.resolution
     rows, cols = net.rows, net.cols
-    int_ids = tuple(f"int-{r}-{c}" for r in range(rows) for c in range(cols))
+    int_ids = intersection_ids(rows, cols)
     index = {(r, c): r * cols + c for r in range(rows) for c in range(cols)}
     links: list[tuple[str, int, int, int, int, float]] = []  # id, kind, from, to, heading, length
     for (r, c), i in index.items():

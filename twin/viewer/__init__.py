@@ -2,10 +2,12 @@
 
 The pieces follow HighwayEnv's split between the model and its graphics: :mod:`~twin.viewer.layout`
 turns a world into screen geometry once, :mod:`~twin.viewer.camera` maps it to pixels,
-:mod:`~twin.viewer.measures` reads the live arrays into numbers and text, and only
-:mod:`~twin.viewer.draw`, :mod:`~twin.viewer.panel`, :mod:`~twin.viewer.frames` and
-:mod:`~twin.viewer.app` import pygame. Importing this package (or ``layout``, ``camera``,
-``measures``, ``sim``, ``command``) never imports pygame; twin imports the drawing modules only
+:mod:`~twin.viewer.measures` reads the live arrays into numbers and text (with units, by
+:mod:`~twin.viewer.quantities`), :mod:`~twin.viewer.hover` finds what is under the mouse, and only
+:mod:`~twin.viewer.draw`, :mod:`~twin.viewer.panel`, :mod:`~twin.viewer.overlays`,
+:mod:`~twin.viewer.frames`, :mod:`~twin.viewer.app` and :mod:`~twin.viewer.record` import pygame.
+Importing this package (or ``layout``, ``camera``, ``measures``, ``quantities``, ``hover``,
+``sim``, ``startup``, ``command``) never imports pygame; twin imports the drawing modules only
 when something is drawn.
 """
 

@@ -1,21 +1,26 @@
 """The interactive viewer: a window on a live simulation, with keys, mouse, inspector, help and PNG save.
 
-Keys: space pause/resume, + / - speed (1x to 1000x simulated time), ``.`` one step, tab the home
-tiles' layer, ``s`` save a PNG, ``h`` help, esc close the inspector or help, then quit. Click a
-node to inspect it; drag or arrow keys pan; the wheel or ``[``/``]`` zoom; ``0`` fits the map.
-The window resizes. The loop is ``handle`` (events), ``tick`` (simulated time), ``draw``.
+Keys: space pause/resume, + / - speed (1x to 1000x simulated time), ``.`` one step, ``j`` / ``J``
+jump ahead an hour / a day, tab the home tiles' layer, ``s`` save a PNG, ``h`` help, esc close
+the inspector or help, then quit. Click a node to inspect it, hover over it to see its id and
+kind; drag or arrow keys pan; the wheel or ``[``/``]`` zoom; ``0`` fits the map. The window
+resizes. The loop is ``handle`` (events), ``tick`` (simulated time), ``draw``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from twin.units import format_duration
 from twin.viewer import FRAME_SIZE, LAYERS, ViewerError
 from twin.viewer.camera import Camera
 from twin.viewer.frames import FrameDrawer, View, split
+from twin.viewer.hover import node_at, tooltip_text
 from twin.viewer.layout import Layout
+from twin.viewer.overlays import draw_toast
 from twin.viewer.panel import Status
 from twin.viewer.pg import pygame
 from twin.viewer.sim import SPEEDS, Simulation, check_speed, default_speed
@@ -25,6 +30,8 @@ TOAST_S = 3.0            # how long a message stays (wall s)
 DRAG_PX = 4              # a press that moves less than this is a click
 PAN_SHARE = 0.1          # arrow keys pan by this share of the viewport
 ZOOM_STEP = 1.25
+JUMP_KEYS = {"j": 3600, "J": 86400}   # simulated s a key jumps ahead
+JUMP_MESSAGE_S = 0.25    # wall time between progress messages during a jump (and checks for esc)
 
 
 class Viewer:
@@ -41,7 +48,7 @@ class Viewer:
         self.drawer = FrameDrawer()
         pygame.display.init()
         self.surface = pygame.display.set_mode(size, pygame.RESIZABLE)
-        pygame.display.set_caption(f"twin view - {sim.world.parts['scenario'].name}")
+        pygame.display.set_caption(f"twin view - {sim.world.scenario.name}")
         self.drawer.prepare(self.surface.get_size(), sim.world)
         if selected is not None and self.layout.centre_of(selected) is None:
             raise ViewerError(f"--select: no {selected!r} on the map; pick a home, feeder, transformer, "
@@ -50,6 +57,7 @@ class Viewer:
         self._toast_until = 0.0
         self._press: tuple[int, int] | None = None
         self._dragged = False
+        self._hover: tuple[int, int] | None = None   # the cursor over the window, for the tooltip
         self._clock = pygame.time.Clock()
 
     # -- what is shown ---------------------------------------------------------------------------
@@ -86,13 +94,22 @@ class Viewer:
             return
         self.sim.run_for(self.speed * min(max(wall_s, 0.0), MAX_FRAME_S))
 
+    def tooltip(self) -> tuple[tuple[int, int], str] | None:
+        """Where the cursor is and the id and kind of the node under it, or None (nothing there, dragging)."""
+        if self._hover is None or self._dragged:
+            return None
+        label = tooltip_text(self.layout, self.camera, *self._hover)
+        return None if label is None else (self._hover, label)
+
     def draw(self) -> None:
         """Draw the frame on the window's surface (flip it to show it)."""
-        view = self.view if time.monotonic() < self._toast_until else dataclasses.replace(self.view, toast="")
+        toast = self.view.toast if time.monotonic() < self._toast_until else ""
+        view = dataclasses.replace(self.view, toast=toast, tooltip=self.tooltip())
         self.drawer.draw(self.surface, self.sim.world, self.sim.history, self.status(), view)
 
-    def run(self, max_frames: int | None = None) -> None:
-        """Show the simulation until the window is closed (or ``max_frames`` frames were shown)."""
+    def run(self, max_frames: int | None = None, on_frame: Callable[[int], None] | None = None) -> None:
+        """Show the simulation until the window is closed (or ``max_frames`` frames were shown);
+        ``on_frame(k)`` is called once frame k is on the screen."""
         frames = 0
         try:
             while self.running and (max_frames is None or frames < max_frames):
@@ -102,9 +119,45 @@ class Viewer:
                 self.tick(wall_s)
                 self.draw()
                 pygame.display.flip()
+                if on_frame is not None:
+                    on_frame(frames)
                 frames += 1
         finally:
             pygame.display.quit()
+
+    def jump(self, seconds: int) -> int:
+        """Jump ``seconds`` of simulated time ahead at full speed, drawing nothing but a progress message
+        (:meth:`Simulation.jump`; it stops at the end of the scenario); esc stops it where it has got to.
+        Returns the simulated seconds jumped."""
+        if self.sim.finished:
+            self.say("end of scenario: nothing left to jump over")
+            return 0
+        label, last = format_duration(seconds), [time.monotonic()]
+
+        def progress(done_s: int) -> bool:
+            if time.monotonic() - last[0] < JUMP_MESSAGE_S:
+                return True
+            last[0] = time.monotonic()
+            # Keys pressed meanwhile are dropped (a j held down must not queue jumps); mouse events wait.
+            for event in pygame.event.get((pygame.QUIT, pygame.KEYDOWN)):
+                if event.type == pygame.QUIT:
+                    self.running = False
+                    return False
+                if event.key == pygame.K_ESCAPE:
+                    return False
+            self._progress_message(f"jumping ahead {label}: {100 * done_s // max(seconds, 1)} % (esc stops)")
+            return True
+
+        self._progress_message(f"jumping ahead {label} ...")
+        done = self.sim.jump(seconds, progress)
+        end = " (end of scenario)" if self.sim.finished else ""
+        self.say(f"jumped {format_duration(done)} to {self.sim.world.now:%a %H:%M}{end}")
+        return done
+
+    def _progress_message(self, message: str) -> None:
+        """Show ``message`` over the last frame at once (the map is not redrawn during a jump)."""
+        draw_toast(self.surface, self.camera.viewport, message)
+        pygame.display.flip()
 
     # -- input -------------------------------------------------------------------------------------
     def handle(self, event: "pygame.event.Event") -> None:
@@ -115,14 +168,18 @@ class Viewer:
             self._key(event)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             self._press, self._dragged = event.pos, False
-        elif event.type == pygame.MOUSEMOTION and self._press is not None:
-            if self._dragged or abs(event.pos[0] - self._press[0]) + abs(event.pos[1] - self._press[1]) >= DRAG_PX:
+        elif event.type == pygame.MOUSEMOTION:
+            self._hover = event.pos
+            if self._press is not None and (self._dragged or abs(event.pos[0] - self._press[0])
+                                            + abs(event.pos[1] - self._press[1]) >= DRAG_PX):
                 self._dragged = True
                 self.camera.pan(*event.rel)
         elif event.type == pygame.MOUSEBUTTONUP and event.button == 1:
             if self._press is not None and not self._dragged:
                 self.click(*event.pos)
-            self._press = None
+            self._press, self._dragged = None, False
+        elif event.type == pygame.WINDOWLEAVE:
+            self._hover = None
         elif event.type == pygame.MOUSEWHEEL:
             x, y = pygame.mouse.get_pos()
             self.camera.zoom_at(x, y, ZOOM_STEP ** getattr(event, "precise_y", event.y))
@@ -133,10 +190,8 @@ class Viewer:
         """Select the node under pixel (x, y) of the map (nothing there: deselect)."""
         vx, vy, vw, vh = self.camera.viewport
         if not (vx <= x < vx + vw and vy <= y < vy + vh):
-            return
-        tolerance_m = 3.0 / self.camera.scale  # a few pixels of slack for thin or small things
-        node = self.layout.pick(*self.camera.to_map(x, y), tolerance_m=tolerance_m)
-        self.view = dataclasses.replace(self.view, selected=node)
+            return  # a click on the panel keeps the selection
+        self.view = dataclasses.replace(self.view, selected=node_at(self.layout, self.camera, x, y))
 
     def _key(self, event: "pygame.event.Event") -> None:
         key, char = event.key, getattr(event, "unicode", "")
@@ -154,6 +209,9 @@ class Viewer:
         elif char == "." or key in (pygame.K_PERIOD, pygame.K_KP_PERIOD):
             self.paused = True
             self.sim.step()
+        elif char in JUMP_KEYS or key == pygame.K_j:
+            shifted = char == "J" or (not char and getattr(event, "mod", 0) & pygame.KMOD_SHIFT)
+            self.jump(JUMP_KEYS["J" if shifted else "j"])
         elif key == pygame.K_TAB:
             layer = LAYERS[(LAYERS.index(self.view.layer) + 1) % len(LAYERS)]
             self.view = dataclasses.replace(self.view, layer=layer)
@@ -176,7 +234,7 @@ class Viewer:
         """Save the current frame as a PNG (default: ``twin-<scenario>-<simulated time>.png`` in ``png_dir``)."""
         if path is None:
             world = self.sim.world
-            stem = f"twin-{world.parts['scenario'].name}-{world.now:%Y%m%d-%H%M%S}"
+            stem = f"twin-{world.scenario.name}-{world.now:%Y%m%d-%H%M%S}"
             path, k = self.png_dir / f"{stem}.png", 1
             while path.exists():
                 path, k = self.png_dir / f"{stem}-{k}.png", k + 1

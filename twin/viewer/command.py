@@ -1,8 +1,10 @@
 """``twin view``: watch a scenario live, or record it without a window.
 
 Wired into ``twin/cli.py`` with :func:`add_view_parser` and :func:`run_view_command`. This module
-imports no pygame at import time (it comes in when something is drawn) and never gymnasium, envs
-or agents: for ``--policy`` the CLI passes in ``agents.watch.policy_simulation``.
+imports no pygame at import time and never gymnasium, envs or agents: for ``--policy`` the CLI
+passes in ``agents.watch.policy_simulation``. Once the options are checked, the command imports
+what it needs at once (the world, and pygame with the drawing modules), so its start-up splits
+cleanly into imports, building the world and the first frame (:mod:`twin.viewer.startup`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
-from twin.units import parse_duration_s
+from twin.units import format_duration, parse_duration_s
 from twin.viewer import FRAME_SIZE, LAYERS, ViewerError
 
 # (run folder, scenario file, scenario overrides, seed) -> a twin.viewer.sim.PolicySimulation
@@ -28,9 +30,11 @@ examples:
   twin view scenarios/traffic_grid.yaml --frames frames/ --seconds 10min
   twin view scenarios/neighborhood.yaml --record shot.png --until 18:00 --select home-017
   twin view scenarios/traffic_grid.yaml --record grid.mp4 --seconds 30min   (needs imageio-ffmpeg)
+  twin view scenarios/neighborhood.yaml --skip 2d          (start two simulated days in)
 
-keys: space pause, +/- speed, . step, tab layer, s save PNG, h help, esc quit;
-click a node to inspect it, drag to pan, wheel to zoom, 0 to fit.
+keys: space pause, +/- speed, . step, j/J jump ahead an hour/a day, tab layer, s save PNG,
+h help, esc quit; click a node to inspect it, hover over it for its id, drag to pan, wheel to
+zoom, 0 to fit. The window redraws at up to 60 frames per second.
 """
 UNIX_DESKTOPS = ("linux", "freebsd", "openbsd", "netbsd")
 MIN_SIZE = (480, 320)
@@ -63,7 +67,10 @@ def add_view_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"simulated time to record, e.g. 600, 10min, 6h (default: {DEFAULT_VIDEO_S} s of video)")
     p.add_argument("--until", metavar="TIME",
                    help="record until this simulated time: a duration since the start (18h) or a clock time "
-                        "(17:30, '2025-01-14 17:30')")
+                        "(17:30: the next one from where --skip left the world; '2025-01-14 17:30')")
+    p.add_argument("--skip", metavar="DURATION",
+                   help="first run this much simulated time at full speed, drawing nothing (e.g. 6h, 2d; stops at "
+                        "the scenario's end); the window or the recording starts there")
     return p
 
 
@@ -116,18 +123,19 @@ def parse_seconds(value: str) -> int:
     return parse_duration_s(int(value) if value.strip().isdigit() else value)
 
 
-def parse_until(value: str, start: dt.datetime) -> int:
-    """``--until`` as seconds since ``start``: a duration ('18h'), a clock time ('17:30', the first one
-    at or after the start) or a date and time ('2025-01-14 17:30')."""
+def parse_until(value: str, start: dt.datetime, after: dt.datetime | None = None) -> int:
+    """``--until`` as seconds since ``start``: a duration since the start ('18h'), a clock time ('17:30',
+    the first one at or after ``after``, by default the start) or a date and time ('2025-01-14 17:30')."""
     try:
         return parse_seconds(value)
     except ValueError:
         pass
     when = None
+    after = start if after is None else after
     try:
         clock = dt.datetime.strptime(value.strip(), "%H:%M").time()
-        when = dt.datetime.combine(start.date(), clock)
-        if when < start:
+        when = dt.datetime.combine(after.date(), clock)
+        if when < after:
             when += dt.timedelta(days=1)
     except ValueError:
         try:
@@ -140,11 +148,35 @@ def parse_until(value: str, start: dt.datetime) -> int:
     return int((when.replace(tzinfo=None) - start).total_seconds())
 
 
-def _run(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | None) -> int:
-    from twin.scenario import load_scenario
-    from twin.viewer.record import check_output
-    from twin.viewer.sim import check_speed
+def parse_skip(value: str | None) -> int:
+    """``--skip`` as whole seconds (0 without it); ViewerError for anything but a duration."""
+    if value is None:
+        return 0
+    try:
+        return parse_seconds(value)
+    except ValueError as exc:
+        raise ViewerError(f"--skip: got {value!r}; {exc}") from None
 
+
+def skip_ahead(sim, seconds: int, *, progress: bool) -> int:
+    """Advance ``sim`` by ``seconds`` at full speed before anything is shown (:meth:`Simulation.jump`),
+    with a progress bar on stderr if ``progress`` and it takes more than a second; returns the seconds
+    skipped (fewer when the scenario, or a policy's episode, ends first)."""
+    from tqdm import tqdm
+
+    with tqdm(total=seconds / 3600, desc="skipping", delay=1.0, disable=not progress, leave=False,
+              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} simulated h [{elapsed}<{remaining}]") \
+            as bar:
+        def advanced(done_s: int) -> None:
+            bar.update(done_s / 3600 - bar.n)
+
+        return sim.jump(seconds, advanced)
+
+
+def _run(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | None) -> int:
+    from twin.viewer.startup import StartupTimings
+
+    timings = StartupTimings.from_environment()
     headless = args.frames is not None or args.record is not None
     if not headless and (args.seconds is not None or args.until is not None):
         raise ViewerError("--seconds and --until bound a recording; add --frames DIR or --record FILE")
@@ -152,15 +184,28 @@ def _run(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | 
         raise ViewerError("give --seconds or --until, not both")
     if args.fps < 1:
         raise ViewerError(f"--fps: got {args.fps}; must be a whole number of frames per second above 0")
-    if args.speed is not None:
-        check_speed(args.speed)
-    check_output(args.record)
+    skip_s = parse_skip(args.skip)
     if args.policy is not None:
         check_run_dir(args.policy)
     if not headless:
         problem = display_problem()
         if problem is not None:
             raise ViewerError(no_display_help(args.scenario, problem))
+    # Everything else this command needs, imported before anything runs: the world and, through
+    # the drawing modules, pygame.
+    from twin.scenario import load_scenario
+    from twin.viewer.record import check_output
+    from twin.viewer.sim import Simulation, check_speed
+
+    if not headless:
+        from twin.viewer.app import Viewer  # noqa: F401  (what _window needs)
+    if args.policy is None:
+        from twin.build import build_world
+    if timings is not None:
+        timings.mark("imported")
+    if args.speed is not None:
+        check_speed(args.speed)
+    check_output(args.record)
     overrides = list(args.overrides)
     if args.seed is not None and args.policy is None:
         overrides.append(f"seed={args.seed}")
@@ -171,16 +216,23 @@ def _run(args: argparse.Namespace, policy_simulation: PolicySimulationFactory | 
                               f"twin view {args.scenario} --policy {args.policy}")
         sim = policy_simulation(args.policy, args.scenario, args.overrides, args.seed or 0)
     else:
-        from twin.build import build_world
-        from twin.viewer.sim import Simulation
-
         sim = Simulation(build_world(scenario))
+    if timings is not None:
+        timings.mark("built")
+    if skip_s:
+        skipped = skip_ahead(sim, skip_s, progress=sys.stderr.isatty())
+        if skipped < skip_s:
+            why = ("the scenario ends there" if sim.finished else "the episode ended there"
+                   if skipped < skip_s // sim.quantum_s * sim.quantum_s else "in whole decision intervals")
+            print(f"--skip {args.skip}: skipped {format_duration(skipped)} ({why})", file=sys.stderr)
+        if timings is not None:
+            timings.mark("skipped")
     if headless:
-        return _record(args, sim)
-    return _window(args, sim)
+        return _record(args, sim, timings)
+    return _window(args, sim, timings)
 
 
-def _window(args: argparse.Namespace, sim) -> int:
+def _window(args: argparse.Namespace, sim, timings=None) -> int:
     from twin.viewer.app import Viewer
     from twin.viewer.pg import pygame
 
@@ -188,12 +240,14 @@ def _window(args: argparse.Namespace, sim) -> int:
         viewer = Viewer(sim, size=args.size, speed=args.speed, layer=args.layer, selected=args.select)
     except pygame.error as exc:
         raise ViewerError(no_display_help(args.scenario, f"no window could open ({exc})")) from None
-    viewer.run()
+    if timings is None:
+        viewer.run()
+    else:  # a start-up measurement: the first frame is all it waits for
+        viewer.run(max_frames=1, on_frame=timings.frame)
     return 0
 
 
-def _record(args: argparse.Namespace, sim) -> int:
-    from twin.units import format_duration
+def _record(args: argparse.Namespace, sim, timings=None) -> int:
     from twin.viewer.record import Recording, record
     from twin.viewer.sim import default_speed
 
@@ -204,7 +258,11 @@ def _record(args: argparse.Namespace, sim) -> int:
         except ValueError as exc:
             raise ViewerError(f"--seconds: got {args.seconds!r}; {exc}") from None
     elif args.until is not None:
-        seconds = parse_until(args.until, sim.world.start)
+        # From where --skip left the world: a clock time is the next one from there.
+        seconds = parse_until(args.until, sim.world.start, after=sim.world.now) - sim.world.now_s
+        if seconds <= 0:
+            raise ViewerError(f"--until {args.until}: the world is already at {sim.world.now:%Y-%m-%d %H:%M} "
+                              f"after --skip {args.skip}; give a later time or a shorter skip")
     else:
         seconds = DEFAULT_VIDEO_S * speed
     if args.select is not None:
@@ -215,7 +273,7 @@ def _record(args: argparse.Namespace, sim) -> int:
                               "intersection or road id")
     rec = Recording(seconds=seconds, speed=speed, fps=args.fps, frames_dir=args.frames, output=args.record,
                     size=args.size, layer=args.layer, selected=args.select)
-    result = record(sim, rec, progress=sys.stderr.isatty())
+    result = record(sim, rec, progress=sys.stderr.isatty(), on_frame=timings.frame if timings else None)
     if args.frames is None and args.record.suffix.lower() == ".png":
         when = f"t + {format_duration(result.end_s)}, {sim.world.now:%Y-%m-%d %H:%M:%S}"
         print(f"wrote {args.record}: the frame at {when}")

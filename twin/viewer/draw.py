@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import World
-from twin.traffic.readings import waiting_per_queue
 from twin.viewer import colors as C
 from twin.viewer import measures
 from twin.viewer.camera import Camera
@@ -22,6 +21,15 @@ from twin.viewer.pg import pygame, text
 MARKS_MIN_PX = 10        # home tiles smaller than this get no PV/battery/EV marks
 LABELS_MIN_PX = 14       # transformers smaller than this get no loading label
 ENTRY_LABEL_MIN_SCALE = 0.35   # px per m from which entries show how many vehicles wait outside
+VEHICLE_HALF_M = 1.4           # half side of a vehicle's dot on the map, close up (m)
+# Dots never shrink below 3x3 px, so vehicles stay visible on a fitted 10x10 grid (about 0.25 px/m)
+# and zoomed out further; close up they stop at 9x9 px so queues still read as separate cars.
+VEHICLE_MIN_RADIUS_PX, VEHICLE_MAX_RADIUS_PX = 1, 4
+
+
+def vehicle_radius_px(scale: float) -> int:
+    """Radius (px) of the square dot of side 2 * radius + 1 drawn for a vehicle at ``scale`` px per m."""
+    return int(np.clip(round(VEHICLE_HALF_M * scale), VEHICLE_MIN_RADIUS_PX, VEHICLE_MAX_RADIUS_PX))
 
 
 def draw_world(world: World, surface: "pygame.Surface", layout: Layout, camera: Camera,
@@ -79,7 +87,7 @@ def _visible_segments(camera: Camera, a: np.ndarray, b: np.ndarray, pad: float) 
 # -- homes, feeders, transformers ---------------------------------------------------------------
 def home_colours(world: World, n: int, layer: str) -> np.ndarray:
     """(n, 3) uint8 tile colour of each home for ``layer``."""
-    s, p = world.state["homes"], world.parts["energy"].homes.params
+    s, p = world.state["homes"], world.energy.homes.params
     if layer == "temperature":
         return C.ramp(s.temp_air_c[:n], C.temperature_stops(p.comfort_low_c, p.comfort_high_c))
     if layer == "net_load":
@@ -121,7 +129,7 @@ def draw_energy(world: World, surface: "pygame.Surface", e: EnergyLayout, camera
 def _device_marks(world: World, surface: "pygame.Surface", n: int, x: np.ndarray, y: np.ndarray, side: int,
                   vis: np.ndarray) -> None:
     """PV (yellow when producing), battery (bar filled to its state of charge), EV charger (violet when charging)."""
-    p, s = world.parts["energy"].homes.params, world.state["homes"]
+    p, s = world.energy.homes.params, world.state["homes"]
     fill = surface.fill
     mark, inset = max(2, side // 4), max(1, side // 10)
     pv = np.flatnonzero(vis & (p.pv_kwp[:n] > 0))
@@ -144,7 +152,7 @@ def _device_marks(world: World, surface: "pygame.Surface", n: int, x: np.ndarray
 # -- streets ------------------------------------------------------------------------------------
 def draw_streets(world: World, surface: "pygame.Surface", s: StreetLayout, camera: Camera) -> None:
     """Roads, lane groups coloured by their queue, intersections, signal lights and vehicles."""
-    t = world.parts["traffic"]
+    t = world.traffic
     line, fill, scale = pygame.draw.line, surface.fill, camera.scale
     a, b = camera.to_screen(s.link_start), camera.to_screen(s.link_end)
     widths = np.maximum(1, np.rint(s.link_width_m * scale)).astype(int)
@@ -174,7 +182,7 @@ def draw_streets(world: World, surface: "pygame.Surface", s: StreetLayout, camer
         fill(box, (x, y, 2 * half, 2 * half))
 
     xy, stopped = vehicle_points(world, s)
-    radius = int(np.clip(round(1.4 * scale), 1, 4))
+    radius = vehicle_radius_px(scale)
     _dots(surface, camera.to_screen(xy), stopped.astype(np.int64), (C.VEHICLE_MOVING, C.VEHICLE_HALTED), radius,
           camera.viewport)
 
@@ -185,8 +193,7 @@ def draw_streets(world: World, surface: "pygame.Surface", s: StreetLayout, camer
         fill(palette[state], (x, y, light, light))
 
     if scale >= ENTRY_LABEL_MIN_SCALE:
-        net = t.net
-        outside = waiting_per_queue(t.queues, world.now_s, net.n_queues + s.entry_links.size)[net.n_queues:]
+        outside = measures.waiting_outside(world)
         sx, sy = _columns(np.rint(camera.to_screen(s.link_start[s.entry_links] - s.link_dir[s.entry_links] * 8.0)))
         for k in np.flatnonzero(outside > 0).tolist():
             text(surface, str(int(outside[k])), (int(sx[k]), int(sy[k])), C.VEHICLE_HALTED, 15, "center")
@@ -200,9 +207,9 @@ def vehicle_points(world: World, s: StreetLayout) -> tuple[np.ndarray, np.ndarra
     towards the line, as far back as its remaining free-flow time at the road's speed. Vehicles
     leaving by an exit road drive out at that speed.
     """
-    t = world.parts["traffic"]
+    t = world.traffic
     q, v, net, now = t.queues, t.vehicles, t.net, world.now_s
-    jam_m = float(world.parts["scenario"].traffic.jam_spacing_m)
+    jam_m = float(world.scenario.traffic.jam_spacing_m)
     n_q = s.queue_link.size
     depth = int(q.count[:n_q].max(initial=0))
     points, stopped = [np.zeros((0, 2))], [np.zeros(0, dtype=bool)]

@@ -15,7 +15,7 @@ from twin.viewer import FRAME_SIZE, LAYERS
 from twin.viewer.camera import Camera
 from twin.viewer.draw import draw_world
 from twin.viewer.layout import Layout, compute_layout
-from twin.viewer.overlays import draw_help, draw_toast
+from twin.viewer.overlays import draw_help, draw_toast, draw_tooltip
 from twin.viewer.panel import PANEL_WIDTH_PX, Status, draw_panel
 from twin.viewer.pg import pygame
 from twin.viewer.sim import History
@@ -23,12 +23,14 @@ from twin.viewer.sim import History
 
 @dataclass(frozen=True)
 class View:
-    """How the map is shown: tile layer, selected node, help overlay, a passing message."""
+    """How the map is shown: tile layer, selected node, help overlay, a passing message, the tooltip
+    (cursor position in px and its text) of the node under the mouse."""
 
     layer: str = LAYERS[0]
     selected: str | None = None
     show_help: bool = False
     toast: str = ""
+    tooltip: tuple[tuple[int, int], str] | None = None
 
 
 def split(size: tuple[int, int]) -> tuple[tuple[int, int, int, int], "pygame.Rect"]:
@@ -47,6 +49,8 @@ def compose(surface: "pygame.Surface", world: World, layout: Layout, camera: Cam
         draw_help(surface, camera.viewport)
     if view.toast:
         draw_toast(surface, camera.viewport, view.toast)
+    if view.tooltip is not None and not view.show_help:
+        draw_tooltip(surface, camera.viewport, *view.tooltip)
 
 
 def frame_array(surface: "pygame.Surface") -> np.ndarray:

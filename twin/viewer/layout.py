@@ -117,6 +117,17 @@ class Layout:
                 return s.link_ids[k]
         return None
 
+    def kind_of(self, node_id: str) -> str | None:
+        """The device-graph kind of a node drawn on the map (home, transformer, feeder, intersection, road),
+        or None if it is not on the map."""
+        e, s = self.energy, self.streets
+        groups: list[tuple[str, tuple[str, ...]]] = []
+        if e is not None:
+            groups += [("home", e.home_ids), ("transformer", e.transformer_ids), ("feeder", e.feeder_ids)]
+        if s is not None:
+            groups += [("intersection", s.int_ids), ("road", s.link_ids)]
+        return next((kind for kind, ids in groups if node_id in ids), None)
+
     def centre_of(self, node_id: str) -> tuple[float, float] | None:
         """Map point (m) where ``node_id`` is drawn, or None if it is not on the map."""
         e, s = self.energy, self.streets
@@ -143,7 +154,7 @@ def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray
 
 def compute_layout(world: World) -> Layout:
     """Lay out ``world`` (replica 0): energy block left, street grid right, either may be absent."""
-    streets = _street_layout(world) if "traffic" in world.parts else None
+    streets = _street_layout(world) if world.traffic is not None else None
     energy_height = None
     if streets is not None:
         ys = np.r_[streets.link_start[:, 1], streets.link_end[:, 1]]
@@ -176,7 +187,7 @@ def _energy_layout(world: World, height_m: float | None) -> EnergyLayout | None:
         return None
     feeders = sorted(graph.nodes("feeder"), key=lambda f: graph.node(f)["index"])
     transformers = sorted(graph.nodes("transformer"), key=lambda t: graph.node(t)["index"])
-    feeder_of = world.parts["energy"].homes.params.feeder[: len(homes)].astype(np.int64)
+    feeder_of = world.energy.homes.params.feeder[: len(homes)].astype(np.int64)
     n_f = len(feeders)
     per_feeder = np.bincount(feeder_of, minlength=n_f)
     side = _plots_per_side(int(per_feeder.max()), n_f)
@@ -217,9 +228,9 @@ def _plots_per_side(homes_per_feeder: int, feeders: int) -> int:
 
 
 def _street_layout(world: World) -> StreetLayout:
-    traffic = world.parts["traffic"]
+    traffic = world.traffic
     net = traffic.net
-    cfg = world.parts["scenario"].traffic.network
+    cfg = world.scenario.traffic.network
     k = net.replicas
     n_int, n_links, n_q = net.n_int // k, net.n_links // k, net.n_queues // k
     block, border = float(cfg.block_length_m), float(cfg.border_length_m)

@@ -52,7 +52,7 @@ def draw_panel(surface: "pygame.Surface", rect: "pygame.Rect", world: World, his
     pygame.draw.line(surface, C.PANEL_RULE, rect.topleft, rect.bottomleft, 1)
     x, right = rect.left + PAD, rect.right - PAD
     y = rect.top + PAD
-    y = text(surface, f"twin \u00b7 {world.parts['scenario'].name}", (x, y), C.TEXT, 26).bottom + 6
+    y = text(surface, f"twin \u00b7 {world.scenario.name}", (x, y), C.TEXT, 26).bottom + 6
     y = text(surface, f"{world.now:%a %Y-%m-%d  %H:%M:%S}", (x, y), C.TEXT, 22).bottom + 2
     y = text(surface, f"t + {_elapsed(world.now_s)}", (x, y), C.MUTED, 18).bottom + 4
     if status.finished:
@@ -81,7 +81,7 @@ def draw_panel(surface: "pygame.Surface", rect: "pygame.Rect", world: World, his
             series, title = [np.abs(load).max(axis=1)], "highest feeder load (kW)"
         else:
             series, title = list(load.T), "feeder load (kW)"
-        rating = world.parts["energy"].transformer_rating_kw
+        rating = world.energy.transformer_rating_kw
         y = sparkline(surface, pygame.Rect(x, y, right - x, SPARK_HEIGHT_PX), series, FEEDER_LINE_COLOURS, title,
                       history.times_s.maxlen, reference=rating if np.isfinite(rating) else None) + 8
     if history.halted:
@@ -89,7 +89,7 @@ def draw_panel(surface: "pygame.Surface", rect: "pygame.Rect", world: World, his
                       (C.VEHICLE_HALTED,), "network delay (vehicles halted)", history.times_s.maxlen) + 8
     if measures.n_homes(world):
         y = legend(surface, pygame.Rect(x, y, right - x, 10), world, status.layer) + 8
-    if "traffic" in world.parts:
+    if world.traffic is not None:
         y = street_legend(surface, pygame.Rect(x, y, right - x, 10)) + 8
     keys = "h help   space pause   +/- speed   " + ("tab layer" if measures.n_homes(world) else ". step")
     footer = status.message or keys
@@ -175,7 +175,7 @@ def sparkline(surface: "pygame.Surface", rect: "pygame.Rect", series: list[np.nd
 
 def legend(surface: "pygame.Surface", rect: "pygame.Rect", world: World, layer: str) -> int:
     """Colour bar of the home tiles' layer with its scale; returns the bottom y."""
-    p = world.parts["energy"].homes.params
+    p = world.energy.homes.params
     if layer == "temperature":
         stops, unit = C.temperature_stops(p.comfort_low_c, p.comfort_high_c), "\u00b0C"
     else:

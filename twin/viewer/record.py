@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from tqdm import tqdm
 
 from twin.viewer import FRAME_SIZE, LAYERS, ViewerError
 from twin.viewer.frames import FrameDrawer, View, frame_array
@@ -75,17 +74,23 @@ class RecordResult:
     end_s: int                        # simulated time of the last frame (s since the world's start)
 
 
-def record(sim: Simulation, rec: Recording, *, progress: bool = True) -> RecordResult:
-    """Run ``sim`` for ``rec.seconds`` of simulated time and write its frames (see the module docstring)."""
+def record(sim: Simulation, rec: Recording, *, progress: bool = True,
+           on_frame: Callable[[int], None] | None = None) -> RecordResult:
+    """Run ``sim`` for ``rec.seconds`` of simulated time and write its frames (see the module docstring);
+    ``on_frame(k)`` is called once frame k is drawn, before it is written."""
     check_output(rec.output)
     surface = pygame.Surface(rec.size)
     drawer = FrameDrawer()
     view = View(layer=rec.layer, selected=rec.selected)
+    drawn = [0]
 
     def draw() -> None:
         status = Status(speed=rec.speed, paused=False, layer=rec.layer, lines=tuple(sim.status_lines()),
                         finished=sim.finished)
         drawer.draw(surface, sim.world, sim.history, status, view)
+        if on_frame is not None:
+            on_frame(drawn[0])
+        drawn[0] += 1
 
     files: list[Path] = []
     if rec.frames_dir is None and rec.output is not None and rec.output.suffix.lower() == PICTURE_SUFFIX:
@@ -102,6 +107,8 @@ def record(sim: Simulation, rec: Recording, *, progress: bool = True) -> RecordR
         writer = imageio.get_writer(str(rec.output), fps=rec.fps)
     if rec.frames_dir is not None:
         rec.frames_dir.mkdir(parents=True, exist_ok=True)
+    from tqdm import tqdm  # here, not at the top: a single picture needs no progress bar
+
     frame_s = rec.speed / rec.fps
     written = 0
     try:

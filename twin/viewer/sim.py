@@ -9,6 +9,7 @@ way so the sparklines get evenly spaced points whatever the speed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from twin.engine import World
 from twin.viewer import ViewerError, measures
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)   # simulated seconds per wall second, + and - keys
+JUMP_CHUNK_S = 900           # a jump runs in pieces this long (simulated s), so a progress bar can follow it
 SPARK_POINTS = 240           # points a sparkline keeps
 HOME_SAMPLE_S = 900          # sparkline spacing with homes (one meter interval)
 TRAFFIC_SAMPLE_S = 15        # spacing of a streets-only world
@@ -48,7 +50,7 @@ class History:
         self.times_s.append(world.now_s)
         if measures.n_homes(world):
             self.feeder_kw.append(measures.feeder_load_kw(world))
-        if "traffic" in world.parts:
+        if world.traffic is not None:
             self.halted.append(measures.vehicles_halted(world))
         self.next_s = (world.now_s // self.interval_s + 1) * self.interval_s
 
@@ -77,14 +79,14 @@ class Simulation:
     def step_s(self) -> int:
         """One single step ('.' key): the homes' physics step, or the traffic step for streets alone."""
         w = self.world
-        if measures.n_homes(w) or "traffic" not in w.parts:
-            return w.dt_s
-        return w.parts["traffic"].net.dt_s
+        if measures.n_homes(w) or w.steps.traffic_s is None:
+            return w.steps.homes_s
+        return w.steps.traffic_s
 
     @property
     def horizon_s(self) -> int:
         """End of the scenario (s since start)."""
-        return int(self.world.parts["scenario"].duration)
+        return int(self.world.scenario.duration)
 
     @property
     def finished(self) -> bool:
@@ -104,6 +106,33 @@ class Simulation:
         if quanta == 0:
             return
         self._carry_s -= quanta * self.quantum_s
+        self._run_quanta(quanta)
+
+    def jump(self, seconds: int, progress: Callable[[int], bool | None] | None = None) -> int:
+        """Advance by ``seconds`` of simulated time as fast as the world runs (nothing is drawn); returns the
+        simulated seconds advanced.
+
+        The jump stops at the scenario's horizon (under a policy: where its episode ends and a new one
+        starts). It moves in whole quanta (1 s; decision intervals under a policy, so a jump is rounded down
+        to one) and leaves the fraction the viewer carries for its next frame alone. The world ends up
+        exactly as advancing it frame by frame would leave it: both stop at the same sparkline sample
+        times, and stopping a world elsewhere does not change it. It runs in chunks of JUMP_CHUNK_S;
+        ``progress(seconds_done)`` is called after each, and a False from it ends the jump there.
+        """
+        if seconds < 0:
+            raise ValueError(f"seconds must be >= 0, got {seconds}")
+        world, start, quantum = self.world, self.world.now_s, self.quantum_s
+        target = min(start + seconds // quantum * quantum, self.horizon_s)
+        chunk = max(1, JUMP_CHUNK_S // quantum)   # quanta per chunk
+        while self.world is world and world.now_s < target:
+            before = world.now_s
+            self._run_quanta(min(chunk, -(-(target - before) // quantum)))
+            if world.now_s == before or (progress is not None and progress(world.now_s - start) is False):
+                break
+        return world.now_s - start
+
+    def _run_quanta(self, quanta: int) -> None:
+        """Advance by ``quanta`` whole quanta (or to the horizon), sampling the history on the way."""
         target = min(self.world.now_s + quanta * self.quantum_s, self.horizon_s)
         while self.world.now_s < target:
             history = self.history
@@ -189,7 +218,7 @@ def _interval_s(env: Any) -> int:
 
 def default_speed(world: World) -> float:
     """5x for worlds with streets (vehicles move visibly), 500x for homes alone (a day in about 3 minutes)."""
-    return 5.0 if "traffic" in world.parts else 500.0
+    return 5.0 if world.traffic is not None else 500.0
 
 
 def check_speed(speed: float) -> float:
