@@ -14,6 +14,7 @@ WORKERS  ?= 2
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m twin.warmup
 	touch $(STAMP)
 
 install: $(STAMP)
