@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.figure import Figure
 
 from twin.telemetry.table import Telemetry
 
@@ -23,6 +24,16 @@ NAMED = 3  # worst nodes drawn and named
 def times(tel: Telemetry, time_s: np.ndarray) -> list[dt.datetime]:
     """Reading stamps (s since the start) as local date-times."""
     return [tel.start + dt.timedelta(seconds=int(t)) for t in time_s]
+
+
+def time_series(tel: Telemetry, quantity: str, figsize: tuple[float, float] = (11, 4)):
+    """``(times, node ids, values (time, node), figure, axes)`` of one recorded quantity over time on a
+    new one-axes figure (inches), or None if the record has no such quantity."""
+    if not tel.has(quantity):
+        return None
+    stamps, nodes, values = tel.wide(quantity)
+    fig = Figure(figsize=figsize)
+    return times(tel, stamps), nodes, values, fig, fig.subplots()
 
 
 @dataclass(frozen=True)

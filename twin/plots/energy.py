@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global backend, no display
 
-from twin.plots.common import NAMED, draw_spread, finish, spread, times, worst
+from twin.plots.common import NAMED, draw_spread, finish, spread, time_series, times, worst
 from twin.telemetry.table import Telemetry
 
 FEW = 6  # up to this many feeders or homes are drawn one by one
@@ -16,12 +16,10 @@ FEW = 6  # up to this many feeders or homes are drawn one by one
 def plot_feeder_load(tel: Telemetry, rating_kva: float | None, path: Path) -> bool:
     """Each feeder's mean load per reading (kW) against its transformer's rating (kVA, at unity power
     factor the same number of kW; None: no transformer). Many feeders: their spread and the most loaded."""
-    if not tel.has("feeder_load_kw"):
+    series = time_series(tel, "feeder_load_kw")
+    if series is None:
         return False
-    stamps, feeders, load = tel.wide("feeder_load_kw")
-    when = times(tel, stamps)
-    fig = Figure(figsize=(11, 4))
-    ax = fig.subplots()
+    when, feeders, load, fig, ax = series
     if len(feeders) <= FEW:
         peaks = tel.wide("feeder_peak_kw")[2] if tel.has("feeder_peak_kw") else None
         for j, feeder in enumerate(feeders):
@@ -44,12 +42,10 @@ def plot_feeder_load(tel: Telemetry, rating_kva: float | None, path: Path) -> bo
 def plot_indoor_temperature(tel: Telemetry, low_c: float, high_c: float, path: Path) -> bool:
     """Indoor temperature of every home (°C): their spread against the comfort band, the homes with
     the most comfort violation named, and the outdoor temperature."""
-    if not tel.has("indoor_temp_c"):
+    series = time_series(tel, "indoor_temp_c")
+    if series is None:
         return False
-    stamps, zones, temp = tel.wide("indoor_temp_c")
-    when = times(tel, stamps)
-    fig = Figure(figsize=(11, 4))
-    ax = fig.subplots()
+    when, zones, temp, fig, ax = series
     ax.axhspan(low_c, high_c, color="seagreen", alpha=0.12, label=f"comfort band {low_c:g}-{high_c:g} °C")
     if len(zones) <= NAMED:
         for j, zone in enumerate(zones):
@@ -74,12 +70,10 @@ def plot_indoor_temperature(tel: Telemetry, low_c: float, high_c: float, path: P
 def plot_battery_soc(tel: Telemetry, path: Path) -> bool:
     """State of charge of every home battery (fraction of capacity): their spread and the three that
     moved the most energy, named."""
-    if not tel.has("soc"):
+    series = time_series(tel, "soc")
+    if series is None:
         return False
-    stamps, batteries, soc = tel.wide("soc")
-    when = times(tel, stamps)
-    fig = Figure(figsize=(11, 4))
-    ax = fig.subplots()
+    when, batteries, soc, fig, ax = series
     if len(batteries) <= NAMED:
         for j, battery in enumerate(batteries):
             ax.plot(when, soc[:, j], lw=1.2, label=battery.split("/")[0])
