@@ -17,7 +17,8 @@ import pytest
 from agents.bench.backends import run_jobs
 from agents.bench.command import add_bench_parser, run_bench_command
 from agents.bench.jobs import Job, plan_jobs, record_path
-from agents.bench.report import aggregate, leaderboard_markdown, results_csv, write_reports
+from agents.bench.entries import aggregate
+from agents.bench.report import leaderboard_markdown, results_csv, write_reports
 from agents.bench.stats import estimate, normalized_score, t_quantile_975
 from agents.bench.suite import SUITES, TINY, BenchError, Learner
 from twin.scenario import load_scenario

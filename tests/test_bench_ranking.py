@@ -17,7 +17,8 @@ import pytest
 
 from agents.bench.jobs import Job
 from agents.bench.ranking import FLAGGED, RANKED, SMOKE_BANNER, UNRANKED, constraint_flag, rank_task
-from agents.bench.report import Entry, aggregate, leaderboard_json, leaderboard_markdown, results_csv
+from agents.bench.entries import Entry, aggregate
+from agents.bench.report import leaderboard_json, leaderboard_markdown, results_csv
 from agents.bench.stats import estimate
 from agents.bench.suite import STANDARD, TINY, BenchError, BenchTask, Constraint
 

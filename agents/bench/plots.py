@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from agents.bench.jobs import LEARNER, Job
-from agents.bench.report import Entry
+from agents.bench.entries import Entry
 from agents.bench.suite import Suite
 from twin.kpis import KPI_UNITS
 

@@ -1,7 +1,7 @@
 """Leaderboard order: rank each task's entries on its declared primary KPI, flag entries outside its bounds.
 
 Pure functions of a task (:class:`agents.bench.suite.BenchTask`) and its aggregated entries
-(:class:`agents.bench.report.Entry`); the report writers call them, so the markdown, CSV and
+(:class:`agents.bench.entries.Entry`); the report writers call them, so the markdown, CSV and
 JSON tables all show the same order and flags.
 
 Order, per task:
@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from agents.bench.entries import Entry
 from agents.bench.stats import HIGHER, direction
 from agents.bench.suite import BenchTask, Constraint, Suite
 from twin.kpis import KPI_UNITS
 
-if TYPE_CHECKING:  # report imports this module; Entry is only needed for annotations here
-    from agents.bench.report import Entry
 
 RANKED, FLAGGED, UNRANKED = "ranked", "flagged", "unranked"
 GROUPS = (RANKED, FLAGGED, UNRANKED)

@@ -118,14 +118,14 @@ class Telemetry:
 
     def write_parquet(self, path: str | Path) -> None:
         """Write the record to ``path`` as Parquet, atomically."""
-        _atomic(path, lambda tmp: pq.write_table(self.to_arrow(), tmp, compression="zstd"))
+        write_atomic(path, lambda tmp: pq.write_table(self.to_arrow(), tmp, compression="zstd"))
 
     def write_csv(self, path: str | Path) -> None:
         """Write the record to ``path`` as CSV (ISO times), atomically."""
         table = self.to_arrow()
         plain = pa.table({name: (col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
                           for name, col in zip(table.column_names, table.columns)})
-        _atomic(path, lambda tmp: pacsv.write_csv(plain, tmp))
+        write_atomic(path, lambda tmp: pacsv.write_csv(plain, tmp))
 
     @classmethod
     def read_parquet(cls, path: str | Path) -> "Telemetry":
@@ -154,7 +154,7 @@ class Telemetry:
         )
 
 
-def _atomic(path: str | Path, write) -> None:
+def write_atomic(path: str | Path, write) -> None:
     """Call ``write(tmp_path)`` then rename onto ``path`` so the file appears whole or not at all."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from twin.telemetry.table import Telemetry, _atomic
+from twin.telemetry.table import Telemetry, write_atomic
 from twin.traffic.state import Vehicles
 
 COLUMNS = ("generated_s", "entered_s", "arrived_s", "free_flow_s", "waiting_s", "stops")
@@ -85,7 +85,7 @@ class Trips:
                           **{c: getattr(self, c) for c in COLUMNS},
                           **{name: fn(self) for name, fn in SUMO_COLUMNS.items()}})
         table = table.replace_schema_metadata({b"twin.end_s": str(self.end_s).encode()})
-        _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+        write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
     @classmethod
     def read_parquet(cls, path: str | Path) -> "Trips":

@@ -63,9 +63,3 @@ def ramp(values: np.ndarray, stops: Stops) -> np.ndarray:
     for channel in range(3):
         out[:, channel] = np.rint(np.interp(v.ravel(), at, rgb[:, channel]))
     return out
-
-
-def ramp_one(value: float, stops: Stops) -> tuple[int, int, int]:
-    """The ramp colour of one value."""
-    r, g, b = ramp(np.array([value]), stops)[0].tolist()
-    return (r, g, b)
