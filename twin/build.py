@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.engine import Calendar, NodeFields, Steps, World
+from twin.engine import ArrayState, Calendar, NodeFields, Steps, World
 from twin.generators.homes import HomeDraw, add_home_nodes, draw_homes
 from twin.graph import DeviceGraph
 from twin.grid.market import Market, MarketState, TariffClock
@@ -22,7 +22,7 @@ from twin.grid.meters import MeterReadings, NodeIndex
 from twin.homes.appliances import ApplianceRequests
 from twin.homes.ev import EvSessions
 from twin.homes.occupancy import OccupancyChain
-from twin.homes.state import FeederTotals, GridRegisters, HomeRegisters, HomeTotals, zeros_like_fields
+from twin.homes.state import FeederTotals, GridRegisters, HomeParams, HomeRegisters, HomeTotals, zeros_like_fields
 from twin.homes.step import HomePhysics
 from twin.replicate import concat_fields
 from twin.scenario.memory import check_memory
@@ -141,37 +141,21 @@ def add_grid_nodes(graph: DeviceGraph, scenario: Scenario) -> tuple[list[str], l
     return feeders, transformers
 
 
-def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> World:
-    """Generate the world a scenario describes, ready to run from time 0.
-
-    ``seeds`` builds one world holding ``len(seeds)`` replicas of the scenario, replica k seeded
-    with ``seeds[k]`` and bit for bit equal to ``build_world`` of the scenario with that seed.
-    Replica worlds record no telemetry and keep the device graph of replica 0 only.
-
-    Raises ScenarioTooLarge, before allocating anything, when the world would not fit in the memory
-    available (see :mod:`twin.scenario.memory`).
-    """
-    check_memory(scenario, replicas=1 if seeds is None else len(seeds))
-    streams = Streams.from_seeds([scenario.seed] if seeds is None else [int(s) for s in seeds])
-    k = streams.replicas
-    calendar = Calendar(scenario.start)
-    dt_s = scenario.resolution
-    replicas = [draw_replica(scenario, g) for g in streams.gens]
-    weather, market = replicas[0].weather, replicas[0].market
-    n_feeders = scenario.grid.feeders
-    draw = stack_homes([r.homes for r in replicas], n_feeders)
-
+def world_graph(scenario: Scenario, homes0: HomeDraw) -> tuple[DeviceGraph, list[str], list[str], list[str]]:
+    """The device graph of the city, its weather station, grid and replica 0's homes; returns it with
+    the ids of the homes, feeders and transformers."""
     graph = DeviceGraph()
     graph.add_node("city", "city", name=scenario.name)
     graph.add_node("weather", "weather_station", source=scenario.weather.source)
     graph.add_edge("city", "weather", "contains")
     feeders, transformers = add_grid_nodes(graph, scenario)
-    homes = add_home_nodes(graph, replicas[0].homes, feeders)
+    homes = add_home_nodes(graph, homes0, feeders)
+    return graph, homes, feeders, transformers
 
-    bus = TelemetryBus()
-    p = draw.params
-    p0 = replicas[0].homes.params  # telemetry nodes exist for replica 0 only (a plain world has no other)
 
+def register_energy_nodes(bus: TelemetryBus, p0: HomeParams, homes: list[str], feeders: list[str],
+                          transformers: list[str]) -> NodeIndex:
+    """Telemetry nodes of the homes, their devices and the grid (replica 0's: a plain world has no other)."""
     def subset(mask: np.ndarray, suffix: str) -> tuple[np.ndarray, np.ndarray]:
         rows = np.flatnonzero(mask)
         return rows, bus.register([f"{homes[i]}/{suffix}" for i in rows])
@@ -180,13 +164,21 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     pv_homes, pv_nodes = subset(p0.pv_kwp > 0, "pv")
     bat_homes, bat_nodes = subset(p0.bat_capacity_kwh > 0, "battery")
     ev_homes, ev_nodes = subset(p0.ev_charger_kw > 0, "ev_charger")
-    nodes = NodeIndex(
+    return NodeIndex(
         meters=bus.register([f"{h}/meter" for h in homes]), homes=bus.register(homes),
         zones=bus.register([f"{h}/zone" for h in homes]), feeders=bus.register(feeders),
         transformers=bus.register(transformers), city=bus.register(["city"]), weather=bus.register(["weather"]),
         hp_homes=hp_homes, hp_nodes=hp_nodes, pv_homes=pv_homes, pv_nodes=pv_nodes,
         battery_homes=bat_homes, battery_nodes=bat_nodes, ev_homes=ev_homes, ev_nodes=ev_nodes)
 
+
+def build_energy(scenario: Scenario, replicas: list[ReplicaDraw], nodes: NodeIndex, bus: TelemetryBus,
+                 calendar: Calendar, streams: Streams) -> tuple[EnergySystem, list, dict[str, ArrayState]]:
+    """The homes and grid of every replica: the energy system, its processes and its state arrays."""
+    k, dt_s, n_feeders = streams.replicas, scenario.resolution, scenario.grid.feeders
+    weather, market = replicas[0].weather, replicas[0].market
+    draw = stack_homes([r.homes for r in replicas], n_feeders)
+    p = draw.params
     registers = zeros_like_fields(HomeRegisters, p.n)
     grid = zeros_like_fields(GridRegisters, k * n_feeders)
     grid.steps = np.zeros((), dtype=np.int64)
@@ -202,8 +194,9 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
                           controllers=scenario.controllers, transformer_rating_kw=rating_kw, dt_s=dt_s,
                           price_thresholds_eur_per_kwh=price_thresholds(scenario.tariff))
     readings = MeterReadings(bus=bus, nodes=nodes, interval_s=scenario.grid.meter_interval, dt_s=dt_s,
-                             params=p0, state=draw.state, registers=registers, grid=grid, market=market,
-                             weather=weather, transformer_rating_kw=rating_kw, record=scenario.outputs.record)
+                             params=replicas[0].homes.params, state=draw.state, registers=registers, grid=grid,
+                             market=market, weather=weather, transformer_rating_kw=rating_kw,
+                             record=scenario.outputs.record)
     processes = [
         TariffClock([r.market for r in replicas], market_state),
         OccupancyChain(calendar, p, draw.state, streams),
@@ -213,16 +206,38 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     ] + ([readings] if k == 1 else [])
     state = {"homes": draw.state, "appliances": draw.appliance_state, "home_registers": registers,
              "grid_registers": grid, "home_totals": totals, "feeder_totals": feeder_totals, "market": market_state}
+    energy = EnergySystem(homes=draw, registers=registers, grid=grid, totals=totals, feeder_totals=feeder_totals,
+                          market=market, markets=tuple(r.market for r in replicas), market_state=market_state,
+                          weather=weather, physics=physics, readings=readings, transformer_rating_kw=rating_kw)
+    return energy, processes, state
+
+
+def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> World:
+    """Generate the world a scenario describes, ready to run from time 0.
+
+    ``seeds`` builds one world holding ``len(seeds)`` replicas of the scenario, replica k seeded
+    with ``seeds[k]`` and bit for bit equal to ``build_world`` of the scenario with that seed.
+    Replica worlds record no telemetry and keep the device graph of replica 0 only.
+
+    Raises ScenarioTooLarge, before allocating anything, when the world would not fit in the memory
+    available (see :mod:`twin.scenario.memory`).
+    """
+    check_memory(scenario, replicas=1 if seeds is None else len(seeds))
+    streams = Streams.from_seeds([scenario.seed] if seeds is None else [int(s) for s in seeds])
+    calendar = Calendar(scenario.start)
+    replicas = [draw_replica(scenario, g) for g in streams.gens]  # every build-time draw, in order
+    graph, homes, feeders, transformers = world_graph(scenario, replicas[0].homes)
+    bus = TelemetryBus()
+    nodes = register_energy_nodes(bus, replicas[0].homes.params, homes, feeders, transformers)
+    energy, processes, state = build_energy(scenario, replicas, nodes, bus, calendar, streams)
     traffic = None
     if scenario.traffic is not None:
         traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
-        processes += traffic.processes(record=k == 1)
+        processes += traffic.processes(record=streams.replicas == 1)
         state.update(traffic.state())
-    energy = EnergySystem(homes=draw, registers=registers, grid=grid, totals=totals, feeder_totals=feeder_totals,
-                          market=market, markets=tuple(r.market for r in replicas), market_state=market_state,
-                          weather=weather, physics=physics, readings=readings, transformer_rating_kw=rating_kw)
-    steps = Steps(homes_s=dt_s, traffic_s=None if scenario.traffic is None else scenario.traffic.resolution)
+    steps = Steps(homes_s=scenario.resolution,
+                  traffic_s=None if scenario.traffic is None else scenario.traffic.resolution)
     return World(scenario=scenario, graph=graph, calendar=calendar, steps=steps, streams=streams, state=state,
                  processes=processes, bus=bus, energy=energy, traffic=traffic, node_fields=NODE_FIELDS,
                  on_restore=[bus.rewind])
