@@ -149,9 +149,13 @@ class TrafficDemand:
         needed = q.count[rows] + per_entry.ravel()
         if np.any(needed > q.buf.shape[1]):
             grow_buffer(q, int(needed.max()))
-        append_arrivals(counts, time_s, self.entry, self.route, self.n_od, first, net.entries, net.n_queues,
-                        v.gen_s, v.ready_s, v.route, v.origin, v.hop, v.enter_s, v.arrive_s, v.dest,
-                        v.free_flow_s, v.wait_s, v.stops, q.buf, q.slot_ready_s, q.head, q.count, q.head_ready_s)
+        # By name: two dozen arrays, many of one dtype, where a swapped pair would compile silently.
+        append_arrivals(counts=counts, time_s=time_s, src_entry=self.entry, src_route=self.route, n_od=self.n_od,
+                        first=first, entry_links=net.entries, n_queues=net.n_queues, gen_s=v.gen_s,
+                        ready_s=v.ready_s, route=v.route, origin=v.origin, hop=v.hop, enter_s=v.enter_s,
+                        arrive_s=v.arrive_s, dest=v.dest, free_flow_s=v.free_flow_s, wait_s=v.wait_s, stops=v.stops,
+                        buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head, count=q.count,
+                        head_ready_s=q.head_ready_s)
         v.n[...] = first + total
 
 

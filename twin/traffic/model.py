@@ -109,11 +109,14 @@ class TrafficPhysics(Periodic):
     def run_steps(self, t0_s: int, n_steps: int) -> None:
         """Advance signals and every queue by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
         q, v, d, turns, sig = self.q, self.v, self.det, self.turns, self.sig
-        queues = kernel.Queues(self.green, q.buf, q.slot_ready_s, q.head, q.count, q.head_ready_s, q.tokens,
-                               q.occupancy, q.delay_s, d.passed, d.busy_steps, turns.u, turns.used, q.halted)
-        cars = kernel.Cars(v.ready_s, v.wait_s, v.stops, v.enter_s, v.arrive_s, v.free_flow_s, v.dest, v.route,
-                           v.hop)
-        lights = kernel.Lights(sig.phase, sig.interval, sig.t_in_s, sig.changes, sig.request, sig.target)
+        # By field name: the kernel reads these tuples by position, so a swapped pair of arrays of the
+        # same dtype would compile and run silently wrong.
+        queues = kernel.Queues(green=self.green, buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head,
+                               count=q.count, head_ready_s=q.head_ready_s, tokens=q.tokens, occupancy=q.occupancy,
+                               delay_s=q.delay_s, passed=d.passed, busy_steps=d.busy_steps, turn_u=turns.u,
+                               turn_used=turns.used, halted=q.halted)
+        cars = kernel.Cars(**{name: getattr(v, name) for name in kernel.Cars._fields})
+        lights = kernel.Lights(**{name: getattr(sig, name) for name in kernel.Lights._fields})
         done = np.zeros(turns.used.size, dtype=np.int64)
         while True:
             self._fill_turn_pool(done < n_steps)
