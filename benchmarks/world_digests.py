@@ -97,8 +97,11 @@ class _Digest:
 def env_digests() -> list[str]:
     """One line per env: digest of a seeded rollout with seeded random actions."""
     lines = []
-    for env_id in ("twin/SmartHome-v0", "twin/Neighborhood-v0", "twin/TrafficGrid-v0"):
-        env = gym.make(env_id)
+    # Short episodes, so each rollout crosses an episode's end (final KPIs, truncation) and a reset.
+    short = {"twin/SmartHome-v0": {"duration": "6h"}, "twin/Neighborhood-v0": {"duration": "6h"},
+             "twin/TrafficGrid-v0": {"duration": "2min"}}
+    for env_id, kwargs in short.items():
+        env = gym.make(env_id, **kwargs)
         env.action_space.seed(0)
         d = _Digest()
         obs, info = env.reset(seed=3)
@@ -111,7 +114,7 @@ def env_digests() -> list[str]:
         env.close()
         lines.append(f"env {env_id}: {d.hex()}")
 
-        vec = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point")
+        vec = gym.make_vec(env_id, num_envs=3, vectorization_mode="vector_entry_point", **kwargs)
         vec.action_space.seed(0)
         d = _Digest()
         d.add(vec.reset(seed=3)[0])
@@ -121,8 +124,9 @@ def env_digests() -> list[str]:
         vec.close()
         lines.append(f"vector {env_id} x3: {d.hex()}")
 
-    for module in (envs.neighborhood_v0, envs.traffic_grid_v0):
-        env = module.parallel_env()
+    for module, kwargs in ((envs.neighborhood_v0, short["twin/Neighborhood-v0"]),
+                           (envs.traffic_grid_v0, short["twin/TrafficGrid-v0"])):
+        env = module.parallel_env(**kwargs)
         d = _Digest()
         obs, infos = env.reset(seed=3)
         d.add([obs, infos])
@@ -130,7 +134,7 @@ def env_digests() -> list[str]:
             env.action_space(agent).seed(0)
         for _ in range(ROLLOUT_STEPS):
             if not env.agents:
-                break
+                d.add(list(env.reset()))
             actions = {a: env.action_space(a).sample() for a in env.agents}
             d.add(list(env.step(actions)))
         env.close()
