@@ -96,6 +96,11 @@ class HomeTask:
                 "emissions_kg": t.emissions_kg.copy(), "ev_unmet_kwh": t.ev_unmet_kwh.copy(),
                 "net_import_kwh": t.import_kwh - t.export_kwh}
 
+    def outcome(self, episode_end: bool = False) -> tuple[np.ndarray, HomeStep]:
+        """The observation now and what every home did since the last call (see :meth:`measure`)."""
+        obs = self.observe()
+        return obs, self.measure(episode_end)
+
     def measure(self, episode_end: bool = False) -> HomeStep:
         """What every home did since the last call, with the weighted, signed reward terms.
 

@@ -66,14 +66,19 @@ class NeighborhoodCore:
         feeder_kw = np.clip(feeder_kw, -FEEDER_LIMIT_KW, FEEDER_LIMIT_KW)
         return np.concatenate([self.task.observe(), feeder_kw[p.feeder, None].astype(np.float32)], axis=1)
 
-    def advance(self, actions: np.ndarray) -> HomeStep:
-        """Apply (homes, 3) actions for one interval; what each home did (see :meth:`measure`)."""
+    def advance(self, actions: np.ndarray) -> tuple[np.ndarray, HomeStep]:
+        """Apply (homes, 3) actions for one interval; the observation after it and what each home did."""
         if self.world is None or self.done:
             raise RuntimeError("call reset() before step() (and after the episode ends)")
         self.task.act(actions)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        return self.measure(episode_end=self.done)
+        return self.outcome(episode_end=self.done)
+
+    def outcome(self, episode_end: bool) -> tuple[np.ndarray, HomeStep]:
+        """The observation now and each home's last interval, in one call (see :meth:`observe`, :meth:`measure`)."""
+        obs = self.observe()
+        return obs, self.measure(episode_end)
 
     def measure(self, episode_end: bool) -> HomeStep:
         """Each home's last interval; each feeder's transformer term is shared equally by its homes."""
@@ -132,12 +137,12 @@ class NeighborhoodEnv(EpisodeSpec, WorldRendering, gym.Env):
     def step(self, action: Any):
         """Apply one row of commands per home for one decision interval."""
         self.check_open()
-        step = self.core.advance(box_actions(action, self.action_space, ENV_ID))
+        obs, step = self.core.advance(box_actions(action, self.action_space, ENV_ID))
         info: dict[str, Any] = {"reward_terms": {name: float(v.sum()) for name, v in step.terms.items()}}
         if self.core.done:
             info["kpis"] = self.core.kpis()
         self._show_human()
-        return self.core.observe().ravel(), float(self.core.reward(step).sum()), False, self.core.done, info
+        return obs.ravel(), float(self.core.reward(step).sum()), False, self.core.done, info
 
 
 class NeighborhoodVectorEnv(ReplicaVectorEnv):
@@ -167,8 +172,9 @@ class NeighborhoodVectorEnv(ReplicaVectorEnv):
     def _check_and_apply(self, actions: Any) -> None:
         self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(ACTIONS)))
 
-    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        step, k = self.core.measure(episode_end), self.num_envs
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        obs, step = self.core.outcome(episode_end)
+        k = self.num_envs
         terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
-        return self.core.reward(step).reshape(k, -1).sum(axis=1), terms
+        return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
 

@@ -59,10 +59,10 @@ class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
             raise ValueError(f"{ENV_ID}: {sorted(unknown)[:3]} are not live agents; agents look like {self.agents[:2]}")
         a = np.stack([box_actions(actions[agent], self._act_spaces[agent], f"{ENV_ID} {agent}")
                       for agent in self.possible_agents])
-        step = self.core.advance(a)
+        obs, step = self.core.advance(a)
         terms, reward = step.terms, self.core.reward(step)
         done = self.core.done
-        obs = self._split(self.core.observe())
+        obs = self._split(obs)
         agents = self.possible_agents
         infos = {a: {"reward_terms": {name: float(v[i]) for name, v in terms.items()}} for i, a in enumerate(agents)}
         if done:

@@ -83,12 +83,12 @@ class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
         truncated = self.steps >= self.episodes.steps_per_episode  # the horizon is a time limit
-        step = self.task.measure(episode_end=truncated)
+        obs, step = self.task.outcome(episode_end=truncated)
         info: dict[str, Any] = {"reward_terms": {name: float(v[0]) for name, v in step.terms.items()}}
         if truncated:
             info["kpis"] = self.episode_kpis()
         self._show_human()
-        return self.task.observe()[0], float(self.reward(step)[0]), False, truncated, info
+        return obs[0], float(self.reward(step)[0]), False, truncated, info
 
     def episode_kpis(self) -> dict[str, float | None]:
         """KPIs of the episode from its telemetry (as ``twin run``); for the end of an episode, as it
@@ -126,9 +126,9 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
             a = box_actions(actions, self.action_space, ENV_ID)
         self.task.act(a)
 
-    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        step = self.task.measure(episode_end=episode_end)  # one home per world
-        return self.reward(step), step.terms
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        obs, step = self.task.outcome(episode_end=episode_end)  # one home per world
+        return obs, self.reward(step), step.terms
 
 
 __all__ = ["SmartHomeEnv", "SmartHomeVectorEnv", "InvalidAction"]

@@ -96,8 +96,8 @@ class TrafficGridEnv(EpisodeSpec, WorldRendering, gym.Env):
         self.task.act(discrete_actions(action, self.core.n_phases, (self.core.n_int,), ENV_ID))
         self.world.advance(episodes.interval_s)
         self.steps += 1
-        obs = self.task.observe().ravel()
-        step = self.task.measure()
+        obs, step = self.task.outcome()
+        obs = obs.ravel()
         terms = {name: float(v.sum()) for name, v in step.terms.items()}
         truncated = self.steps >= episodes.steps_per_episode  # the horizon is a time limit
         info: dict[str, Any] = {"reward_terms": terms}
@@ -133,11 +133,13 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
     def _observe(self) -> np.ndarray:
         return self.task.observe().reshape(self.num_envs, -1)
 
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        obs, step = self.task.outcome()
+        k = self.num_envs
+        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
+        return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
+
     def _check_and_apply(self, actions: Any) -> None:
         a = discrete_actions(actions, self.core.n_phases, (self.num_envs, self.core.n_int), ENV_ID)
         self.task.act(a.ravel())
 
-    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        step, k = self.task.measure(), self.num_envs
-        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
-        return self.core.reward(step).reshape(k, -1).sum(axis=1), terms

@@ -72,8 +72,8 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         self.task.act(phases)
         self.world.advance(self.core.episodes.interval_s)
         self.steps += 1
-        obs = self._split(self.task.observe())
-        step = self.task.measure()
+        obs, step = self.task.outcome()
+        obs = self._split(obs)
         terms, reward = step.terms, self.core.reward(step)
         done = self.steps >= self.core.episodes.steps_per_episode
         agents = self.possible_agents

@@ -112,8 +112,14 @@ class TrafficTask:
         per_queue = waiting_time_per_queue(self.q, self._halted, self.world.now_s)
         return sum_per_intersection(self.net.q_int, per_queue, self.n_int)
 
-    def measure(self) -> TrafficStep:
-        """The last interval of every intersection, with the weighted, signed terms (call after observe())."""
+    def outcome(self) -> tuple[np.ndarray, TrafficStep]:
+        """The observation now and the last interval's reward terms, in the one order that is right:
+        the terms read the stop-line counts that observing takes."""
+        obs = self.observe()
+        return obs, self._measure()
+
+    def _measure(self) -> TrafficStep:
+        """The last interval of every intersection, with the weighted, signed terms (after observe())."""
         w, net = self.weights, self.net
         halted = sum_per_intersection(net.q_int, self._halted, self.n_int)
         delay = self._delay_s()

@@ -53,9 +53,9 @@ class ReplicaVectorEnv(EpisodeSpec, VectorEnv):
     def _check_and_apply(self, actions: Any) -> None:
         raise NotImplementedError
 
-    def _rewards(self, episode_end: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Reward per world and reward terms of the last interval (``episode_end``: it reached the
-        horizon); called right after ``_observe``."""
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """After a step: the observation, the reward per world and the reward terms of the last
+        interval (``episode_end``: it reached the horizon), from the task's one call for them."""
         raise NotImplementedError
 
     def _check_open(self) -> None:
@@ -101,9 +101,8 @@ class ReplicaVectorEnv(EpisodeSpec, VectorEnv):
         self._check_and_apply(actions)
         self.world.advance(self.episodes.interval_s)
         self.steps += 1
-        obs = self._observe()  # before the rewards, which may read what observing computed
         at_horizon = self.steps >= self.episodes.steps_per_episode
-        reward, terms = self._rewards(at_horizon)
+        obs, reward, terms = self._outcome(at_horizon)
         self._ended = at_horizon or (self.max_episode_steps is not None and self.steps >= self.max_episode_steps)
         info = {"reward_terms": terms, "_reward_terms": np.ones(n, dtype=bool)}
         return (obs, reward, np.zeros(n, dtype=bool), np.full(n, self._ended), info)
