@@ -262,9 +262,24 @@ def test_the_window_resizes_and_the_map_zooms_about_the_cursor():
 
 
 def test_a_full_run_loop_draws_frames_headless():
+    import time
+
     viewer = Viewer(Simulation(streets_world()), speed=100)
-    viewer.run(max_frames=5)
-    assert viewer.sim.world.now_s > 0
+    shown: list[tuple[int, np.ndarray]] = []
+
+    def grab(k: int) -> None:  # what is on the screen once frame k is flipped
+        shown.append((viewer.sim.world.now_s, pygame.surfarray.array3d(pygame.display.get_surface())))
+
+    began = time.monotonic()
+    viewer.run(max_frames=5, on_frame=grab)
+    wall_s = time.monotonic() - began
+    assert len(shown) == 5
+    times = [t for t, _ in shown]
+    # The clock runs forward at the speed asked (100 simulated s per wall s), never ahead of it.
+    assert times == sorted(times) and 0 < times[-1] <= 100 * wall_s + 1
+    first, last = shown[0][1], shown[-1][1]
+    assert first.std() > 5, "the frame should show the map and panel, not a blank window"
+    assert not np.array_equal(first, last), "the clock (at least) should change between frames"
 
 
 # -- environments ----------------------------------------------------------------------------------
