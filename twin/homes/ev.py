@@ -14,10 +14,10 @@ import numpy as np
 
 from twin.engine import Calendar
 from twin.streams import Streams
-from twin.generators.archetypes import EV_DAILY_KM_MEDIAN, EV_DAILY_KM_SIGMA
 from twin.homes.state import HomeParams, HomeState
 
 ARRIVE_H, ARRIVE_SD_H, ARRIVE_RANGE_H = 18.0, 1.5, (12.0, 23.0)
+EV_DAILY_KM_MEDIAN, EV_DAILY_KM_SIGMA = 35.0, 0.6   # km driven a day: lognormal median and log-sd
 DEPART_H, DEPART_SD_H, DEPART_RANGE_H = 7.5, 1.0, (5.0, 10.0)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Periodic
-from twin.generators.archetypes import OCCUPANT_GAIN_W
 from twin.homes.appliances import appliance_power_kw, profile_table_kw
 from twin.grid.market import MarketState
 from twin.homes.state import (
@@ -28,7 +27,7 @@ from twin.homes.state import (
     HomeState, HomeTotals,
 )
 from twin.physics.electric import battery_apply, battery_limits_kw, pv_power_kw, self_consumption_kw
-from twin.physics.thermal import heat_pump_cop
+from twin.physics.thermal import OCCUPANT_GAIN_W, heat_pump_cop
 from twin.scenario.schema import Controllers
 from twin.weather import WeatherSeries
 

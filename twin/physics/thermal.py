@@ -23,6 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Sensible heat one person at home gives off (W), a common design figure.
+OCCUPANT_GAIN_W = 80.0
+
 
 @dataclass(frozen=True)
 class RCParams:
