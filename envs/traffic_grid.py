@@ -25,7 +25,7 @@ from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask, feature_cou
 from envs.vector import ReplicaVectorEnv
 from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
-from twin.traffic.network import intersection_ids
+from twin.traffic.ids import intersection_ids
 
 ENV_ID = "twin/TrafficGrid-v0"
 

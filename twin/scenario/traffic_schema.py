@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from twin.scenario.base import ClockTime, FieldProblem, Model, duration_between
+from twin.traffic.ids import intersection_id, link_id
 
 SIDES = ("N", "E", "S", "W")
 MAX_SIGNAL_S = 3600       # no green, cycle part or detector gap in a real plan comes near an hour
@@ -222,10 +223,10 @@ class Traffic(Model):
 
 def border_entries(rows: int, cols: int) -> list[tuple[str, str]]:
     """(border side, entry link id) of every entry of a rows x cols grid."""
-    north = [("N", f"entry/int-0-{c}/N") for c in range(cols)]
-    south = [("S", f"entry/int-{rows - 1}-{c}/S") for c in range(cols)]
-    west = [("W", f"entry/int-{r}-0/W") for r in range(rows)]
-    east = [("E", f"entry/int-{r}-{cols - 1}/E") for r in range(rows)]
+    north = [("N", link_id("entry", intersection_id(0, c), "N")) for c in range(cols)]
+    south = [("S", link_id("entry", intersection_id(rows - 1, c), "S")) for c in range(cols)]
+    west = [("W", link_id("entry", intersection_id(r, 0), "W")) for r in range(rows)]
+    east = [("E", link_id("entry", intersection_id(r, cols - 1), "E")) for r in range(rows)]
     return north + south + west + east
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from twin.graph import DeviceGraph
 from twin.scenario.traffic_schema import Traffic
+from twin.traffic.ids import intersection_ids, link_id
 
 SIDES = "NESW"
 ENTRY, INTERNAL, EXIT = 0, 1, 2
@@ -82,11 +83,6 @@ class RoadNetwork:
             raise KeyError(f"no link {link_id!r}; links look like {sample}") from None
 
 
-def intersection_ids(rows: int, cols: int) -> tuple[str, ...]:
-    """Ids of a rows x cols grid's intersections, row by row: ``int-ROW-COL``."""
-    return tuple(f"int-{r}-{c}" for r in range(rows) for c in range(cols))
-
-
 def grid_network(cfg: Traffic) -> RoadNetwork:
     """Generate the N x M grid described by ``cfg.network`` at time step ``cfg.resolution``."""
     net, dt = cfg.network, cfg.resolution
@@ -99,11 +95,11 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
             dr, dc = _STEP[h]
             j = index.get((r + dr, c + dc))
             if j is None:
-                links.append((f"exit/{int_ids[i]}/{SIDES[h]}", EXIT, i, -1, h, net.border_length_m))
+                links.append((link_id("exit", int_ids[i], SIDES[h]), EXIT, i, -1, h, net.border_length_m))
                 # Vehicles enter through the same border side, heading the opposite way.
-                links.append((f"entry/{int_ids[i]}/{SIDES[h]}", ENTRY, -1, i, (h + 2) % 4, net.border_length_m))
+                links.append((link_id("entry", int_ids[i], SIDES[h]), ENTRY, -1, i, (h + 2) % 4, net.border_length_m))
             else:
-                links.append((f"road/{int_ids[i]}/{SIDES[h]}", INTERNAL, i, j, h, net.block_length_m))
+                links.append((link_id("road", int_ids[i], SIDES[h]), INTERNAL, i, j, h, net.block_length_m))
     link_ids = tuple(x[0] for x in links)
     kind = np.array([x[1] for x in links], dtype=np.int8)
     link_from = np.array([x[2] for x in links], dtype=np.int32)
