@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from traffic_helpers import in_network, make, traffic_scenario, trips_of
 from twin.build import build_world
-from twin.traffic.network import EXIT
+from twin.traffic.network import EXIT, free_flow_steps_s, grid_network
 from twin.traffic import kernel
 from twin.traffic.signals import ALL_RED, GREEN, YELLOW
 from twin.traffic.state import NEVER_S
@@ -193,6 +195,19 @@ def test_free_flow_time_is_length_over_speed_and_an_empty_network_has_no_delay(l
     if (length_m / (speed_kmh / 3.6)).is_integer():
         assert trips.arrived_s[0] - trips.generated_s[0] == 2 * length_m / (speed_kmh / 3.6)
 
+
+
+def test_the_road_network_is_geometry_and_the_step_only_rounds_its_times():
+    one_s, five_s = (grid_network(traffic_scenario(resolution=dt, signals=SIGNALS_FOR_STEP[dt]).traffic)
+                     for dt in (1, 5))
+    for f in dataclasses.fields(one_s):
+        a, b = getattr(one_s, f.name), getattr(five_s, f.name)
+        assert np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b, f.name
+    np.testing.assert_allclose(one_s.free_flow_s, one_s.length_m / one_s.speed_mps)
+    for dt in (1, 2, 5):
+        stepped = free_flow_steps_s(one_s, dt)
+        assert np.all(stepped % dt == 0)
+        assert np.all(stepped >= one_s.free_flow_s - 1e-9) and np.all(stepped < one_s.free_flow_s + dt)
 
 def _unbalanced(controller):
     return traffic_scenario(duration="1h", network={"rows": 1, "cols": 1},

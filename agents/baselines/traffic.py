@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.traffic_task import MOVEMENTS
+from envs.traffic_task import MOVEMENTS, feature_count
 from twin.scenario.schema import Scenario
 from twin.traffic.max_pressure import choose_phases, phase_pressure
 from twin.traffic.network import EXIT, SIDES, TURN_LETTERS, grid_network
@@ -52,7 +52,7 @@ class SignalLayout:
     @property
     def n_features(self) -> int:
         """Observation features per intersection: halted and approaching per movement, phase one-hot, 2."""
-        return 2 * N_MOV + self.n_phases + 2
+        return feature_count(self.n_phases)
 
     @classmethod
     def of(cls, env: Any) -> "SignalLayout":
@@ -71,7 +71,7 @@ class SignalLayout:
                 serves[p, SIDES.index(side) * 3 + TURN_LETTERS.index(turn)] = True
         net = grid_network(traffic)
         movement = net.q_side.astype(np.int64) * 3 + net.q_turn.astype(np.int64)
-        n_features = 2 * N_MOV + len(phases) + 2
+        n_features = feature_count(len(phases))
         flat = net.q_int.astype(np.int64) * n_features + movement  # obs index of each queue's halted count
         q_of_int = np.full((net.n_int, N_MOV), -1, dtype=np.int64)
         q_of_int[net.q_int, movement] = np.arange(net.n_queues)

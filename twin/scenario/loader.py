@@ -221,6 +221,6 @@ def _check_routes(scenario: Scenario, path: Path) -> None:
     from twin.traffic.network import grid_network
 
     try:
-        make_demand(scenario.traffic.demand, grid_network(scenario.traffic))
+        make_demand(scenario.traffic.demand, grid_network(scenario.traffic), scenario.traffic.resolution)
     except NoRoute as exc:
         raise ScenarioError(str(path), [(f"traffic.demand.od[{exc.index}]", str(exc))]) from None

@@ -52,12 +52,12 @@ class TrafficSystem:
 def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calendar: Calendar,
                   streams: Streams, horizon_s: int) -> TrafficSystem:
     """Generate the road network and everything that runs on it (one copy per replica world)."""
-    one = grid_network(cfg)
+    one, dt_s = grid_network(cfg), cfg.resolution
     add_traffic_nodes(graph, one)
     k = streams.replicas
     net = tile_network(one, k)
-    plan = tile_plan(make_plan(cfg.signals, one, cfg.network.block_length_m), one, k)
-    demand = tile_demand(make_demand(cfg.demand, one), one, k)
+    plan = tile_plan(make_plan(cfg.signals, one, cfg.network.block_length_m, dt_s), one, k)
+    demand = tile_demand(make_demand(cfg.demand, one, dt_s), one, k)
     # Vehicle arrays and buffers start at a typical size and grow (between steps) when they must.
     vehicles = empty_vehicles(int(demand.peak_vph() * min(horizon_s, 3600) / 3600) + 64)
     rows = net.n_queues + net.entries.size
@@ -76,11 +76,11 @@ def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calend
     turns = empty_turn_draws(k, 0)  # the physics sizes it to the draws a step may need
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
                              vehicles=vehicles, detectors=detectors, turns=turns,
-                             streams=streams.substream("traffic_turns"))
+                             streams=streams.substream("traffic_turns"), dt_s=dt_s)
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)
     arrivals = TrafficDemand(calendar, demand, net, vehicles, queues, streams.substream("traffic_demand"),
-                             cfg.demand.batch, horizon_s)
+                             cfg.demand.batch, horizon_s, dt_s)
     control = None
     if cfg.signals.controller == "max_pressure":
         t = cfg.demand.turning

@@ -20,7 +20,7 @@ from twin.engine import Calendar
 from twin.streams import Streams
 from twin.scenario.base import clock_seconds
 from twin.scenario.traffic_schema import Demand
-from twin.traffic.network import SIDES, RoadNetwork
+from twin.traffic.network import SIDES, RoadNetwork, free_flow_steps_s
 from twin.traffic.state import QueueState, Vehicles, grow_buffer, grow_vehicles
 
 
@@ -58,23 +58,26 @@ class DemandPlan:
         return float((self.entry_vph.sum() + self.od_vph.sum()) * peak)
 
 
-def shortest_route(net: RoadNetwork, origin: int, destination: int) -> list[int]:
-    """Links from entry ``origin`` to exit ``destination`` on shortest free-flow time."""
+def shortest_route(net: RoadNetwork, origin: int, destination: int, dt_s: int) -> list[int]:
+    """Links from entry ``origin`` to exit ``destination`` on shortest free-flow time, as the
+    vehicles stepped every ``dt_s`` (s) see it (each link's time in whole steps)."""
+    link_s = free_flow_steps_s(net, dt_s)
     g = nx.DiGraph()
     for q in range(net.n_queues):
-        g.add_edge(int(net.q_link[q]), int(net.q_out[q]), weight=float(net.fft_steps[net.q_out[q]]))
+        g.add_edge(int(net.q_link[q]), int(net.q_out[q]), weight=float(link_s[net.q_out[q]]))
     return nx.dijkstra_path(g, origin, destination, weight="weight")
 
 
-def make_demand(cfg: Demand, net: RoadNetwork) -> DemandPlan:
-    """Bind ``cfg`` to ``net`` (OD link ids are checked by the schema); NoRoute if an OD flow has none."""
+def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
+    """Bind ``cfg`` to ``net`` stepped every ``dt_s`` (s; OD routes take the shortest free-flow time
+    in whole steps). OD link ids are checked by the schema; NoRoute if an OD flow has none."""
     sides = [SIDES[(h + 2) % 4] for h in net.link_heading[net.entries]]
     entry_vph = np.array([cfg.side_vph.get(side, cfg.entry_vph) for side in sides], dtype=float)
     od_entry, od_vph, routes = [], [], []
     for k, flow in enumerate(cfg.od):
         origin, dest = net.link_index(flow.origin), net.link_index(flow.destination)
         try:
-            routes.append(tuple(shortest_route(net, origin, dest)))
+            routes.append(tuple(shortest_route(net, origin, dest, dt_s)))
         except nx.NetworkXNoPath:
             raise NoRoute(k, f"got {flow.origin} -> {flow.destination}; no route connects them "
                              "(vehicles do not make U-turns); pick another destination") from None
@@ -101,9 +104,9 @@ class TrafficDemand:
     priority = -1
 
     def __init__(self, calendar: Calendar, plan: DemandPlan, net: RoadNetwork, vehicles: Vehicles,
-                 queues: QueueState, streams: Streams, batch_s: int, horizon_s: int):
+                 queues: QueueState, streams: Streams, batch_s: int, horizon_s: int, dt_s: int):
         self.calendar, self.plan, self.net, self.v, self.q = calendar, plan, net, vehicles, queues
-        self.streams, self.batch_s, self.horizon_s = streams, batch_s, horizon_s
+        self.streams, self.batch_s, self.horizon_s, self.dt_s = streams, batch_s, horizon_s, dt_s
         # Every replica world draws its own arrivals: its entries and OD flows are one block each.
         k = streams.replicas
         self.n_entries = net.entries.size // k
@@ -130,7 +133,7 @@ class TrafficDemand:
         drawn = self.streams.each(draw)  # the only work done replica by replica
         counts = np.stack([d[0] for d in drawn])          # (replicas, sources)
         u = np.concatenate([d[1] for d in drawn])
-        dt = self.net.dt_s
+        dt = self.dt_s  # vehicles come on step boundaries
         time_s = now_s + (u * window // dt).astype(np.int64) * dt
         self._add(counts, time_s)
         return now_s + self.batch_s

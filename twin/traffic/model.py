@@ -28,7 +28,7 @@ from twin.engine import Periodic
 from twin.streams import Streams
 from twin.traffic import kernel
 from twin.traffic.demand import DemandPlan
-from twin.traffic.network import EXIT, RoadNetwork
+from twin.traffic.network import EXIT, RoadNetwork, free_flow_steps_s
 from twin.traffic.signals import SignalPlan, SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
 
@@ -49,10 +49,10 @@ class TrafficPhysics(Periodic):
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, demand: DemandPlan, signals: SignalState,
                  queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, turns: TurnDraws,
-                 streams: Streams):
+                 streams: Streams, dt_s: int):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
         self.q, self.v, self.det, self.turns, self.streams = queues, vehicles, detectors, turns, streams
-        self.dt_s = self.period_s = dt = net.dt_s
+        self.dt_s = self.period_s = dt = dt_s
         self.controller = plan.cfg.controller
         n_q, n_e, k = net.n_queues, net.entries.size, net.replicas
         self.n_movement_queues = n_q
@@ -84,7 +84,7 @@ class TrafficPhysics(Periodic):
         int_row_start = np.concatenate([[0], np.cumsum(np.bincount(net.q_int, minlength=net.n_int))])
         self.row_constants = kernel.Rows(
             refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
-            storage=net.storage, is_exit=net.link_kind == EXIT, fft_s=net.fft_steps * dt, queue_of=net.queue_of,
+            storage=net.storage, is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
             turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
             int_row_start=int_row_start, int_rows=int_rows,
             at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,

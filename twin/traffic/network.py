@@ -6,8 +6,9 @@ its movement when it enters the link and waits in that movement's FIFO (its lane
 blocked left turn does not hold up through traffic. Entry links bring vehicles in from the
 border; exit links take them out and have no queues.
 
-Per link: length (m), lanes, free-flow speed (m/s), free-flow time in whole traffic steps
-(ceil(length / speed / dt)), storage (vehicles: lanes x length / jam spacing). Per movement:
+Per link: length (m), lanes, free-flow speed (m/s), free-flow time (s, length / speed), storage
+(vehicles: lanes x length / jam spacing). The network is geometry only: the traffic step rounds
+free-flow times up to whole steps (:func:`free_flow_steps_s`), and nothing here depends on it. Per movement:
 saturation flow (vehicles/s) = saturation flow per lane x the lanes the movement gets, the link's
 lanes split between left, through and right in proportion to the turning ratios (at least 5% of
 a lane each), so the three together never exceed the link's lanes.
@@ -44,7 +45,7 @@ class RoadNetwork:
     length_m: np.ndarray
     lanes: np.ndarray
     speed_mps: np.ndarray
-    fft_steps: np.ndarray       # free-flow time in whole steps
+    free_flow_s: np.ndarray     # free-flow time, length / speed (s)
     storage: np.ndarray         # vehicles
     q_link: np.ndarray          # per movement queue: its link
     q_turn: np.ndarray          # LEFT, THROUGH or RIGHT
@@ -56,7 +57,6 @@ class RoadNetwork:
     entries: np.ndarray         # entry link indices
     exits: np.ndarray           # exit link indices
     lane_sat_vps: float         # saturation flow of one lane, vehicles per second
-    dt_s: int
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property
@@ -83,9 +83,15 @@ class RoadNetwork:
             raise KeyError(f"no link {link_id!r}; links look like {sample}") from None
 
 
+def free_flow_steps_s(net: RoadNetwork, dt_s: int) -> np.ndarray:
+    """Each link's free-flow time rounded up to whole traffic steps of ``dt_s`` (s, int64): how
+    long a vehicle takes to reach the stop line (or to leave, on an exit link) in the stepped model."""
+    return np.ceil(net.free_flow_s / dt_s - 1e-9).astype(np.int64) * dt_s
+
+
 def grid_network(cfg: Traffic) -> RoadNetwork:
-    """Generate the N x M grid described by ``cfg.network`` at time step ``cfg.resolution``."""
-    net, dt = cfg.network, cfg.resolution
+    """Generate the N x M grid described by ``cfg.network``."""
+    net = cfg.network
     rows, cols = net.rows, net.cols
     int_ids = intersection_ids(rows, cols)
     index = {(r, c): r * cols + c for r in range(rows) for c in range(cols)}
@@ -109,7 +115,6 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
     n_links = len(links)
     lanes = np.full(n_links, net.lanes, dtype=np.int32)
     speed = np.full(n_links, net.speed_limit_kmh / 3.6)
-    fft_steps = np.ceil(length / speed / dt - 1e-9).astype(np.int64)
     storage = np.floor(lanes * length / cfg.jam_spacing_m).astype(np.int64)
 
     leaving = {(int(link_from[k]), int(heading[k])): k for k in range(n_links) if kind[k] != ENTRY}
@@ -130,11 +135,11 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
     return RoadNetwork(
         int_ids=int_ids, int_rc=np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.int32),
         link_ids=link_ids, link_kind=kind, link_from=link_from, link_to=link_to, link_heading=heading,
-        length_m=length, lanes=lanes, speed_mps=speed, fft_steps=fft_steps, storage=storage,
+        length_m=length, lanes=lanes, speed_mps=speed, free_flow_s=length / speed, storage=storage,
         q_link=q_link, q_turn=q_turn, q_int=q_int.astype(np.int32), q_side=((q_heading + 2) % 4).astype(np.int8),
         q_out=q_out, q_sat_vps=movement_lanes * cfg.saturation_flow_vphpl / 3600.0, queue_of=queue_of,
         entries=np.flatnonzero(kind == ENTRY), exits=np.flatnonzero(kind == EXIT),
-        lane_sat_vps=cfg.saturation_flow_vphpl / 3600.0, dt_s=dt)
+        lane_sat_vps=cfg.saturation_flow_vphpl / 3600.0)
 
 
 def detector_ids(net: RoadNetwork) -> list[str]:

@@ -70,8 +70,9 @@ class SignalPlan:
         return (state.interval[net.q_int] == GREEN) & ((self.q_bits >> phase) & 1).astype(bool)
 
 
-def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float) -> SignalPlan:
-    """Bind ``cfg`` to ``net``: phase membership per queue, the fixed-time table and offsets."""
+def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float, dt_s: int) -> SignalPlan:
+    """Bind ``cfg`` to ``net`` stepped every ``dt_s`` (s): phase membership per queue, the fixed-time
+    table and offsets (green-wave offsets fall on step boundaries)."""
     bits = np.zeros(net.n_queues, dtype=np.int64)
     side = np.array([SIDES[s] for s in net.q_side])
     turn = np.array([TURN_LETTERS[t] for t in net.q_turn])
@@ -84,7 +85,7 @@ def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float) -> SignalPl
             phase_col += [p] * length
             interval_col += [interval] * length
     cycle = len(phase_col)
-    dt = net.dt_s
+    dt = dt_s
     if cfg.offsets == "green_wave":
         travel_s = block_length_m / (cfg.wave_speed_kmh / 3.6)
         # On step boundaries, so that stepping from one boundary to the next sees every interval.
