@@ -14,6 +14,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import envs
 from envs import neighborhood_v0, traffic_grid_v0
+from twin.traffic import ring
 
 HOME = {"duration": "6h"}
 NEIGHBORHOOD = {"duration": "2h", "overrides": ("homes.count=6", "grid.transformer_rating_kva=8")}
@@ -144,7 +145,7 @@ def test_traffic_observations_count_the_vehicles_at_each_line_and_behind_it(thre
     for _ in range(40):
         obs, *_ = vec.step(rng.integers(0, 2, size=vec.action_space.shape))
         per_int = obs.reshape(task.n_int, -1)
-        occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
+        occupied = ring.occupied(q.buf, q.head, q.count)
         at_line = (occupied & (v.ready_s[q.buf] <= world.now_s)).sum(axis=1)
         np.testing.assert_array_equal(per_int[:, :m], at_line[task.q_of_int])
         np.testing.assert_array_equal(per_int[:, m:2 * m], (q.count - at_line)[task.q_of_int])

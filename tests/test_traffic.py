@@ -10,7 +10,7 @@ import pytest
 from traffic_helpers import in_network, make, traffic_scenario, trips_of
 from twin.build import build_world
 from twin.traffic.network import EXIT, free_flow_steps_s, grid_network
-from twin.traffic import kernel
+from twin.traffic import kernel, ring
 from twin.traffic.signals import ALL_RED, GREEN, YELLOW
 from twin.traffic.state import NEVER_S
 from twin.traffic.trips import Trips, traffic_kpis
@@ -31,7 +31,7 @@ def test_vehicles_are_conserved_at_every_step():
         on_exit_links = (v.arrive_s[:n] > t).sum()
         assert entered.sum() == arrived.sum() + q.count[:n_q].sum() + on_exit_links
         assert not (entered & ~generated).any(), "a vehicle entered before it was generated"
-        occupied = (np.arange(q.buf.shape[1])[None, :] - q.head[:, None]) % q.buf.shape[1] < q.count[:, None]
+        occupied = ring.occupied(q.buf, q.head, q.count)
         # Every vehicle generated and not yet in is in an entry's outside queue, and no other is
         # there (vehicles drawn for later in the batch wait there too, not yet generated).
         outside = q.buf[n_q:][occupied[n_q:]]
@@ -41,8 +41,7 @@ def test_vehicles_are_conserved_at_every_step():
         assert np.all(q.occupancy == np.bincount(tr.net.q_link, weights=q.count[:n_q],
                                                  minlength=tr.net.n_links))
         # The kernel's cached head times are the heads' times.
-        rows = np.arange(q.count.size)
-        heads = np.where(q.count > 0, v.ready_s[q.buf[rows, q.head]], NEVER_S)
+        heads = np.where(q.count > 0, v.ready_s[ring.in_line(q.buf, q.head, 1)[:, 0]], NEVER_S)
         np.testing.assert_array_equal(q.head_ready_s, heads)
         # So are the ready times kept beside the ids, in every occupied slot.
         np.testing.assert_array_equal(q.slot_ready_s[occupied], v.ready_s[q.buf[occupied]])
@@ -146,7 +145,7 @@ def test_links_never_exceed_storage_and_spill_back_blocks_upstream():
     blocked_steps = 0
     movement = np.arange(q.count.size) < net.n_queues
     for t in range(20 * 60):
-        head_v = q.buf[tr.physics.rows, q.head]
+        head_v = ring.in_line(q.buf, q.head, 1)[:, 0]
         eligible = (tr.vehicles.ready_s[head_v] <= t) & tr.physics.fixed_green[t % tr.plan.cycle_s]
         eligible &= np.minimum(q.tokens + tr.physics.refill, tr.physics.cap) >= 1.0
         heads_before, occupancy_before, events_before = q.head.copy(), q.occupancy.copy(), len(log.events)

@@ -6,6 +6,7 @@ import numpy as np
 
 from twin.build import build_world
 from twin.scenario.schema import Scenario
+from twin.traffic import ring
 from twin.traffic.trips import Trips
 
 
@@ -44,7 +45,7 @@ class DischargeLog:
                 return
             cross = np.repeat(np.arange(left.size), left)
             nth = np.arange(cross.size) - np.repeat(np.cumsum(left) - left, left)
-            movers = buf[cross, (head[cross] + nth) % cap]
+            movers = ring.in_line(buf, head, int(left.max()))[cross, nth]
             self.events.append({
                 "t": t, "cross": cross, "movers": movers, "ready": ready[movers],
                 "target": tr.physics.target[cross].copy(),

@@ -21,7 +21,8 @@ from twin.streams import Streams
 from twin.scenario.base import clock_seconds
 from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import SIDES, RoadNetwork, free_flow_steps_s
-from twin.traffic.state import QueueState, Vehicles, grow_buffer, grow_vehicles
+from twin.traffic import ring
+from twin.traffic.state import QueueState, Vehicles, grow_vehicles
 
 
 class NoRoute(ValueError):
@@ -151,7 +152,7 @@ class TrafficDemand:
         rows = net.n_queues + np.arange(net.entries.size)
         needed = q.count[rows] + per_entry.ravel()
         if np.any(needed > q.buf.shape[1]):
-            grow_buffer(q, int(needed.max()))
+            ring.grow(q, int(needed.max()))
         # By name: two dozen arrays, many of one dtype, where a swapped pair would compile silently.
         append_arrivals(counts=counts, time_s=time_s, src_entry=self.entry, src_route=self.route, n_od=self.n_od,
                         first=first, entry_links=net.entries, n_queues=net.n_queues, gen_s=v.gen_s,
@@ -176,7 +177,6 @@ def append_arrivals(counts, time_s, src_entry, src_route, n_od, first, entry_lin
     """
     n_rep, n_src = counts.shape
     n_ent = entry_links.size // n_rep
-    cap = buf.shape[1]
     v = first
     d0 = 0  # the replica's first draw
     for k in range(n_rep):
@@ -205,11 +205,8 @@ def append_arrivals(counts, time_s, src_entry, src_route, n_od, first, entry_lin
             enter_s[v] = arrive_s[v] = dest[v] = -1
             free_flow_s[v] = wait_s[v] = stops[v] = 0
             r = n_queues + e
-            slot = (head[r] + count[r]) % cap
-            buf[r, slot] = v
-            slot_ready_s[r, slot] = t
-            if count[r] == 0:
+            ring.push(buf, slot_ready_s, head, count, r, v, t)
+            if count[r] == 1:
                 head_ready_s[r] = t
-            count[r] += 1
             v += 1
         d0 += n_k

@@ -27,6 +27,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
+from twin.traffic import ring
+
 # twin.traffic.signals' interval codes (kept free of imports so the kernel module stands alone).
 GREEN, YELLOW, ALL_RED = 0, 1, 2
 # Controller codes.
@@ -270,18 +272,12 @@ def depart(t, moving, movers, n_movement_queues, buf, slot_ready, head, count, h
     only moving rows touch the buffers; ``slot_ready`` holds the ready times beside the ids, so
     a departure reads no vehicle row but those it writes.
     """
-    cap = buf.shape[1]
     for i in range(moving.size):
         r = moving[i]
-        h = head[r]
-        v = buf[r, h]
+        v, ready = ring.pop(buf, slot_ready, head, count, r)
         movers[i] = v
-        buf[r, h] = -1
-        delay = t - slot_ready[r, h]
-        h = (h + 1) % cap
-        head[r] = h
-        count[r] -= 1
-        head_ready[r] = slot_ready[r, h] if count[r] else never_s
+        delay = t - ready
+        head_ready[r] = slot_ready[r, head[r]] if count[r] else never_s
         tokens[r] -= 1.0
         passed[r] += 1.0
         if delay > 0:  # the vehicle's row is touched only when it waited: most rows are far apart in memory
@@ -300,7 +296,6 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
            queue_of):
     """Each mover, in row order, leaves the network by its exit link or joins the queue of its
     next movement (its route's, or one drawn by the turning ratios from replica ``k``'s pool)."""
-    cap = buf.shape[1]
     for i in range(moving.size):
         v = movers[i]
         link = target[moving[i]]
@@ -322,10 +317,7 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
             q = queue_of[link, turn]
         ready = t + fft
         ready_s[v] = ready
-        tail = (head[q] + count[q]) % cap
-        buf[q, tail] = v
-        slot_ready[q, tail] = ready
-        count[q] += 1
+        ring.push(buf, slot_ready, head, count, q, v, ready)
         occupancy[link] += 1
         if count[q] == 1:
             head_ready[q] = ready
@@ -361,7 +353,7 @@ def count_halted(slot_ready_s, head, count, head_ready_s, t, out):
         lo, hi = 1, n  # position lo - 1 has arrived; the answer is in [lo, hi]
         while lo < hi:
             mid = (lo + hi) // 2
-            if slot_ready_s[r, (head[r] + mid) % cap] <= t:
+            if slot_ready_s[r, ring.nth_slot(head, r, mid, cap)] <= t:
                 lo = mid + 1
             else:
                 hi = mid
@@ -377,6 +369,6 @@ def waiting_time_of_halted(slot_ready_s, head, halted, t):
     for r in range(halted.size):
         total = 0
         for k in range(halted[r]):
-            total += t - slot_ready_s[r, (head[r] + k) % cap]
+            total += t - slot_ready_s[r, ring.nth_slot(head, r, k, cap)]
         out[r] = total
     return out

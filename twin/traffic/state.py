@@ -1,11 +1,9 @@
 """State arrays of the traffic subsystem: queues as ring buffers, vehicles, detectors.
 
 Vehicles are rows of arrays (ids are row numbers, assigned in order of generation); queues hold
-vehicle ids in FIFO ring buffers ``buf[q, (head[q] + k) % cap]`` for k < count[q], and beside them,
-in ``slot_ready_s``, the times those vehicles reach the line: the step and the halted counts read a
-queue's times without reaching into the vehicle rows, scattered across memory. Rows 0..Q-1 are the
-movement queues; rows Q..Q+E-1 are the entries' outside queues, vehicles generated but not yet on
-the network. Buffers and vehicle arrays grow when they must (outside the step).
+vehicle ids in FIFO ring buffers, and beside them the times those vehicles reach the stop line (the
+layout and its helpers are :mod:`twin.traffic.ring`'s). Rows 0..Q-1 are the movement queues;
+rows Q..Q+E-1 are the entries' outside queues, vehicles generated but not yet on the network. Buffers and vehicle arrays grow when they must (outside the step).
 """
 
 from __future__ import annotations
@@ -21,10 +19,10 @@ from twin.engine import ArrayState
 class QueueState(ArrayState):
     """Movement queues and outside queues (Q + E rows), and link occupancy (L)."""
 
-    buf: np.ndarray            # (Q + E, cap) vehicle ids, -1 (the sentinel vehicle) where empty
+    buf: np.ndarray            # (Q + E, cap) vehicle ids in rings (twin.traffic.ring), -1 where empty
     slot_ready_s: np.ndarray   # (Q + E, cap) beside each id in buf: when that vehicle reaches the line (s)
-    head: np.ndarray
-    count: np.ndarray
+    head: np.ndarray           # (Q + E,) slot of each row's head vehicle
+    count: np.ndarray          # (Q + E,) vehicles in each row
     head_ready_s: np.ndarray   # when each row's head vehicle reaches the line (s), NEVER_S if empty
     tokens: np.ndarray         # saturation-flow allowance, vehicles (capped at one step's worth, >= 1)
     occupancy: np.ndarray      # vehicles on each link (those waiting outside are on none)
@@ -83,19 +81,6 @@ def empty_turn_draws(replicas: int, block: int) -> TurnDraws:
 
 
 NEVER_S = np.iinfo(np.int64).max // 4
-
-
-def grow_buffer(q: QueueState, needed: int) -> None:
-    """Widen the ring buffers to hold ``needed`` vehicles per row, unrolling each ring to start at 0."""
-    cap = q.buf.shape[1]
-    new_cap = max(needed, 2 * cap)
-    rows = np.arange(q.buf.shape[0])[:, None]
-    slots = (q.head[:, None] + np.arange(cap)[None, :]) % cap
-    buf = np.full((q.buf.shape[0], new_cap), -1, dtype=q.buf.dtype)
-    buf[:, :cap] = q.buf[rows, slots]
-    ready = np.zeros((q.buf.shape[0], new_cap), dtype=q.slot_ready_s.dtype)
-    ready[:, :cap] = q.slot_ready_s[rows, slots]
-    q.buf, q.slot_ready_s, q.head = buf, ready, np.zeros_like(q.head)
 
 
 def grow_vehicles(v: "Vehicles", needed: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import World
+from twin.traffic import ring
 from twin.viewer import colors as C
 from twin.viewer import measures
 from twin.viewer.camera import Camera
@@ -214,8 +215,7 @@ def vehicle_points(world: World, s: StreetLayout) -> tuple[np.ndarray, np.ndarra
     depth = int(q.count[:n_q].max(initial=0))
     points, stopped = [np.zeros((0, 2))], [np.zeros(0, dtype=bool)]
     if depth:
-        slots = (q.head[:n_q, None] + np.arange(depth)[None, :]) % q.buf.shape[1]
-        ids = q.buf[np.arange(n_q)[:, None], slots]
+        ids = ring.in_line(q.buf[:n_q], q.head[:n_q], depth)
         rows, rank = np.nonzero(np.arange(depth)[None, :] < q.count[:n_q, None])
         vid = ids[rows, rank]
         remaining_s = v.ready_s[vid] - now
