@@ -12,16 +12,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from envs.actions import box_actions
 from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
-from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
+from envs.episodes import Episodes
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.rewards import HOME_REWARDS, HomeStep, reward_function
+from envs.single import WorldEnv
 from envs.vector import ReplicaVectorEnv
 from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
@@ -105,7 +105,29 @@ class NeighborhoodCore:
         return world_kpis(self.world, self.recorder.telemetry())[0]
 
 
-class NeighborhoodEnv(EpisodeSpec, WorldRendering, gym.Env):
+class NeighborhoodHooks:
+    """What the central agent of each replica neighborhood sees and does, shared by the single and the vector env."""
+
+    core: NeighborhoodCore
+    action_space: spaces.Box
+
+    def _start(self) -> None:
+        self.core.bind(self.world)
+
+    def _observe(self) -> np.ndarray:
+        return self.core.observe().reshape(self.world.replicas, -1)
+
+    def _check_and_apply(self, actions: Any) -> None:
+        self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(ACTIONS)))
+
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        obs, step = self.core.outcome(episode_end)
+        k = self.world.replicas
+        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
+        return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
+
+
+class NeighborhoodEnv(NeighborhoodHooks, WorldEnv):
     """All homes of a feeder (or several) under one central agent (rendering: :mod:`envs.rendering`)."""
 
     metadata = {"render_modes": RENDER_MODES, "render_fps": 8}
@@ -113,39 +135,13 @@ class NeighborhoodEnv(EpisodeSpec, WorldRendering, gym.Env):
 
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
-        self.episode_steps = self.core.episodes.steps_per_episode
+        super().__init__(self.core.episodes)
         n = self.core.n_homes
-        self.render_mode = self.core.cfg.render_mode
         self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, (n, len(ACTIONS)), np.float32)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
-        self.check_open()
-        super().reset(seed=check_seed(seed, ENV_ID))
-        if options:
-            raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
-        self.core.start(world_seed(self.np_random))
-        self._show_human()
-        return self.core.observe().ravel(), {}
 
-    @property
-    def rendered_world(self):
-        """The episode's world (None before the first reset)."""
-        return self.core.world
-
-    def step(self, action: Any):
-        """Apply one row of commands per home for one decision interval."""
-        self.check_open()
-        obs, step = self.core.advance(box_actions(action, self.action_space, ENV_ID))
-        info: dict[str, Any] = {"reward_terms": {name: float(v.sum()) for name, v in step.terms.items()}}
-        if self.core.done:
-            info["kpis"] = self.core.kpis()
-        self._show_human()
-        return obs.ravel(), float(self.core.reward(step).sum()), False, self.core.done, info
-
-
-class NeighborhoodVectorEnv(ReplicaVectorEnv):
+class NeighborhoodVectorEnv(NeighborhoodHooks, ReplicaVectorEnv):
     """``num_envs`` Neighborhood worlds stepped together (``gym.make_vec(..., vectorization_mode="vector_entry_point")``).
 
     Per world as Neighborhood-v0: observation (homes * 15,), action (homes, 3), reward the homes'
@@ -162,19 +158,3 @@ class NeighborhoodVectorEnv(ReplicaVectorEnv):
         self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, (k, n)), np.tile(HOME_OBS_HIGH, (k, n)),
                                             dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, (k, n, len(ACTIONS)), np.float32)
-
-    def _start(self) -> None:
-        self.core.bind(self.world)
-
-    def _observe(self) -> np.ndarray:
-        return self.core.observe().reshape(self.num_envs, -1)
-
-    def _check_and_apply(self, actions: Any) -> None:
-        self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(ACTIONS)))
-
-    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        obs, step = self.core.outcome(episode_end)
-        k = self.num_envs
-        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
-        return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
-

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from envs.actions import InvalidAction, box_actions, discrete_actions
 from envs.config import HomeEnvConfig, parse_config
-from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
+from envs.episodes import Episodes
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
-from envs.rendering import RENDER_MODES, WorldRendering
+from envs.rendering import RENDER_MODES
 from envs.rewards import HOME_REWARDS, reward_function
+from envs.single import WorldEnv
 from envs.vector import ReplicaVectorEnv
-from twin.outcome import close_readings, world_kpis
-from twin.telemetry.recorder import Recorder
 
 ENV_ID = "twin/SmartHome-v0"
 EXTERNAL = {"heating": "external", "battery": "external", "ev": "external"}
@@ -37,7 +35,33 @@ def home_spaces(discrete: bool) -> tuple[spaces.Box, spaces.Space]:
     return obs, act
 
 
-class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
+class SmartHomeHooks:
+    """What the agent of each replica world sees and does, shared by the single and the vector env."""
+
+    cfg: HomeEnvConfig
+    episodes: Episodes
+    action_space: spaces.Space
+
+    def _start(self) -> None:
+        self.task = HomeTask(self.world, self.cfg.reward_weights, self.episodes.interval_s)
+
+    def _observe(self) -> np.ndarray:
+        return self.task.observe()  # one home per world
+
+    def _check_and_apply(self, actions: Any) -> None:
+        if self.cfg.discrete:
+            chosen = discrete_actions(actions, len(DISCRETE_ACTIONS), self.action_space.shape, ENV_ID)
+            a = DISCRETE_ACTIONS[chosen]
+        else:
+            a = box_actions(actions, self.action_space, ENV_ID)
+        self.task.act(a.reshape(-1, len(ACTIONS)))
+
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        obs, step = self.task.outcome(episode_end=episode_end)
+        return obs, self.reward(step), step.terms
+
+
+class SmartHomeEnv(SmartHomeHooks, WorldEnv):
     """One home: heat pump, battery and EV charger under one agent (rendering: :mod:`envs.rendering`)."""
 
     metadata = {"render_modes": RENDER_MODES, "render_fps": 8}
@@ -45,59 +69,12 @@ class SmartHomeEnv(EpisodeSpec, WorldRendering, gym.Env):
 
     def __init__(self, **kwargs: Any):
         self.cfg = parse_config(HomeEnvConfig, ENV_ID, kwargs)
-        self.episodes = Episodes(ENV_ID, self.cfg, controllers=EXTERNAL, homes=(1, 1))
-        self.episode_steps = self.episodes.steps_per_episode
+        super().__init__(Episodes(ENV_ID, self.cfg, controllers=EXTERNAL, homes=(1, 1)))
         self.reward = reward_function(self.cfg.reward, HOME_REWARDS, ENV_ID)
-        self.render_mode = self.cfg.render_mode
         self.observation_space, self.action_space = home_spaces(self.cfg.discrete)
-        self.world = None
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
-        self.check_open()
-        super().reset(seed=check_seed(seed, ENV_ID))
-        if options:
-            raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
-        self.world = self.episodes.build([world_seed(self.np_random)])
-        self.recorder = Recorder(self.world.bus, self.world.start)
-        self.task = HomeTask(self.world, self.cfg.reward_weights, self.episodes.interval_s)
-        self.steps = 0
-        self._show_human()
-        return self.task.observe()[0], {}
-
-    @property
-    def rendered_world(self):
-        """The episode's world (None before the first reset)."""
-        return self.world
-
-    def step(self, action: Any):
-        """Apply ``action`` for one decision interval; reward and terms cover that interval."""
-        self.check_open()
-        if self.world is None or self.steps >= self.episodes.steps_per_episode:
-            raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
-        if self.cfg.discrete:
-            a = DISCRETE_ACTIONS[discrete_actions(action, len(DISCRETE_ACTIONS), (), ENV_ID)][None]
-        else:
-            a = box_actions(action, self.action_space, ENV_ID)[None]
-        self.task.act(a)
-        self.world.advance(self.episodes.interval_s)
-        self.steps += 1
-        truncated = self.steps >= self.episodes.steps_per_episode  # the horizon is a time limit
-        obs, step = self.task.outcome(episode_end=truncated)
-        info: dict[str, Any] = {"reward_terms": {name: float(v[0]) for name, v in step.terms.items()}}
-        if truncated:
-            info["kpis"] = self.episode_kpis()
-        self._show_human()
-        return obs[0], float(self.reward(step)[0]), False, truncated, info
-
-    def episode_kpis(self) -> dict[str, float | None]:
-        """KPIs of the episode from its telemetry (as ``twin run``); for the end of an episode, as it
-        publishes the partial last meter reading."""
-        close_readings(self.world)
-        return world_kpis(self.world, self.recorder.telemetry())[0]
 
 
-class SmartHomeVectorEnv(ReplicaVectorEnv):
+class SmartHomeVectorEnv(SmartHomeHooks, ReplicaVectorEnv):
     """``num_envs`` SmartHome worlds stepped together (``gym.make_vec(..., vectorization_mode="vector_entry_point")``)."""
 
     def __init__(self, num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any):
@@ -112,23 +89,6 @@ class SmartHomeVectorEnv(ReplicaVectorEnv):
             self.action_space = spaces.MultiDiscrete(np.full(num_envs, len(DISCRETE_ACTIONS)))
         else:
             self.action_space = spaces.Box(-1.0, 1.0, (num_envs, len(ACTIONS)), np.float32)
-
-    def _start(self) -> None:
-        self.task = HomeTask(self.world, self.cfg.reward_weights, self.episodes.interval_s)
-
-    def _observe(self) -> np.ndarray:
-        return self.task.observe()
-
-    def _check_and_apply(self, actions: Any) -> None:
-        if self.cfg.discrete:
-            a = DISCRETE_ACTIONS[discrete_actions(actions, len(DISCRETE_ACTIONS), (self.num_envs,), ENV_ID)]
-        else:
-            a = box_actions(actions, self.action_space, ENV_ID)
-        self.task.act(a)
-
-    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        obs, step = self.task.outcome(episode_end=episode_end)  # one home per world
-        return obs, self.reward(step), step.terms
 
 
 __all__ = ["SmartHomeEnv", "SmartHomeVectorEnv", "InvalidAction"]

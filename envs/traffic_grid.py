@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
-from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
-from envs.rendering import RENDER_MODES, WorldRendering
+from envs.episodes import Episodes
+from envs.rendering import RENDER_MODES
 from envs.rewards import TRAFFIC_REWARDS, reward_function
 from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask, feature_count
+from envs.single import WorldEnv
 from envs.vector import ReplicaVectorEnv
-from twin.outcome import close_readings, world_kpis
-from twin.telemetry.recorder import Recorder
 from twin.traffic.ids import intersection_ids
 
 ENV_ID = "twin/TrafficGrid-v0"
@@ -53,66 +51,43 @@ class TrafficCore:
         return spaces.Box(self.low, self.high, dtype=np.float32)
 
 
-class TrafficGridEnv(EpisodeSpec, WorldRendering, gym.Env):
+class TrafficGridHooks:
+    """What the central agent of each replica grid sees and does, shared by the single and the vector env."""
+
+    core: TrafficCore
+    action_space: spaces.MultiDiscrete
+
+    def _start(self) -> None:
+        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
+                                self.core.cfg.reward)
+
+    def _observe(self) -> np.ndarray:
+        return self.task.observe().reshape(self.world.replicas, -1)
+
+    def _check_and_apply(self, actions: Any) -> None:
+        self.task.act(discrete_actions(actions, self.core.n_phases, self.action_space.shape, ENV_ID).ravel())
+
+    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        obs, step = self.task.outcome()
+        k = self.world.replicas
+        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
+        return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
+
+
+class TrafficGridEnv(TrafficGridHooks, WorldEnv):
     """All signals of the grid under one central agent (rendering: :mod:`envs.rendering`)."""
 
     metadata = {"render_modes": RENDER_MODES, "render_fps": 10}
     render_title = ENV_ID
 
     def __init__(self, **kwargs: Any):
-        self.core = TrafficCore(ENV_ID, kwargs)
-        c = self.core
-        self.episode_steps = c.episodes.steps_per_episode
-        self.render_mode = c.cfg.render_mode
+        self.core = c = TrafficCore(ENV_ID, kwargs)
+        super().__init__(c.episodes)
         self.observation_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full(c.n_int, c.n_phases))
-        self.world = None
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        """Build a new world (its seed drawn from ``np_random``) and return the first observation."""
-        self.check_open()
-        super().reset(seed=check_seed(seed, ENV_ID))
-        if options:
-            raise ValueError(f"{ENV_ID}: reset takes no options, got {sorted(options)}")
-        self.world = self.core.episodes.build([world_seed(self.np_random)])
-        self.recorder = Recorder(self.world.bus, self.world.start)
-        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
-                                self.core.cfg.reward)
-        self.steps = 0
-        self._show_human()
-        return self.task.observe().ravel(), {}
-
-    @property
-    def rendered_world(self):
-        """The episode's world (None before the first reset)."""
-        return self.world
-
-    def step(self, action: Any):
-        """Ask for one phase per intersection and run one decision interval."""
-        self.check_open()
-        episodes = self.core.episodes
-        if self.world is None or self.steps >= episodes.steps_per_episode:
-            raise RuntimeError(f"{ENV_ID}: call reset() before step() (and after the episode ends)")
-        self.task.act(discrete_actions(action, self.core.n_phases, (self.core.n_int,), ENV_ID))
-        self.world.advance(episodes.interval_s)
-        self.steps += 1
-        obs, step = self.task.outcome()
-        obs = obs.ravel()
-        terms = {name: float(v.sum()) for name, v in step.terms.items()}
-        truncated = self.steps >= episodes.steps_per_episode  # the horizon is a time limit
-        info: dict[str, Any] = {"reward_terms": terms}
-        if truncated:
-            info["kpis"] = self.episode_kpis()
-        self._show_human()
-        return obs, float(self.core.reward(step).sum()), False, truncated, info
-
-    def episode_kpis(self) -> dict[str, float | None]:
-        """Traffic KPIs of the episode so far (trips and telemetry, as ``twin run``)."""
-        close_readings(self.world)
-        return world_kpis(self.world, self.recorder.telemetry())[0]
 
 
-class TrafficGridVectorEnv(ReplicaVectorEnv):
+class TrafficGridVectorEnv(TrafficGridHooks, ReplicaVectorEnv):
     """``num_envs`` grids stepped together (``gym.make_vec(..., vectorization_mode="vector_entry_point")``)."""
 
     def __init__(self, num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any):
@@ -125,21 +100,3 @@ class TrafficGridVectorEnv(ReplicaVectorEnv):
         self.observation_space = spaces.Box(np.tile(core.low, (num_envs, n)), np.tile(core.high, (num_envs, n)),
                                             dtype=np.float32)
         self.action_space = spaces.MultiDiscrete(np.full((num_envs, n), core.n_phases))
-
-    def _start(self) -> None:
-        self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
-                                self.core.cfg.reward)
-
-    def _observe(self) -> np.ndarray:
-        return self.task.observe().reshape(self.num_envs, -1)
-
-    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        obs, step = self.task.outcome()
-        k = self.num_envs
-        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
-        return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
-
-    def _check_and_apply(self, actions: Any) -> None:
-        a = discrete_actions(actions, self.core.n_phases, (self.num_envs, self.core.n_int), ENV_ID)
-        self.task.act(a.ravel())
-
