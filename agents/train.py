@@ -210,7 +210,7 @@ def _fit_a2c(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOp
 def _fit_sb3(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOptions, resume: bool) -> dict[str, Any]:
     """Train (or resume) a stable-baselines3 algorithm; return what the adapter recorded (sb3.json)."""
     from agents.baselines import baselines_for
-    from agents.sb3 import train_sb3
+    from agents.sb3 import SB3Evaluation, SB3Options, train_sb3
     from agents.sb3.policy import META_FILE
 
     probe = task.make()
@@ -218,9 +218,10 @@ def _fit_sb3(run: RunFolder, task: Task, steps: int, seed: int, options: TrainOp
         baselines = baselines_for(probe)
     finally:
         probe.close()
-    train_sb3(SB3_AGENTS[run.agent], task.make, steps, seed, run.path, hyperparams=options.hyperparams or None,
-              eval_env_fn=task.make, baselines=baselines, checkpoint_every=_every(options, steps),
-              resume=resume, progress=options.progress)
+    train_sb3(SB3_AGENTS[run.agent], task.make, steps, seed, run.path,
+              SB3Options(hyperparams=options.hyperparams or None, checkpoint_every=_every(options, steps),
+                         resume=resume, progress=options.progress),
+              SB3Evaluation(task.make, baselines))
     return json.loads((run.path / META_FILE).read_text(encoding="utf-8"))
 
 

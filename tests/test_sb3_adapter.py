@@ -16,7 +16,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 import envs  # noqa: F401  registers twin/ ids
 from agents.evaluate import evaluate, run_episode, summarize
 from agents.policy import Policy, RandomPolicy
-from agents.sb3 import SB3Policy, UnknownAlgorithm, UnsupportedActionSpace, load_sb3, train_sb3
+from agents.sb3 import (SB3Evaluation, SB3Options, SB3Policy, UnknownAlgorithm, UnsupportedActionSpace, load_sb3,
+                         train_sb3)
 
 HOME_STEPS = 24  # duration="6h" at 15-min decisions
 PPO_TINY = {"n_steps": 64, "batch_size": 32, "n_epochs": 2}
@@ -69,7 +70,7 @@ class OffsetIdentityEnv(gym.Env):
 
 def test_ppo_learns_through_the_adapter_with_normalized_observations(tmp_path):
     run = train_sb3("ppo", OffsetIdentityEnv, 2500, seed=0, out_dir=tmp_path,
-                    hyperparams={"gamma": 0.4, "n_steps": 256, "batch_size": 64})
+                    options=SB3Options(hyperparams={"gamma": 0.4, "n_steps": 256, "batch_size": 64}))
     loaded = load_sb3(tmp_path)
     results = summarize(evaluate(OffsetIdentityEnv, [loaded, RandomPolicy(spaces.Discrete(4))], episodes=5, seed=0))
     assert results["ppo"]["return"] >= 0.95 * OffsetIdentityEnv.ep_length
@@ -80,8 +81,9 @@ def test_ppo_learns_through_the_adapter_with_normalized_observations(tmp_path):
 def test_ppo_on_smart_home_checkpoints_evaluates_reloads_and_resumes(tmp_path):
     home = make_home()
     random = RandomPolicy(home().action_space)
-    run = train_sb3("ppo", home, 128, seed=0, out_dir=tmp_path, hyperparams=PPO_TINY, eval_env_fn=home,
-                    baselines=[random], eval_every=64, checkpoint_every=64)
+    run = train_sb3("ppo", home, 128, seed=0, out_dir=tmp_path,
+                    options=SB3Options(hyperparams=PPO_TINY, checkpoint_every=64),
+                    evaluation=SB3Evaluation(home, baselines=[random], every=64))
     assert isinstance(run.policy, Policy) and run.steps == 128
     for name in ("model.zip", "vecnormalize.pkl", "sb3.json", "checkpoints/ppo_64_steps.zip",
                  "checkpoints/ppo_vecnormalize_64_steps.pkl", "checkpoints/ppo_128_steps.zip"):
@@ -106,8 +108,8 @@ def test_ppo_on_smart_home_checkpoints_evaluates_reloads_and_resumes(tmp_path):
     result = run_episode(env, loaded, seed=12)
     assert result.steps == HOME_STEPS and "comfort_violation_kh" in result.kpis
 
-    resumed = train_sb3("ppo", home, 256, seed=0, out_dir=tmp_path, hyperparams=PPO_TINY, checkpoint_every=64,
-                        resume=True)
+    resumed = train_sb3("ppo", home, 256, seed=0, out_dir=tmp_path,
+                        options=SB3Options(hyperparams=PPO_TINY, checkpoint_every=64, resume=True))
     assert resumed.steps == 256  # counted on from 128, not from 0
     assert (tmp_path / "checkpoints/ppo_256_steps.zip").is_file()
     assert json.loads((tmp_path / "sb3.json").read_text())["steps"] == 256
@@ -130,8 +132,8 @@ def test_a2c_on_box_smart_home_yields_a_policy_that_reloads_to_the_same_actions(
 
 def test_dqn_on_discrete_smart_home_and_checkpoint_loading(tmp_path):
     home = make_home(discrete=True)
-    run = train_sb3("dqn", home, 200, seed=0, out_dir=tmp_path, hyperparams={"learning_starts": 50},
-                    checkpoint_every=100)
+    run = train_sb3("dqn", home, 200, seed=0, out_dir=tmp_path,
+                    options=SB3Options(hyperparams={"learning_starts": 50}, checkpoint_every=100))
     result = run_episode(home(), run.policy, seed=3)
     assert result.steps == HOME_STEPS and "energy_cost_eur" in result.kpis
     checkpoint = load_sb3(tmp_path / "checkpoints" / "dqn_100_steps.zip")  # algo from the file name
@@ -154,6 +156,11 @@ def test_refuses_unknown_algorithm_and_hyperparameter(tmp_path):
     with pytest.raises(UnknownAlgorithm, match="allowed are ppo, a2c, sac, dqn"):
         train_sb3("td3", make_home(), 100, seed=0, out_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown hyperparameter.*learning_rate"):
-        train_sb3("ppo", make_home(), 100, seed=0, out_dir=tmp_path, hyperparams={"lr": 1e-3})
+        train_sb3("ppo", make_home(), 100, seed=0, out_dir=tmp_path, options=SB3Options(hyperparams={"lr": 1e-3}))
     with pytest.raises(FileNotFoundError, match="no ppo checkpoint"):
-        train_sb3("ppo", make_home(), 100, seed=0, out_dir=tmp_path / "empty", resume=True)
+        train_sb3("ppo", make_home(), 100, seed=0, out_dir=tmp_path / "empty", options=SB3Options(resume=True))
+    assert not (tmp_path / "empty").exists()
+    with pytest.raises(ValueError, match="n_envs=0 must be a positive whole number"):
+        SB3Options(n_envs=0)
+    with pytest.raises(ValueError, match="checkpoint_every=0 must be >= 1"):
+        SB3Options(checkpoint_every=0)
