@@ -106,15 +106,27 @@ def test_native_vector_env_autoreset_counts_episodes_and_steps():
     assert set(log.loss_records[0]) == {"value_loss", "policy_loss", "entropy"}
 
 
-def test_multidiscrete_traffic_grid_runs():
+def test_multidiscrete_traffic_grid_has_one_head_per_intersection_and_trains_each():
     agent = A2C(Config(total_steps=60, num_envs=2, n_steps=4),
                 vector_env_factory("twin/TrafficGrid-v0", duration="1min"))
+    env = gym.make("twin/TrafficGrid-v0", duration="1min")
+    nvec = tuple(int(n) for n in env.action_space.nvec)
+    assert agent.net.head.sizes == nvec and len(nvec) > 1  # one categorical per intersection
+    before = agent.net.actor_out.weight.detach().clone()
     log = RecordingLog(60)
     agent.learn(log)
     assert [length for _, length in log.episodes] == [12] * 4  # 1 min at 5 s decisions
-    env = gym.make("twin/TrafficGrid-v0", duration="1min")
-    result = run_episode(env, agent.policy(), seed=3)
-    assert result.steps == 12 and "mean_delay_all_s" in result.kpis
+    # Every intersection's logits took part in the updates (a head left out would keep its rows).
+    changed = (agent.net.actor_out.weight.detach() != before).any(dim=1)
+    assert all(block.all() for block in torch.split(changed, nvec)), changed
+    policy = agent.policy()
+    obs, _ = env.reset(seed=3)
+    for _ in range(12):
+        action = policy.act(obs)
+        assert action.shape == env.action_space.shape and env.action_space.contains(action), action
+        obs, *_ = env.step(action)
+    result = run_episode(env, policy, seed=3)
+    assert result.steps == 12 and result.kpis["vehicles_generated"] > 0 and result.kpis["mean_delay_all_s"] > 0
 
 
 def weights(agent):
