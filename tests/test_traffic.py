@@ -355,6 +355,34 @@ def test_node_state_reads_signals_and_roads_live():
     assert world.node_state("int-0-1/det-W") == {}
 
 
+def test_the_kernel_is_handed_each_live_array_under_its_own_name(monkeypatch):
+    # A swapped pair of same-dtype arrays would compile and run silently wrong, so every field of
+    # the live-state tuples must be the very array of the state that carries that name.
+    world, _ = make(traffic_scenario(duration="2min", signals={"controller": "actuated"}))
+    tr, physics = world.traffic, world.traffic.physics
+    calls = []
+    run_steps = kernel.run_steps
+    monkeypatch.setattr(kernel, "run_steps", lambda *args: (calls.append(args), run_steps(*args)))
+    world.run(60)
+    assert calls, "the physics should have called the kernel"
+    _, _, _, layout, rows, queues, cars, lights = calls[-1]
+    owners = {"green": physics, "passed": physics.det, "busy_steps": physics.det, "turn_u": physics.turns,
+              "turn_used": physics.turns}
+    for field in kernel.Queues._fields:
+        owner = owners.get(field, tr.queues)
+        name = field.removeprefix("turn_") if owner is physics.turns else field
+        assert getattr(queues, field) is getattr(owner, name), f"Queues.{field}"
+    for field in kernel.Cars._fields:
+        assert getattr(cars, field) is getattr(tr.vehicles, field), f"Cars.{field}"
+    for field in kernel.Lights._fields:
+        assert getattr(lights, field) is getattr(tr.signals, field), f"Lights.{field}"
+    net = tr.net
+    np.testing.assert_array_equal(rows.fft_s, free_flow_steps_s(net, layout.dt_s))
+    assert rows.q_link is net.q_link and rows.storage is net.storage and rows.queue_of is net.queue_of
+    assert (layout.movements_per_replica, layout.links_per_replica, layout.ints_per_replica) == \
+        (net.n_queues, net.n_links, net.n_int)
+
+
 @pytest.mark.parametrize("controller", ["fixed_time", "actuated", "external"])
 def test_running_ahead_to_the_next_event_equals_stepping_one_step_at_a_time(controller):
     # The physics runs every step before the next event in one compiled call; a world made to

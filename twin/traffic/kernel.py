@@ -84,9 +84,13 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
     no_demand = np.zeros(n_int, dtype=np.bool_)
     phase, interval, t_in, changes, target, request = (lights.phase, lights.interval, lights.t_in_s, lights.changes,
                                                        lights.target, lights.request)
-    green, buf, slot_ready, head, count, head_ready, tokens, occupancy, delay_s, passed, busy, turn_u, turn_used, \
-        halted = qs
-    ready_s, wait_s, stops, enter_s, arrive_s, free_flow_s, dest, route, hop = cars
+    # By field name, not by position: an unpacking in the wrong order would compile and run wrong.
+    green, buf, slot_ready, head, count, head_ready = (qs.green, qs.buf, qs.slot_ready_s, qs.head, qs.count,
+                                                       qs.head_ready_s)
+    tokens, occupancy, delay_s, passed, busy = qs.tokens, qs.occupancy, qs.delay_s, qs.passed, qs.busy_steps
+    turn_u, turn_used, halted = qs.turn_u, qs.turn_used, qs.halted
+    ready_s, wait_s, stops, enter_s, arrive_s = cars.ready_s, cars.wait_s, cars.stops, cars.enter_s, cars.arrive_s
+    free_flow_s, dest, route, hop = cars.free_flow_s, cars.dest, cars.route, cars.hop
     block, dt_s, fixed = turn_u.shape[1], lay.dt_s, lay.controller == FIXED_TIME
     refill, token_cap, storage, row_target = rows.refill, rows.token_cap, rows.storage, rows.target
     n_local = m + e

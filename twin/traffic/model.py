@@ -109,8 +109,8 @@ class TrafficPhysics(Periodic):
     def run_steps(self, t0_s: int, n_steps: int) -> None:
         """Advance signals and every queue by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
         q, v, d, turns, sig = self.q, self.v, self.det, self.turns, self.sig
-        # By field name: the kernel reads these tuples by position, so a swapped pair of arrays of the
-        # same dtype would compile and run silently wrong.
+        # By field name, as the kernel reads them: a swapped pair of arrays of the same dtype would
+        # compile and run silently wrong (tests/test_traffic.py checks every field).
         queues = kernel.Queues(green=self.green, buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head,
                                count=q.count, head_ready_s=q.head_ready_s, tokens=q.tokens, occupancy=q.occupancy,
                                delay_s=q.delay_s, passed=d.passed, busy_steps=d.busy_steps, turn_u=turns.u,
