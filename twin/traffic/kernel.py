@@ -72,7 +72,9 @@ def run_steps_parallel(t0_s, n_steps, done, lay, rows, qs, cars, lights, n_chunk
 
 # Numba note: named tuples are unpacked once per call, in ``_run_replicas``, and everything below
 # takes plain arrays. Handing the tuples to helpers (or reading ``tuple.field[i]`` in loops) made
-# every step pay for copying and reference counting, and ran it several times slower.
+# every step pay for copying and reference counting, and ran it several times slower; re-timed
+# with the helpers inlined, tuples handed to depart/arrive still cost 26% on a 32x32 grid
+# (benchmarks/README.md).
 
 @njit(cache=True, nogil=True)
 def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
