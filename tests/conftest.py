@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,14 @@ from twin.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+
+def cli_args(add_parser: Callable[..., object], *argv: str) -> argparse.Namespace:
+    """``argv`` (the sub-command first) parsed by a ``twin`` parser that has only the sub-command
+    ``add_parser`` adds: its real options, without importing the whole CLI."""
+    parser = argparse.ArgumentParser(prog="twin")
+    add_parser(parser.add_subparsers(dest="command"))
+    return parser.parse_args(list(argv))
 
 
 def small_scenario(**overrides) -> Scenario:

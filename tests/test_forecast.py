@@ -22,7 +22,7 @@ from agents.forecast.metrics import Scores
 from agents.forecast.torch_models import LSTM, MLP, TrainConfig
 from agents.forecast.windows import fit_origins, holdout_origins, make_windows
 from agents.forecast.wrapper import ForecastObservation
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli_args
 from twin.cli import main as twin
 from twin.runner import simulate
 from twin.scenario import load_scenario
@@ -175,9 +175,7 @@ def test_bad_forecast_settings_name_what_is_allowed(feeder_series):
 
 # -- the command -----------------------------------------------------------------------------
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="twin")
-    add_forecast_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["forecast", *argv])
+    return cli_args(add_forecast_parser, "forecast", *argv)
 
 
 def test_forecast_command_writes_metrics_and_model(tmp_path, capsys):

@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 from gymnasium.utils.env_checker import check_env  # noqa: E402
 
 import envs  # noqa: E402, F401
-from conftest import SCENARIOS, small_scenario  # noqa: E402
+from conftest import SCENARIOS, cli_args, small_scenario  # noqa: E402
 from envs import neighborhood_v0, traffic_grid_v0  # noqa: E402
 from traffic_helpers import traffic_scenario  # noqa: E402
 from twin.build import build_world  # noqa: E402
@@ -373,9 +373,7 @@ def test_a_policy_drives_the_world_through_its_env_one_decision_at_a_time():
 
 # -- twin view ------------------------------------------------------------------------------------
 def view_args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="twin")
-    add_view_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["view", *argv])
+    return cli_args(add_view_parser, "view", *argv)
 
 
 STREETS_2X2 = ("--set", "traffic.network.rows=2", "--set", "traffic.network.cols=2", "--set", "traffic.demand.od=[]")

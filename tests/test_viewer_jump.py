@@ -14,7 +14,7 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from conftest import SCENARIOS, small_scenario  # noqa: E402
+from conftest import SCENARIOS, cli_args, small_scenario  # noqa: E402
 from traffic_helpers import traffic_scenario  # noqa: E402
 from twin.build import build_world  # noqa: E402
 from twin.viewer import ViewerError  # noqa: E402
@@ -141,9 +141,7 @@ def test_escape_stops_a_jump_where_it_has_got_to(monkeypatch):
 
 # -- twin view --skip ----------------------------------------------------------------------------
 def view_args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="twin")
-    add_view_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["view", *argv])
+    return cli_args(add_view_parser, "view", *argv)
 
 
 HOMES_12 = (str(SCENARIOS / "neighborhood.yaml"), "--set", "homes.count=12")

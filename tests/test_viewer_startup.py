@@ -18,7 +18,7 @@ import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
-from conftest import ROOT, SCENARIOS, small_scenario  # noqa: E402
+from conftest import ROOT, SCENARIOS, cli_args, small_scenario  # noqa: E402
 from twin.build import build_world  # noqa: E402
 from twin.viewer.app import Viewer  # noqa: E402
 from twin.viewer.command import add_view_parser, run_view_command  # noqa: E402
@@ -84,9 +84,7 @@ assert not loaded, f"the viewer's modules imported {loaded}"
 
 # -- the timings hook ------------------------------------------------------------------------------
 def view_args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="twin")
-    add_view_parser(parser.add_subparsers(dest="command"))
-    return parser.parse_args(["view", *argv])
+    return cli_args(add_view_parser, "view", *argv)
 
 
 def test_a_recording_marks_its_start_up_phases_in_order(tmp_path, monkeypatch):
