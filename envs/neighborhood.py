@@ -18,6 +18,7 @@ from gymnasium import spaces
 from envs.actions import box_actions
 from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
 from envs.episodes import Episodes
+from envs.hooks import WorldHooks
 from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.rewards import HOME_REWARDS, HomeStep, reward_function
@@ -105,7 +106,7 @@ class NeighborhoodCore:
         return world_kpis(self.world, self.recorder.telemetry())[0]
 
 
-class NeighborhoodHooks:
+class NeighborhoodHooks(WorldHooks):
     """What the central agent of each replica neighborhood sees and does, shared by the single and the vector env."""
 
     core: NeighborhoodCore

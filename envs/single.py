@@ -16,20 +16,16 @@ import gymnasium as gym
 import numpy as np
 
 from envs.episodes import Episodes, EpisodeSpec, check_seed, world_seed
+from envs.hooks import WorldHooks
 from envs.rendering import WorldRendering
 from twin.engine import World
 from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
 
-class WorldEnv(EpisodeSpec, WorldRendering, gym.Env):
-    """Base of the single-world environments; subclasses set the spaces and provide the hooks.
-
-    The hooks, as :class:`envs.vector.ReplicaVectorEnv`'s: ``_start()`` binds the task to the
-    freshly built ``self.world``; ``_observe()`` returns the observation per replica;
-    ``_check_and_apply(action)`` refuses a bad action or applies it; ``_outcome(episode_end)``
-    returns, per replica, the observation, the reward and the reward terms of the last interval.
-    """
+class WorldEnv(WorldHooks, EpisodeSpec, WorldRendering, gym.Env):
+    """Base of the single-world environments; subclasses set the spaces and provide the hooks
+    (:class:`envs.hooks.WorldHooks`, as :class:`envs.vector.ReplicaVectorEnv`'s)."""
 
     def __init__(self, episodes: Episodes):
         self.episodes = episodes
@@ -38,19 +34,6 @@ class WorldEnv(EpisodeSpec, WorldRendering, gym.Env):
         self.render_mode = episodes.cfg.render_mode
         self.world: World | None = None
         self.steps = 0
-
-    # -- what subclasses provide ---------------------------------------------------------------
-    def _start(self) -> None:
-        raise NotImplementedError
-
-    def _observe(self) -> np.ndarray:
-        raise NotImplementedError
-
-    def _check_and_apply(self, action: Any) -> None:
-        raise NotImplementedError
-
-    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        raise NotImplementedError
 
     # -- the Gymnasium API ---------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):

@@ -18,6 +18,7 @@ from gymnasium import spaces
 from envs.actions import InvalidAction, box_actions, discrete_actions
 from envs.config import HomeEnvConfig, parse_config
 from envs.episodes import Episodes
+from envs.hooks import WorldHooks
 from envs.home_task import ACTIONS, DISCRETE_ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
 from envs.rendering import RENDER_MODES
 from envs.rewards import HOME_REWARDS, reward_function
@@ -35,7 +36,7 @@ def home_spaces(discrete: bool) -> tuple[spaces.Box, spaces.Space]:
     return obs, act
 
 
-class SmartHomeHooks:
+class SmartHomeHooks(WorldHooks):
     """What the agent of each replica world sees and does, shared by the single and the vector env."""
 
     cfg: HomeEnvConfig

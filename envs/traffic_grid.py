@@ -18,6 +18,7 @@ from gymnasium import spaces
 from envs.actions import discrete_actions
 from envs.config import TrafficEnvConfig, parse_config
 from envs.episodes import Episodes
+from envs.hooks import WorldHooks
 from envs.rendering import RENDER_MODES
 from envs.rewards import TRAFFIC_REWARDS, reward_function
 from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask, feature_count
@@ -51,7 +52,7 @@ class TrafficCore:
         return spaces.Box(self.low, self.high, dtype=np.float32)
 
 
-class TrafficGridHooks:
+class TrafficGridHooks(WorldHooks):
     """What the central agent of each replica grid sees and does, shared by the single and the vector env."""
 
     core: TrafficCore

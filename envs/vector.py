@@ -18,10 +18,12 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 
 from envs.config import EnvConfigError
 from envs.episodes import Episodes, EpisodeSpec, InvalidSeed, check_seed, world_seed
+from envs.hooks import WorldHooks
 
 
-class ReplicaVectorEnv(EpisodeSpec, VectorEnv):
-    """Base of the native vector environments; subclasses say what a world's agents see and do."""
+class ReplicaVectorEnv(WorldHooks, EpisodeSpec, VectorEnv):
+    """Base of the native vector environments; subclasses say what a world's agents see and do
+    (:class:`envs.hooks.WorldHooks`, as :class:`envs.single.WorldEnv`'s)."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
 
@@ -41,22 +43,6 @@ class ReplicaVectorEnv(EpisodeSpec, VectorEnv):
         self.world = None
         self.steps = 0
         self._ended = False
-
-    # -- what subclasses provide ---------------------------------------------------------------
-    def _start(self) -> None:
-        """Bind the task to the freshly built ``self.world``."""
-        raise NotImplementedError
-
-    def _observe(self) -> np.ndarray:
-        raise NotImplementedError
-
-    def _check_and_apply(self, actions: Any) -> None:
-        raise NotImplementedError
-
-    def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """After a step: the observation, the reward per world and the reward terms of the last
-        interval (``episode_end``: it reached the horizon), from the task's one call for them."""
-        raise NotImplementedError
 
     def _check_open(self) -> None:
         if self.closed:
