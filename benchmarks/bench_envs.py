@@ -58,6 +58,8 @@ STEPS = {
     ("twin/Neighborhood-v0", "single", 1): 2000,   # 96-step episodes, 200 homes
 }
 CITYLEARN_STEPS = 2000           # CityLearn env steps (1 h each) with random actions
+CARTPOLE_STEPS = 50_000          # Gymnasium's CartPole-v1, the per-step cost an RL user knows
+TARGET_HOME_VS_CARTPOLE = 0.1
 PEER_STEPS = 720                 # one sumo-rl episode: 1 h at 5 s decisions
 SUMO_RL_REFERENCE = 170.0        # env-steps/s, published figure used when sumo-rl is absent
 TARGET_NATIVE_VS_SYNC = 50.0
@@ -199,6 +201,13 @@ def main() -> None:
     print_table(results)
 
     rate = {(r.env_id, r.mode, r.num_envs): r.rate for r in results}
+    home = rate.get(("twin/SmartHome-v0", "single", 1))
+    if home is not None:
+        cartpole = run_single("CartPole-v1", max(2, CARTPOLE_STEPS // scale)).rate
+        x = home / cartpole
+        print(f"\nCartPole-v1 single (Gymnasium, measured in this run): {cartpole:,.0f} env-steps/s; "
+              f"SmartHome-v0 single {home:,.0f} = {x:.3f}x (target >= {TARGET_HOME_VS_CARTPOLE}x: "
+              f"{'met' if x >= TARGET_HOME_VS_CARTPOLE else 'NOT met'})")
     if not args.skip_peer and "twin/SmartHome-v0" in args.ids:
         print("\n" + citylearn_line(args.citylearn_python, max(2, CITYLEARN_STEPS // scale),
                                     rate.get(("twin/SmartHome-v0", "single", 1))))

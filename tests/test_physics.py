@@ -55,31 +55,29 @@ def test_steady_state_loss_equals_ua():
 
 def test_cop_falls_as_outdoor_air_gets_colder():
     temps = np.array([15.0, 7.0, 0.0, -7.0, -15.0])
-    cop = heat_pump_cop(temps, 35.0)
+    cop = np.array([heat_pump_cop(t, 35.0) for t in temps])
     assert np.all(np.diff(cop) < 0)
     assert 4.0 < cop[1] < 6.0 and 2.5 < cop[3] < 4.0
 
 
 def test_pv_zero_in_the_dark_and_derated_when_hot():
-    kwp = np.array([5.0])
-    assert pv_power_kw(kwp, 0.0, 10.0)[0] == 0.0
-    cool, hot = pv_power_kw(kwp, 1000.0, 0.0)[0], pv_power_kw(kwp, 1000.0, 35.0)[0]
+    kwp = 5.0
+    assert pv_power_kw(kwp, 0.0, 10.0) == 0.0
+    cool, hot = pv_power_kw(kwp, 1000.0, 0.0), pv_power_kw(kwp, 1000.0, 35.0)
     assert 3.5 < hot < cool < 5.0
 
 
 def test_battery_limits_keep_soc_inside_bounds_exactly():
-    cap, p_max = np.array([10.0]), np.array([5.0])
-    lo, hi, eff = np.array([0.1]), np.array([0.9]), np.array([0.95])
-    soc = np.array([0.88])
-    charge, discharge = battery_limits_kw(soc, cap, p_max, lo, hi, eff, eff, dt_h=1.0)
-    assert charge[0] == pytest.approx(0.02 * 10 / 0.95)
-    assert battery_apply(soc, charge, cap, eff, eff, 1.0)[0] == pytest.approx(0.9)
-    soc = np.array([0.12])
-    charge, discharge = battery_limits_kw(soc, cap, p_max, lo, hi, eff, eff, dt_h=1.0)
-    assert battery_apply(soc, -discharge, cap, eff, eff, 1.0)[0] == pytest.approx(0.1)
+    cap, p_max, lo, hi, eff = 10.0, 5.0, 0.1, 0.9, 0.95
+    soc = 0.88
+    charge, discharge = battery_limits_kw(soc, cap, p_max, lo, hi, eff, eff, 1.0)
+    assert charge == pytest.approx(0.02 * 10 / 0.95)
+    assert battery_apply(soc, charge, cap, eff, eff, 1.0) == pytest.approx(0.9)
+    soc = 0.12
+    charge, discharge = battery_limits_kw(soc, cap, p_max, lo, hi, eff, eff, 1.0)
+    assert battery_apply(soc, -discharge, cap, eff, eff, 1.0) == pytest.approx(0.1)
 
 
 def test_self_consumption_charges_on_surplus_and_covers_deficit_only():
-    net = np.array([-3.0, 2.0, 0.0])
-    power = self_consumption_kw(net, np.array([5.0, 5.0, 5.0]), np.array([1.0, 1.0, 1.0]))
+    power = [self_consumption_kw(net, 5.0, 1.0) for net in (-3.0, 2.0, 0.0)]
     np.testing.assert_allclose(power, [3.0, -1.0, 0.0])

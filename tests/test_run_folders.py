@@ -20,8 +20,9 @@ from twin import runner
 from twin.errors import OutputError
 
 TWIN = Path(sys.executable).with_name("twin")
-# Long enough (a simulated week, a few seconds) for a second process to meet the first mid-run.
-LONG_RUN = ("run", str(SCENARIOS / "smart_home.yaml"), "--quiet", "--no-plots")
+# Long enough (four simulated months of one home, several seconds) for a second process, which
+# takes a second or two to start, to meet the first mid-run.
+LONG_RUN = ("run", str(SCENARIOS / "smart_home.yaml"), "--quiet", "--no-plots", "--days", "120")
 
 
 def start(*args: str) -> subprocess.Popen:

@@ -69,8 +69,8 @@ assert not heavy, f"twin view --help imported {heavy}"
 
 
 def test_the_viewers_own_modules_import_no_pygame_numba_or_pyarrow(tmp_path):
-    # Drawing brings pygame in; the traffic kernel (numba) and trip tables (pyarrow) are imported when
-    # a world with streets is shown, so a world of homes alone does not need them from the viewer.
+    # Drawing brings pygame in; the compiled kernels (numba) come with the world that is built, and
+    # trip tables (pyarrow) when a world with streets is shown: the viewer's start does not wait on them.
     code = """
 import sys
 import twin.viewer.command, twin.viewer.sim, twin.viewer.measures, twin.viewer.layout, twin.viewer.camera

@@ -1,11 +1,11 @@
-"""Compile and cache the traffic kernels once, at install time, so a user's first run does not wait.
+"""Compile and cache the world's kernels once, at install time, so a user's first run does not wait.
 
 numba compiles a kernel on its first call and caches the machine code beside the source
 (``cache=True``). After a fresh install that first call is most of the time to the first frame of
 ``twin view`` on a street grid (about 16 s against 1.6 s cached, ``python
 benchmarks/bench_viewer_startup.py --cold-numba``). ``make install`` runs ``python -m twin.warmup``,
-which steps a tiny street world with each signal controller, and a batch of two replica worlds
-(the vector envs' kernels).
+which steps a tiny street world with each signal controller, a batch of two replica worlds
+(the vector envs' kernels), and a few homes (the homes step and the device equations).
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ def tiny_streets(controller: str) -> Scenario:
         "traffic": {"network": {"rows": 2, "cols": 2}, "signals": {"controller": controller}}})
 
 
+def tiny_homes() -> Scenario:
+    """Three homes for an hour, nothing recorded to disk."""
+    return Scenario.model_validate({"name": "warmup", "duration": "1h", "homes": {"count": 3}})
+
+
 def warm_up() -> float:
     """Run the tiny worlds that call every compiled kernel; returns the wall time taken (s)."""
     began = time.perf_counter()
@@ -36,8 +41,9 @@ def warm_up() -> float:
     world.run(60)
     q = world.traffic.queues  # the envs' detailed rewards read the waiting times of the halted
     waiting_time_per_queue(q, waiting_per_queue(q, world.now_s, world.traffic.net.n_queues), world.now_s)
+    build_world(tiny_homes()).run(3600)
     return time.perf_counter() - began
 
 
 if __name__ == "__main__":
-    print(f"twin: traffic kernels compiled and cached ({warm_up():.1f} s)")
+    print(f"twin: traffic and homes kernels compiled and cached ({warm_up():.1f} s)")

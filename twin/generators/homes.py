@@ -71,7 +71,8 @@ def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.r
     worker = rng.random(n) < np.array([a.worker_share for a in arch])[codes]
     sink_c = np.array([a.heat_sink_c for a in arch])[codes]
     design_heat_kw = A.HEAT_PUMP_OVERSIZE * ua * (cfg.thermostat.setpoint_c - A.DESIGN_OUTDOOR_C) / 1000.0
-    hp_elec_kw = design_heat_kw / heat_pump_cop(A.DESIGN_OUTDOOR_C, sink_c)
+    design_cop = np.array([heat_pump_cop(A.DESIGN_OUTDOOR_C, float(a.heat_sink_c)) for a in arch])[codes]
+    hp_elec_kw = design_heat_kw / design_cop
     round_trip = A.BATTERY_ROUND_TRIP[0] + (A.BATTERY_ROUND_TRIP[1] - A.BATTERY_ROUND_TRIP[0]) * rng.random(n)
     ev_km = A.EV_KWH_PER_KM[0] + (A.EV_KWH_PER_KM[1] - A.EV_KWH_PER_KM[0]) * rng.random(n)
     params = HomeParams(

@@ -7,11 +7,14 @@ expression over all homes; the device graph only holds nodes for devices that ex
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twin.engine import ArrayState
-from twin.physics.thermal import RCParams, ThermalStep
+
+if TYPE_CHECKING:  # the thermal module compiles (numba); the viewer reads these states without it
+    from twin.physics.thermal import RCParams, ThermalStep
 
 AWAY, AWAKE, ASLEEP = 0, 1, 2  # occupancy states
 

@@ -1,4 +1,4 @@
-"""The homes physics step: every home, every device, one numpy expression each, per ``dt_s``.
+"""The homes physics process: every home, every device, per ``dt_s``, compiled (:mod:`twin.homes.kernel`).
 
 Order within a step starting at ``t`` (inputs held over [t, t + dt)):
 1. loads: base load by occupancy and activity, running appliance cycles;
@@ -12,7 +12,13 @@ Order within a step starting at ``t`` (inputs held over [t, t + dt)):
    start (cost at the price in force, emissions, overload energy) that environments reward on.
 
 Replica worlds: weather, price and carbon are per replica and reach each home through its
-replica index; a plain world uses plain floats, as before.
+replica index.
+
+The process runs ahead: given the time of the next event of any other process (a reading, an
+occupancy or appliance draw, a tariff change, the end of ``run``, which is an env's decision), it
+runs every step before it in one compiled call. Between events nothing else reads or writes the
+homes and the inputs hold (only the weather sample moves, and the kernel looks it up per step), so
+the world is the one firing once per step would give.
 """
 
 from __future__ import annotations
@@ -20,25 +26,21 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Periodic
-from twin.homes.appliances import appliance_power_kw, profile_table_kw
 from twin.grid.market import MarketState
-from twin.homes.state import (
-    ASLEEP, AWAKE, AWAY, ApplianceParams, ApplianceState, FeederTotals, GridRegisters, HomeParams, HomeRegisters,
-    HomeState, HomeTotals,
-)
-from twin.physics.electric import battery_apply, battery_limits_kw, pv_power_kw, self_consumption_kw
-from twin.physics.thermal import OCCUPANT_GAIN_W, heat_pump_cop
+from twin.homes import kernel
+from twin.homes.appliances import profile_table_kw
+from twin.homes.state import (ApplianceParams, ApplianceState, FeederTotals, GridRegisters, HomeParams, HomeRegisters,
+                              HomeState, HomeTotals)
 from twin.scenario.schema import Controllers
 from twin.weather import WeatherSeries
 
-ASLEEP_ACTIVE_SHARE = 0.1  # share of the active load left on while everyone sleeps
-
 
 class HomePhysics(Periodic):
-    """The physics process of all homes and feeders; fires every ``dt_s``."""
+    """The physics process of all homes and feeders; fires every ``dt_s`` (or runs ahead)."""
 
     name = "home_physics"
     priority = 1
+    max_steps_per_fire: int | None = None  # tests set 1 to compare running ahead with stepping
 
     def __init__(self, *, params: HomeParams, state: HomeState, appliances: ApplianceParams,
                  appliance_state: ApplianceState, registers: HomeRegisters, grid: GridRegisters,
@@ -48,145 +50,72 @@ class HomePhysics(Periodic):
         self.p, self.s = params, state
         self.appliances, self.appliance_state = appliances, appliance_state
         self.reg, self.grid, self.totals, self.feeder_totals = registers, grid, totals, feeder_totals
-        self.market, self.feed_in = market_state, feed_in_eur_per_kwh
+        self.market = market_state
         self.controllers = controllers
-        # Time-of-use controllers: prices at or below the first are cheap, at or above the second expensive.
-        self.cheap_below, self.expensive_above = price_thresholds_eur_per_kwh
         self.set_weather(weathers)
         self.replicas = len(weathers)
-        self.replica = np.repeat(np.arange(self.replicas), params.n // self.replicas)
-        self.rating_kw, self.dt_s, self.dt_h = transformer_rating_kw, dt_s, dt_s / 3600.0
-        self.period_s = dt_s
-        self.n_feeders = grid.energy_kwh.shape[0]
-        self.profile_kw, self.profile_steps = profile_table_kw(dt_s)
+        self.dt_s = self.period_s = dt_s
+        profile_kw, profile_steps = profile_table_kw(dt_s)
+        thermal = params.thermal
+        self.fixed = kernel.Fixed(
+            feeder=params.feeder, persons=params.persons, solar_aperture_m2=params.solar_aperture_m2,
+            hp_elec_max_kw=params.hp_elec_max_kw, hp_sink_c=params.hp_sink_c,
+            boiler_heat_max_kw=params.boiler_heat_max_kw, standby_kw=params.standby_kw,
+            active_kw=params.active_kw, pv_kwp=params.pv_kwp, bat_capacity_kwh=params.bat_capacity_kwh,
+            bat_power_kw=params.bat_power_kw, bat_soc_min=params.bat_soc_min, bat_soc_max=params.bat_soc_max,
+            bat_eff_charge=params.bat_eff_charge, bat_eff_discharge=params.bat_eff_discharge,
+            ev_charger_kw=params.ev_charger_kw, ad=np.ascontiguousarray(thermal.ad),
+            bd=np.ascontiguousarray(thermal.bd),
+            replica=np.repeat(np.arange(self.replicas, dtype=np.int64), params.n // self.replicas),
+            appliance_home=appliances.home, appliance_kind=appliances.kind, profile_kw=profile_kw,
+            profile_steps=profile_steps.astype(np.int64))
+        # Time-of-use controllers: prices at or below the first are cheap, at or above the second expensive.
+        cheap_below, expensive_above = price_thresholds_eur_per_kwh
+        self.settings = kernel.Settings(
+            dt_s=dt_s, dt_h=dt_s / 3600.0, heating=kernel.HEATING[controllers.heating],
+            battery=kernel.BATTERY[controllers.battery], ev=kernel.EV[controllers.ev],
+            setpoint_c=float(params.setpoint_c), has_setback=params.setback_c is not None,
+            setback_c=float("nan") if params.setback_c is None else float(params.setback_c),
+            half_deadband_k=0.5 * params.deadband_k, comfort_low_c=float(params.comfort_low_c),
+            comfort_high_c=float(params.comfort_high_c), ev_efficiency=float(params.ev_efficiency),
+            feed_in_eur_per_kwh=float(feed_in_eur_per_kwh), rating_kw=float(transformer_rating_kw),
+            cheap_below_eur_per_kwh=float(cheap_below), expensive_above_eur_per_kwh=float(expensive_above),
+            weather_step_s=int(self.weather.step_s))
 
     def set_weather(self, weathers: list[WeatherSeries]) -> None:
         """Use these outdoor conditions from now on, one series per replica world."""
         self.weather = weathers[0]
         # (K, samples); homes and feeders are laid out replica by replica.
-        self.temp_c = np.stack([w.temp_c for w in weathers])
-        self.ghi_w_m2 = np.stack([w.ghi_w_m2 for w in weathers])
+        self.temp_c = np.ascontiguousarray(np.stack([w.temp_c for w in weathers]), dtype=np.float64)
+        self.ghi_w_m2 = np.ascontiguousarray(np.stack([w.ghi_w_m2 for w in weathers]), dtype=np.float64)
+        if hasattr(self, "settings"):
+            self.settings = self.settings._replace(weather_step_s=int(self.weather.step_s))
 
-    def _per_home(self, per_replica: np.ndarray) -> float | np.ndarray:
-        """A value per replica world as seen by each home (a plain float for a plain world)."""
-        return float(per_replica[0]) if self.replicas == 1 else per_replica[self.replica]
+    def fire_ahead(self, now_s: int, next_event_s: int | None) -> int:
+        """Run the steps starting at ``now_s`` and before ``next_event_s`` (at least one); return
+        the time of the next step."""
+        n = 1 if next_event_s is None else max(1, -(-(next_event_s - now_s) // self.dt_s))
+        if self.max_steps_per_fire is not None:
+            n = min(n, self.max_steps_per_fire)
+        self.run_steps(now_s, n)
+        return now_s + n * self.dt_s
 
     def step(self, now_s: int) -> None:
         """Advance every home by one step starting at ``now_s`` (see the module docstring)."""
-        p, s, dt_h = self.p, self.s, self.dt_h
-        k = self.weather.index_at(now_s)
-        t_out, ghi = self._per_home(self.temp_c[:, k]), self._per_home(self.ghi_w_m2[:, k])
-        up = s.occupancy == AWAKE
-        home = s.occupancy != AWAY
+        self.run_steps(now_s, 1)
 
-        base = p.standby_kw + p.active_kw * s.activity * (up + ASLEEP_ACTIVE_SHARE * (s.occupancy == ASLEEP))
-        appliance = appliance_power_kw(self.appliances, self.appliance_state, self.profile_kw,
-                                       self.profile_steps, now_s, self.dt_s, p.n)
-
-        heat_frac = self._heating(up)
-        hp_kw = heat_frac * p.hp_elec_max_kw
-        heat_w = 1000.0 * (hp_kw * heat_pump_cop(t_out, p.hp_sink_c) + heat_frac * p.boiler_heat_max_kw)
-
-        pv = pv_power_kw(p.pv_kwp, ghi, t_out)
-        ev = self._ev(now_s)
-
-        net_before = base + appliance + hp_kw + ev - pv
-        battery = self._battery(net_before)
-        net = net_before + battery
-
-        q_air = heat_w + 1000.0 * (base + appliance) + OCCUPANT_GAIN_W * p.persons * home
-        q_mass = ghi * p.solar_aperture_m2
-        violation = np.maximum(p.comfort_low_c - s.temp_air_c, 0.0) + np.maximum(s.temp_air_c - p.comfort_high_c, 0.0)
-        new_air, new_mass = p.thermal.step(s.temp_air_c, s.temp_mass_c, t_out, q_air, q_mass)
-        s.temp_air_c[...] = new_air
-        s.temp_mass_c[...] = new_mass
-
-        r = self.reg
-        export = np.maximum(-net, 0.0)
-        r.import_kwh += np.maximum(net, 0.0) * dt_h
-        r.export_kwh += export * dt_h
-        r.load_kwh += (base + appliance) * dt_h
-        r.hp_kwh += hp_kw * dt_h
-        r.pv_kwh += pv * dt_h
-        r.pv_export_kwh += np.minimum(export, pv) * dt_h  # a battery sending energy out is not PV
-        r.charge_kwh += np.maximum(battery, 0.0) * dt_h
-        r.discharge_kwh += np.maximum(-battery, 0.0) * dt_h
-        r.ev_kwh += ev * dt_h
-        r.discomfort_kh += up * violation * dt_h
-        r.occupied_h += up * dt_h
-
-        tot, imported, exported = self.totals, np.maximum(net, 0.0) * dt_h, export * dt_h
-        tot.cost_eur += imported * self._per_home(self.market.price_now_eur_per_kwh) - exported * self.feed_in
-        tot.emissions_kg += imported * self._per_home(self.market.carbon_now_g_per_kwh) / 1000.0
-        tot.import_kwh += imported
-        tot.export_kwh += exported
-        tot.discomfort_kh += up * violation * dt_h
-
-        feeder_kw = np.bincount(p.feeder, weights=net, minlength=self.n_feeders)
-        g = self.grid
-        g.energy_kwh += feeder_kw * dt_h
-        np.maximum(g.peak_kw, np.abs(feeder_kw), out=g.peak_kw)
-        over_s = (np.abs(feeder_kw) > self.rating_kw) * self.dt_s
-        g.overload_s += over_s
-        g.steps += 1
-        self.feeder_totals.overload_kwh += np.maximum(np.abs(feeder_kw) - self.rating_kw, 0.0) * dt_h
-        self.feeder_totals.overload_s += over_s
-
-        s.base_kw[...], s.appliance_kw[...], s.hp_kw[...], s.heat_w[...] = base, appliance, hp_kw, heat_w
-        s.pv_kw[...], s.battery_kw[...], s.ev_kw[...], s.net_kw[...] = pv, battery, ev, net
-
-    def _heating(self, up: np.ndarray) -> np.ndarray:
-        """Heating command per home, fraction of full power (thermostat: on/off with deadband)."""
-        p, s = self.p, self.s
-        if self.controllers.heating == "external":
-            return np.clip(s.heat_cmd, 0.0, 1.0)
-        setpoint = p.setpoint_c if p.setback_c is None else np.where(up, p.setpoint_c, p.setback_c)
-        half = 0.5 * p.deadband_k
-        s.heating_on[...] = (s.temp_air_c < setpoint - half) | (s.heating_on & (s.temp_air_c < setpoint + half))
-        return s.heating_on.astype(float)
-
-    def _ev(self, now_s: int) -> np.ndarray:
-        """Plug EVs in and out at their session times; return charging power per home (kW)."""
-        p, s, r = self.p, self.s, self.reg
-        leaving = s.ev_present & (now_s >= s.ev_depart_s)
-        unmet = np.where(leaving, s.ev_need_kwh, 0.0)
-        r.ev_unmet_kwh += unmet
-        self.totals.ev_unmet_kwh += unmet
-        s.ev_present &= ~leaving
-        s.ev_need_kwh[leaving] = 0.0
-        arriving = ~s.ev_present & (s.ev_next_arrive_s >= 0) & (now_s >= s.ev_next_arrive_s)
-        if arriving.any():
-            s.ev_present |= arriving
-            s.ev_need_kwh[arriving] = s.ev_next_need_kwh[arriving]
-            s.ev_depart_s[arriving] = s.ev_next_depart_s[arriving]
-            s.ev_next_arrive_s[arriving] = -1
-        limit = np.where(s.ev_present, np.minimum(p.ev_charger_kw, s.ev_need_kwh / (p.ev_efficiency * self.dt_h)), 0.0)
-        mode = self.controllers.ev
-        if mode == "immediate":
-            power = limit
-        elif mode == "cheap_hours":
-            power = limit * (self._per_home(self.market.price_now_eur_per_kwh) <= self.cheap_below)
-        else:
-            power = np.clip(s.ev_cmd_kw, 0.0, limit)
-        s.ev_need_kwh -= power * p.ev_efficiency * self.dt_h
-        return power
-
-    def _battery(self, net_before_kw: np.ndarray) -> np.ndarray:
-        """Battery power per home (kW, + charging) from its controller, within limits; updates SoC."""
-        p, s = self.p, self.s
-        charge_max, discharge_max = battery_limits_kw(
-            s.soc, p.bat_capacity_kwh, p.bat_power_kw, p.bat_soc_min, p.bat_soc_max,
-            p.bat_eff_charge, p.bat_eff_discharge, self.dt_h)
-        mode = self.controllers.battery
-        if mode == "self_consumption":
-            power = self_consumption_kw(net_before_kw, charge_max, discharge_max)
-        elif mode == "time_of_use":
-            price = self._per_home(self.market.price_now_eur_per_kwh)
-            power = np.where(price <= self.cheap_below, charge_max, np.where(price >= self.expensive_above,
-                                                                             -discharge_max, 0.0))
-        elif mode == "idle":
-            power = np.zeros_like(net_before_kw)
-        else:
-            power = np.clip(s.battery_cmd_kw, -discharge_max, charge_max)
-        s.soc[...] = battery_apply(s.soc, power, p.bat_capacity_kwh, p.bat_eff_charge, p.bat_eff_discharge, self.dt_h)
-        return power
+    def run_steps(self, t0_s: int, n_steps: int) -> None:
+        """Advance every home and feeder by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
+        s, r, t, g, f, m = self.s, self.reg, self.totals, self.grid, self.feeder_totals, self.market
+        # By field name, as the kernel reads them: the arrays are read off their owners at every call
+        # (a restored world may hold new ones).
+        homes = kernel.Homes(**{name: getattr(s, name) for name in kernel.Homes._fields})
+        registers = kernel.Registers(**{name: getattr(r, name) for name in kernel.Registers._fields})
+        totals = kernel.Totals(**{name: getattr(t, name) for name in kernel.Totals._fields})
+        feeders = kernel.Feeders(energy_kwh=g.energy_kwh, peak_kw=g.peak_kw, overload_s=g.overload_s,
+                                 steps=g.steps.reshape(1), total_overload_kwh=f.overload_kwh,
+                                 total_overload_s=f.overload_s)
+        inputs = kernel.Inputs(temp_c=self.temp_c, ghi_w_m2=self.ghi_w_m2, price_eur_per_kwh=m.price_now_eur_per_kwh,
+                               carbon_g_per_kwh=m.carbon_now_g_per_kwh)
+        kernel.run_home_steps(t0_s, n_steps, self.fixed, self.settings, homes, registers, totals, feeders, inputs,
+                              self.appliance_state.start_s)

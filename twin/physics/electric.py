@@ -1,20 +1,25 @@
-"""Electric devices in a home, vectorized over homes: rooftop PV, home battery, EV charging.
+"""Electric devices in a home, one home at a time (compiled; the homes step inlines them): rooftop
+PV, home battery, EV charging.
 
 Sign convention: powers in kW are positive when the home draws them from its meter; PV output is
 reported positive as generation; battery power is positive when charging, negative discharging.
+The functions take and return floats and can be called from Python too.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from numba import njit
+
+from twin.physics.scalar import clip_to, maximum, minimum
 
 PV_PERFORMANCE_RATIO = 0.85   # inverter, wiring, soiling and mismatch losses (-)
 PV_TEMP_COEFF_PER_K = 0.004   # crystalline silicon power loss per K above 25 C cell temperature
 PV_NOCT_RISE_K = 25.0         # cell temperature rise above ambient at 800 W/m2 (NOCT 45 C)
 
 
-def pv_power_kw(kwp: np.ndarray, ghi_w_m2: float, t_out_c: float) -> np.ndarray:
-    """AC output of PV systems (kW) rated ``kwp`` (kW peak) under ``ghi_w_m2`` irradiance.
+@njit(cache=True, inline="always")
+def pv_power_kw(kwp: float, ghi_w_m2: float, t_out_c: float) -> float:
+    """AC output of a PV system (kW) rated ``kwp`` (kW peak) under ``ghi_w_m2`` irradiance.
 
     P = kWp * G/1000 * PR * (1 - 0.004 (T_cell - 25)), T_cell = T_out + 25 K * G/800. Modules are
     taken as facing the sky (plane-of-array = global horizontal): a simplification that
@@ -25,38 +30,39 @@ def pv_power_kw(kwp: np.ndarray, ghi_w_m2: float, t_out_c: float) -> np.ndarray:
     return kwp * (ghi_w_m2 / 1000.0) * derate
 
 
-def battery_limits_kw(soc: np.ndarray, capacity_kwh: np.ndarray, power_max_kw: np.ndarray,
-                      soc_min: np.ndarray, soc_max: np.ndarray, eff_charge: np.ndarray,
-                      eff_discharge: np.ndarray, dt_h: float) -> tuple[np.ndarray, np.ndarray]:
+@njit(cache=True, inline="always", error_model="numpy")
+def battery_limits_kw(soc: float, capacity_kwh: float, power_max_kw: float, soc_min: float, soc_max: float,
+                      eff_charge: float, eff_discharge: float, dt_h: float) -> tuple[float, float]:
     """Largest charging and discharging powers (kW, both >= 0) for one step of ``dt_h`` hours.
 
     Limited by the inverter rating and by the energy room left before ``soc_max`` / ``soc_min``
     after the one-way efficiencies: charging P for dt adds eff_c P dt to the store; discharging P
     removes P dt / eff_d.
     """
-    room_kwh = np.maximum(soc_max - soc, 0.0) * capacity_kwh
-    stored_kwh = np.maximum(soc - soc_min, 0.0) * capacity_kwh
-    charge = np.minimum(power_max_kw, room_kwh / (eff_charge * dt_h))
-    discharge = np.minimum(power_max_kw, stored_kwh * eff_discharge / dt_h)
+    room_kwh = maximum(soc_max - soc, 0.0) * capacity_kwh
+    stored_kwh = maximum(soc - soc_min, 0.0) * capacity_kwh
+    charge = minimum(power_max_kw, room_kwh / (eff_charge * dt_h))
+    discharge = minimum(power_max_kw, stored_kwh * eff_discharge / dt_h)
     return charge, discharge
 
 
-def battery_apply(soc: np.ndarray, power_kw: np.ndarray, capacity_kwh: np.ndarray,
-                  eff_charge: np.ndarray, eff_discharge: np.ndarray, dt_h: float) -> np.ndarray:
+@njit(cache=True, inline="always", error_model="numpy")
+def battery_apply(soc: float, power_kw: float, capacity_kwh: float, eff_charge: float, eff_discharge: float,
+                  dt_h: float) -> float:
     """State of charge (fraction of capacity) after drawing ``power_kw`` for ``dt_h`` hours.
 
-    ``power_kw`` must already respect :func:`battery_limits_kw`. Homes without a battery have
-    capacity 0 and power 0 and keep their SoC.
+    ``power_kw`` must already respect :func:`battery_limits_kw`. A home without a battery has
+    capacity 0 and power 0 and keeps its SoC.
     """
-    stored = eff_charge * np.maximum(power_kw, 0.0) - np.maximum(-power_kw, 0.0) / eff_discharge
-    safe_capacity = np.where(capacity_kwh > 0, capacity_kwh, 1.0)
+    stored = eff_charge * maximum(power_kw, 0.0) - maximum(-power_kw, 0.0) / eff_discharge
+    safe_capacity = capacity_kwh if capacity_kwh > 0 else 1.0
     return soc + stored * dt_h / safe_capacity
 
 
-def self_consumption_kw(net_before_kw: np.ndarray, charge_max_kw: np.ndarray,
-                        discharge_max_kw: np.ndarray) -> np.ndarray:
+@njit(cache=True, inline="always")
+def self_consumption_kw(net_before_kw: float, charge_max_kw: float, discharge_max_kw: float) -> float:
     """The self-consumption battery rule: soak up PV surplus, cover deficit, never touch the grid.
 
     Returns battery power (kW, + charging) = -net load before the battery, within the limits.
     """
-    return np.clip(-net_before_kw, -discharge_max_kw, charge_max_kw)
+    return clip_to(-net_before_kw, -discharge_max_kw, charge_max_kw)

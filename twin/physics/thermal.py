@@ -22,9 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
+
+from twin.physics.scalar import clip_between, maximum
 
 # Sensible heat one person at home gives off (W), a common design figure.
 OCCUPANT_GAIN_W = 80.0
+# Share of the Carnot COP an air-source heat pump reaches (-).
+CARNOT_EFFICIENCY = 0.45
 
 
 @dataclass(frozen=True)
@@ -79,15 +84,25 @@ class ThermalStep:
         bd = np.einsum("nij,njk->nik", inv_2x2(a), np.einsum("nij,njk->nik", ad - eye, b))
         return cls(ad=ad, bd=bd)
 
-    def step(self, t_air_c: np.ndarray, t_mass_c: np.ndarray, t_out_c: np.ndarray | float,
+    def step(self, t_air_c: np.ndarray, t_mass_c: np.ndarray, t_out_c: float,
              q_air_w: np.ndarray, q_mass_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """New (T_a, T_m) in C after one step; inputs held constant over it."""
-        ad, bd = self.ad, self.bd
-        new_air = (ad[:, 0, 0] * t_air_c + ad[:, 0, 1] * t_mass_c
-                   + bd[:, 0, 0] * t_out_c + bd[:, 0, 1] * q_air_w + bd[:, 0, 2] * q_mass_w)
-        new_mass = (ad[:, 1, 0] * t_air_c + ad[:, 1, 1] * t_mass_c
-                    + bd[:, 1, 0] * t_out_c + bd[:, 1, 1] * q_air_w + bd[:, 1, 2] * q_mass_w)
-        return new_air, new_mass
+        """New (T_a, T_m) in C of every home after one step; inputs held constant over it."""
+        n = t_air_c.shape[0]
+        air, mass = np.empty(n), np.empty(n)
+        for h in range(n):
+            air[h], mass[h] = rc_step(self.ad, self.bd, h, t_air_c[h], t_mass_c[h], t_out_c, q_air_w[h], q_mass_w[h])
+        return air, mass
+
+
+@njit(cache=True, inline="always")
+def rc_step(ad: np.ndarray, bd: np.ndarray, h: int, t_air_c: float, t_mass_c: float, t_out_c: float,
+            q_air_w: float, q_mass_w: float) -> tuple[float, float]:
+    """Home ``h``'s new (T_a, T_m) in C after one step of :class:`ThermalStep` ``ad``, ``bd``."""
+    air = (ad[h, 0, 0] * t_air_c + ad[h, 0, 1] * t_mass_c
+           + bd[h, 0, 0] * t_out_c + bd[h, 0, 1] * q_air_w + bd[h, 0, 2] * q_mass_w)
+    mass = (ad[h, 1, 0] * t_air_c + ad[h, 1, 1] * t_mass_c
+            + bd[h, 1, 0] * t_out_c + bd[h, 1, 1] * q_air_w + bd[h, 1, 2] * q_mass_w)
+    return air, mass
 
 
 def expm_2x2(m: np.ndarray) -> np.ndarray:
@@ -119,14 +134,14 @@ def inv_2x2(m: np.ndarray) -> np.ndarray:
     return out
 
 
-def heat_pump_cop(t_out_c: np.ndarray | float, t_sink_c: np.ndarray | float,
-                  carnot_efficiency: float = 0.45) -> np.ndarray:
+@njit(cache=True, inline="always")
+def heat_pump_cop(t_out_c: float, t_sink_c: float) -> float:
     """Coefficient of performance of an air-source heat pump (heat out / electricity in, -).
 
-    COP = eta * T_sink / (T_sink - T_out) in kelvin (a fixed fraction eta of the Carnot COP),
-    with the lift floored at 5 K and the result clipped to [1, 7]: it falls as the outdoor air
-    gets colder, from about 5 at 7 C to about 3 at -10 C for a 35 C sink.
+    COP = eta * T_sink / (T_sink - T_out) in kelvin (a fixed fraction eta, ``CARNOT_EFFICIENCY``,
+    of the Carnot COP), with the lift floored at 5 K and the result clipped to [1, 7]: it falls as
+    the outdoor air gets colder, from about 5 at 7 C to about 3 at -10 C for a 35 C sink.
     """
-    sink_k = np.asarray(t_sink_c, dtype=float) + 273.15
-    lift_k = np.maximum(sink_k - (np.asarray(t_out_c, dtype=float) + 273.15), 5.0)
-    return np.clip(carnot_efficiency * sink_k / lift_k, 1.0, 7.0)
+    sink_k = t_sink_c + 273.15
+    lift_k = maximum(sink_k - (t_out_c + 273.15), 5.0)
+    return clip_between(CARNOT_EFFICIENCY * sink_k / lift_k, 1.0, 7.0)
