@@ -58,161 +58,186 @@ Feeders = namedtuple("Feeders", ["energy_kwh", "peak_kw", "overload_s", "steps",
 Inputs = namedtuple("Inputs", ["temp_c", "ghi_w_m2", "price_eur_per_kwh", "carbon_g_per_kwh"])
 
 
+# Numba note, as in twin/traffic/kernel.py: the named tuples are unpacked once per call and the
+# loops read plain arrays; helpers take and return numbers. Handing the tuples to inlined helpers
+# made a home-step cost about 850 ns instead of about 55 (benchmarks/bench_homes.py, 10,000 homes).
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, appliance_start_s):
     """Advance every home and feeder by ``n_steps`` steps of ``cfg.dt_s``, the first starting at
     ``t0_s`` (s); inputs other than the weather (prices, occupancy, commands) hold throughout.
     ``appliance_start_s`` is each appliance's cycle start (s; -1 idle), set back to -1 as cycles end."""
-    n, m, n_feeders = homes.temp_air_c.size, fixed.appliance_home.size, feeders.energy_kwh.size
-    dt_s, dt_h = cfg.dt_s, cfg.dt_h
+    # Parameters and inputs.
+    feeder, persons, aperture = fixed.feeder, fixed.persons, fixed.solar_aperture_m2
+    hp_max_kw, hp_sink_c, boiler_kw = fixed.hp_elec_max_kw, fixed.hp_sink_c, fixed.boiler_heat_max_kw
+    standby_kw, active_kw, pv_kwp = fixed.standby_kw, fixed.active_kw, fixed.pv_kwp
+    bat_cap, bat_kw, soc_min, soc_max = fixed.bat_capacity_kwh, fixed.bat_power_kw, fixed.bat_soc_min, fixed.bat_soc_max
+    eff_c, eff_d, charger_kw = fixed.bat_eff_charge, fixed.bat_eff_discharge, fixed.ev_charger_kw
+    ad, bd, replica_of = fixed.ad, fixed.bd, fixed.replica
+    app_home, app_kind = fixed.appliance_home, fixed.appliance_kind
+    table, lengths = fixed.profile_kw, fixed.profile_steps
+    temp_c, ghi_w_m2 = inputs.temp_c, inputs.ghi_w_m2
+    price_now, carbon_now = inputs.price_eur_per_kwh, inputs.carbon_g_per_kwh
+    # State and registers.
+    temp_air_c, temp_mass_c, heating_on = homes.temp_air_c, homes.temp_mass_c, homes.heating_on
+    occupancy, activity, soc = homes.occupancy, homes.activity, homes.soc
+    ev_present, ev_need, ev_depart = homes.ev_present, homes.ev_need_kwh, homes.ev_depart_s
+    ev_next_arrive, ev_next_depart = homes.ev_next_arrive_s, homes.ev_next_depart_s
+    ev_next_need = homes.ev_next_need_kwh
+    heat_cmd, battery_cmd, ev_cmd = homes.heat_cmd, homes.battery_cmd_kw, homes.ev_cmd_kw
+    # Outputs.
+    r_charge_kwh, r_discharge_kwh, r_discomfort_kh = reg.charge_kwh, reg.discharge_kwh, reg.discomfort_kh
+    r_ev_kwh, r_ev_unmet_kwh, r_export_kwh, r_hp_kwh = reg.ev_kwh, reg.ev_unmet_kwh, reg.export_kwh, reg.hp_kwh
+    r_import_kwh, r_load_kwh, r_occupied_h = reg.import_kwh, reg.load_kwh, reg.occupied_h
+    r_pv_export_kwh, r_pv_kwh, t_cost_eur = reg.pv_export_kwh, reg.pv_kwh, tot.cost_eur
+    t_discomfort_kh, t_emissions_kg, t_ev_unmet_kwh = tot.discomfort_kh, tot.emissions_kg, tot.ev_unmet_kwh
+    t_export_kwh, t_import_kwh, h_appliance_kw = tot.export_kwh, tot.import_kwh, homes.appliance_kw
+    h_base_kw, h_battery_kw, h_ev_kw, h_heat_w = homes.base_kw, homes.battery_kw, homes.ev_kw, homes.heat_w
+    h_hp_kw, h_net_kw, h_pv_kw, f_energy_kwh = homes.hp_kw, homes.net_kw, homes.pv_kw, feeders.energy_kwh
+    f_overload_s, f_peak_kw, f_steps = feeders.overload_s, feeders.peak_kw, feeders.steps
+    f_total_overload_kwh, f_total_overload_s = feeders.total_overload_kwh, feeders.total_overload_s
+    # Settings.
+    dt_s, dt_h, rating_kw = cfg.dt_s, cfg.dt_h, cfg.rating_kw
+    external_heat, has_setback = cfg.heating == 1, cfg.has_setback
+    setpoint_c, setback_c, half_k = cfg.setpoint_c, cfg.setback_c, cfg.half_deadband_k
+    low_c, high_c, ev_eff, feed_in = cfg.comfort_low_c, cfg.comfort_high_c, cfg.ev_efficiency, cfg.feed_in_eur_per_kwh
+    cheap, expensive = cfg.cheap_below_eur_per_kwh, cfg.expensive_above_eur_per_kwh
+
+    n, m, n_feeders = temp_air_c.size, app_home.size, feeders.energy_kwh.size
+    n_samples = temp_c.shape[1]
     appliance_kw = np.zeros(n)
     feeder_kw = np.zeros(n_feeders)
-    start_s, kind, lengths, table = appliance_start_s, fixed.appliance_kind, fixed.profile_steps, fixed.profile_kw
-    n_samples = inputs.temp_c.shape[1]
     for i in range(n_steps):
         t = t0_s + i * dt_s
         k = min(max(t // cfg.weather_step_s, 0), n_samples - 1)
         # Appliances: cycle power by step since start; finished cycles end.
         appliance_kw[:] = 0.0
         for a in range(m):
-            if start_s[a] < 0:
+            if appliance_start_s[a] < 0:
                 continue
-            step = (t - start_s[a]) // dt_s
+            step = (t - appliance_start_s[a]) // dt_s
             if step < 0:
                 continue
-            if step >= lengths[kind[a]]:
-                start_s[a] = -1
+            if step >= lengths[app_kind[a]]:
+                appliance_start_s[a] = -1
                 continue
-            appliance_kw[fixed.appliance_home[a]] += table[kind[a], step]
+            appliance_kw[app_home[a]] += table[app_kind[a], step]
         feeder_kw[:] = 0.0
         for h in range(n):
-            _home_step(h, t, k, fixed, cfg, homes, reg, tot, inputs, appliance_kw[h], dt_h)
-            feeder_kw[fixed.feeder[h]] += homes.net_kw[h]
+            replica = replica_of[h]
+            t_out, ghi, price = temp_c[replica, k], ghi_w_m2[replica, k], price_now[replica]
+            up = 1.0 if occupancy[h] == AWAKE else 0.0
+            home = 1.0 if occupancy[h] != AWAY else 0.0
+            asleep = 1.0 if occupancy[h] == ASLEEP else 0.0
+            base = standby_kw[h] + active_kw[h] * activity[h] * (up + ASLEEP_ACTIVE_SHARE * asleep)
+            appliance = appliance_kw[h]
+            temp_air = temp_air_c[h]
+
+            heat_frac, heating_on[h] = heating_fraction(external_heat, heat_cmd[h], has_setback, up, setpoint_c,
+                                                        setback_c, half_k, temp_air, heating_on[h])
+            hp_kw = heat_frac * hp_max_kw[h]
+            heat_w = 1000.0 * (hp_kw * heat_pump_cop(t_out, hp_sink_c[h]) + heat_frac * boiler_kw[h])
+            pv = pv_power_kw(pv_kwp[h], ghi, t_out)
+
+            # EVs plug out and in at their session times, then charge.
+            unmet = 0.0
+            if ev_present[h] and t >= ev_depart[h]:
+                unmet = ev_need[h]
+                ev_present[h] = False
+                ev_need[h] = 0.0
+            if not ev_present[h] and ev_next_arrive[h] >= 0 and t >= ev_next_arrive[h]:
+                ev_present[h] = True
+                ev_need[h] = ev_next_need[h]
+                ev_depart[h] = ev_next_depart[h]
+                ev_next_arrive[h] = -1
+            limit = minimum(charger_kw[h], ev_need[h] / (ev_eff * dt_h)) if ev_present[h] else 0.0
+            ev = ev_power(cfg.ev, limit, price, cheap, ev_cmd[h])
+            ev_need[h] -= ev * ev_eff * dt_h
+
+            net_before = base + appliance + hp_kw + ev - pv
+            charge_max, discharge_max = battery_limits_kw(soc[h], bat_cap[h], bat_kw[h], soc_min[h], soc_max[h],
+                                                          eff_c[h], eff_d[h], dt_h)
+            battery = battery_power(cfg.battery, net_before, charge_max, discharge_max, price, cheap, expensive,
+                                    battery_cmd[h])
+            soc[h] = battery_apply(soc[h], battery, bat_cap[h], eff_c[h], eff_d[h], dt_h)
+            net = net_before + battery
+
+            q_air = heat_w + 1000.0 * (base + appliance) + OCCUPANT_GAIN_W * persons[h] * home
+            q_mass = ghi * aperture[h]
+            violation = maximum(low_c - temp_air, 0.0) + maximum(temp_air - high_c, 0.0)
+            temp_air_c[h], temp_mass_c[h] = rc_step(ad, bd, h, temp_air, temp_mass_c[h], t_out, q_air, q_mass)
+
+            export = maximum(-net, 0.0)
+            imported = maximum(net, 0.0) * dt_h
+            exported = export * dt_h
+            discomfort = up * violation * dt_h
+            r_import_kwh[h] += imported
+            r_export_kwh[h] += exported
+            r_load_kwh[h] += (base + appliance) * dt_h
+            r_hp_kwh[h] += hp_kw * dt_h
+            r_pv_kwh[h] += pv * dt_h
+            r_pv_export_kwh[h] += minimum(export, pv) * dt_h  # a battery sending energy out is not PV
+            r_charge_kwh[h] += maximum(battery, 0.0) * dt_h
+            r_discharge_kwh[h] += maximum(-battery, 0.0) * dt_h
+            r_ev_kwh[h] += ev * dt_h
+            r_ev_unmet_kwh[h] += unmet
+            r_discomfort_kh[h] += discomfort
+            r_occupied_h[h] += up * dt_h
+            t_cost_eur[h] += imported * price - exported * feed_in
+            t_emissions_kg[h] += imported * carbon_now[replica] / 1000.0
+            t_import_kwh[h] += imported
+            t_export_kwh[h] += exported
+            t_discomfort_kh[h] += discomfort
+            t_ev_unmet_kwh[h] += unmet
+
+            h_base_kw[h], h_appliance_kw[h], h_hp_kw[h], h_heat_w[h] = base, appliance, hp_kw, heat_w
+            h_pv_kw[h], h_battery_kw[h], h_ev_kw[h], h_net_kw[h] = pv, battery, ev, net
+            feeder_kw[feeder[h]] += net
         for f in range(n_feeders):
             fk = feeder_kw[f]
-            feeders.energy_kwh[f] += fk * dt_h
-            feeders.peak_kw[f] = maximum(feeders.peak_kw[f], abs(fk))
-            over_s = dt_s if abs(fk) > cfg.rating_kw else 0
-            feeders.overload_s[f] += over_s
-            feeders.total_overload_kwh[f] += maximum(abs(fk) - cfg.rating_kw, 0.0) * dt_h
-            feeders.total_overload_s[f] += over_s
-        feeders.steps[0] += 1
+            f_energy_kwh[f] += fk * dt_h
+            f_peak_kw[f] = maximum(f_peak_kw[f], abs(fk))
+            over_s = dt_s if abs(fk) > rating_kw else 0
+            f_overload_s[f] += over_s
+            f_total_overload_kwh[f] += maximum(abs(fk) - rating_kw, 0.0) * dt_h
+            f_total_overload_s[f] += over_s
+        f_steps[0] += 1
 
 
 @njit(inline="always")
-def _home_step(h, t, k, fixed, cfg, homes, reg, tot, inputs, appliance, dt_h):
-    """One step of home ``h`` starting at ``t`` (s), weather sample ``k``; writes its state and
-    registers, and ``homes.net_kw[h]``."""
-    replica = fixed.replica[h]
-    t_out = inputs.temp_c[replica, k]
-    ghi = inputs.ghi_w_m2[replica, k]
-    price = inputs.price_eur_per_kwh[replica]
-    occupancy = homes.occupancy[h]
-    up = 1.0 if occupancy == AWAKE else 0.0
-    home = 1.0 if occupancy != AWAY else 0.0
-    asleep = 1.0 if occupancy == ASLEEP else 0.0
-    base = fixed.standby_kw[h] + fixed.active_kw[h] * homes.activity[h] * (up + ASLEEP_ACTIVE_SHARE * asleep)
-    temp_air = homes.temp_air_c[h]
-
-    # Heating: the thermostat's relay with deadband, or the external command.
-    if cfg.heating == 1:
-        heat_frac = clip_between(homes.heat_cmd[h], 0.0, 1.0)
-    else:
-        setpoint = cfg.setpoint_c
-        if cfg.has_setback and up == 0.0:
-            setpoint = cfg.setback_c
-        on = (temp_air < setpoint - cfg.half_deadband_k) or (homes.heating_on[h] and
-                                                              temp_air < setpoint + cfg.half_deadband_k)
-        homes.heating_on[h] = on
-        heat_frac = 1.0 if on else 0.0
-    hp_kw = heat_frac * fixed.hp_elec_max_kw[h]
-    heat_w = 1000.0 * (hp_kw * heat_pump_cop(t_out, fixed.hp_sink_c[h]) + heat_frac * fixed.boiler_heat_max_kw[h])
-    pv = pv_power_kw(fixed.pv_kwp[h], ghi, t_out)
-
-    ev = _ev_step(h, t, fixed, cfg, homes, reg, tot, price, dt_h)
-
-    net_before = base + appliance + hp_kw + ev - pv
-    battery = _battery_step(h, net_before, fixed, cfg, homes, price, dt_h)
-    net = net_before + battery
-
-    q_air = heat_w + 1000.0 * (base + appliance) + OCCUPANT_GAIN_W * fixed.persons[h] * home
-    q_mass = ghi * fixed.solar_aperture_m2[h]
-    violation = maximum(cfg.comfort_low_c - temp_air, 0.0) + maximum(temp_air - cfg.comfort_high_c, 0.0)
-    homes.temp_air_c[h], homes.temp_mass_c[h] = rc_step(fixed.ad, fixed.bd, h, temp_air, homes.temp_mass_c[h],
-                                                         t_out, q_air, q_mass)
-
-    export = maximum(-net, 0.0)
-    imported = maximum(net, 0.0) * dt_h
-    exported = export * dt_h
-    reg.import_kwh[h] += imported
-    reg.export_kwh[h] += exported
-    reg.load_kwh[h] += (base + appliance) * dt_h
-    reg.hp_kwh[h] += hp_kw * dt_h
-    reg.pv_kwh[h] += pv * dt_h
-    reg.pv_export_kwh[h] += minimum(export, pv) * dt_h  # a battery sending energy out is not PV
-    reg.charge_kwh[h] += maximum(battery, 0.0) * dt_h
-    reg.discharge_kwh[h] += maximum(-battery, 0.0) * dt_h
-    reg.ev_kwh[h] += ev * dt_h
-    discomfort = up * violation * dt_h
-    reg.discomfort_kh[h] += discomfort
-    reg.occupied_h[h] += up * dt_h
-
-    tot.cost_eur[h] += imported * price - exported * cfg.feed_in_eur_per_kwh
-    tot.emissions_kg[h] += imported * inputs.carbon_g_per_kwh[replica] / 1000.0
-    tot.import_kwh[h] += imported
-    tot.export_kwh[h] += exported
-    tot.discomfort_kh[h] += discomfort
-
-    homes.base_kw[h], homes.appliance_kw[h], homes.hp_kw[h], homes.heat_w[h] = base, appliance, hp_kw, heat_w
-    homes.pv_kw[h], homes.battery_kw[h], homes.ev_kw[h], homes.net_kw[h] = pv, battery, ev, net
+def heating_fraction(external, cmd, has_setback, up, setpoint_c, setback_c, half_deadband_k, temp_air_c, on):
+    """Heating command (fraction of full power) and the thermostat relay after this step: the
+    external command clipped to [0, 1], or the relay with deadband around the setpoint (the
+    setback while nobody is up)."""
+    if external:
+        return clip_between(cmd, 0.0, 1.0), on
+    setpoint = setback_c if has_setback and up == 0.0 else setpoint_c
+    on = temp_air_c < setpoint - half_deadband_k or (on and temp_air_c < setpoint + half_deadband_k)
+    return (1.0 if on else 0.0), on
 
 
 @njit(inline="always")
-def _ev_step(h, t, fixed, cfg, homes, reg, tot, price, dt_h):
-    """Plug home ``h``'s EV in or out at its session times; its charging power (kW)."""
-    if homes.ev_present[h] and t >= homes.ev_depart_s[h]:
-        unmet = homes.ev_need_kwh[h]
-        reg.ev_unmet_kwh[h] += unmet
-        tot.ev_unmet_kwh[h] += unmet
-        homes.ev_present[h] = False
-        homes.ev_need_kwh[h] = 0.0
-    if not homes.ev_present[h] and homes.ev_next_arrive_s[h] >= 0 and t >= homes.ev_next_arrive_s[h]:
-        homes.ev_present[h] = True
-        homes.ev_need_kwh[h] = homes.ev_next_need_kwh[h]
-        homes.ev_depart_s[h] = homes.ev_next_depart_s[h]
-        homes.ev_next_arrive_s[h] = -1
-    limit = 0.0
-    if homes.ev_present[h]:
-        limit = minimum(fixed.ev_charger_kw[h], homes.ev_need_kwh[h] / (cfg.ev_efficiency * dt_h))
-    if cfg.ev == 0:
-        power = limit
-    elif cfg.ev == 1:
-        power = limit * (1.0 if price <= cfg.cheap_below_eur_per_kwh else 0.0)
-    else:
-        power = clip_to(homes.ev_cmd_kw[h], 0.0, limit)
-    homes.ev_need_kwh[h] -= power * cfg.ev_efficiency * dt_h
-    return power
+def ev_power(mode, limit_kw, price, cheap_below, cmd_kw):
+    """EV charging power (kW) within ``limit_kw``: at once, in cheap hours, or as commanded."""
+    if mode == 0:
+        return limit_kw
+    if mode == 1:
+        return limit_kw * (1.0 if price <= cheap_below else 0.0)
+    return clip_to(cmd_kw, 0.0, limit_kw)
 
 
 @njit(inline="always")
-def _battery_step(h, net_before_kw, fixed, cfg, homes, price, dt_h):
-    """Home ``h``'s battery power (kW, + charging) from its controller within its limits; updates SoC."""
-    soc, capacity = homes.soc[h], fixed.bat_capacity_kwh[h]
-    eff_charge, eff_discharge = fixed.bat_eff_charge[h], fixed.bat_eff_discharge[h]
-    charge_max, discharge_max = battery_limits_kw(soc, capacity, fixed.bat_power_kw[h], fixed.bat_soc_min[h],
-                                                  fixed.bat_soc_max[h], eff_charge, eff_discharge, dt_h)
-    if cfg.battery == 0:
-        power = self_consumption_kw(net_before_kw, charge_max, discharge_max)
-    elif cfg.battery == 1:
-        if price <= cfg.cheap_below_eur_per_kwh:
-            power = charge_max
-        elif price >= cfg.expensive_above_eur_per_kwh:
-            power = -discharge_max
-        else:
-            power = 0.0
-    elif cfg.battery == 2:
-        power = 0.0
-    else:
-        power = clip_to(homes.battery_cmd_kw[h], -discharge_max, charge_max)
-    homes.soc[h] = battery_apply(soc, power, capacity, eff_charge, eff_discharge, dt_h)
-    return power
+def battery_power(mode, net_before_kw, charge_max_kw, discharge_max_kw, price, cheap_below, expensive_above,
+                  cmd_kw):
+    """Battery power (kW, + charging) from its controller, within the step's limits."""
+    if mode == 0:
+        return self_consumption_kw(net_before_kw, charge_max_kw, discharge_max_kw)
+    if mode == 1:
+        if price <= cheap_below:
+            return charge_max_kw
+        if price >= expensive_above:
+            return -discharge_max_kw
+        return 0.0
+    if mode == 2:
+        return 0.0
+    return clip_to(cmd_kw, -discharge_max_kw, charge_max_kw)
