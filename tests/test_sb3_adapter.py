@@ -136,10 +136,19 @@ def test_dqn_on_discrete_smart_home_and_checkpoint_loading(tmp_path):
                     options=SB3Options(hyperparams={"learning_starts": 50}, checkpoint_every=100))
     result = run_episode(home(), run.policy, seed=3)
     assert result.steps == HOME_STEPS and "energy_cost_eur" in result.kpis
-    checkpoint = load_sb3(tmp_path / "checkpoints" / "dqn_100_steps.zip")  # algo from the file name
+    # The run folder reloads to the same greedy actions, through the same observation statistics.
+    env = home()
+    obs = [env.reset(seed=0)[0]] + [env.step(int(env.action_space.sample()))[0] for _ in range(5)]
+    loaded = load_sb3(tmp_path)
+    actions = [run.policy.act(o) for o in obs]
+    assert all(isinstance(a, int) and 0 <= a < 18 for a in actions)
+    assert [loaded.act(o) for o in obs] == actions
+    # A checkpoint (algo from the file name) comes with the statistics saved beside it at 100 steps,
+    # not the final ones.
+    checkpoint = load_sb3(tmp_path / "checkpoints" / "dqn_100_steps.zip")
     assert isinstance(checkpoint, SB3Policy) and checkpoint.vec_normalize is not None
-    action = checkpoint.act(home().reset(seed=0)[0])
-    assert isinstance(action, int) and 0 <= action < 18
+    assert checkpoint.vec_normalize.obs_rms.count < loaded.vec_normalize.obs_rms.count
+    assert 0 <= checkpoint.act(obs[0]) < 18
 
 
 @pytest.mark.parametrize("algo, discrete, message", [
