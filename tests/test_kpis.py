@@ -8,33 +8,41 @@ import numpy as np
 import pytest
 
 from twin.kpis import compute_kpis, kpi_table
-from twin.telemetry.bus import Reading
+from twin.telemetry.bus import TelemetryBus
 from twin.telemetry.table import Telemetry
 
 NODES = ["home-0/meter", "home-1/meter", "feeder-1", "transformer-1", "city", "home-0/pv", "home-0/zone"]
 
 
-def _record() -> Telemetry:
-    def r(t, q, unit, nodes, values):
-        return Reading(t, q, unit, np.array(nodes, dtype=np.int32), np.array(values, dtype=float))
+def _telemetry(readings, node_ids) -> Telemetry:
+    """A record of ``(time_s, quantity, unit, node indices, values)`` readings, one frame each, as
+    published on a bus."""
+    bus = TelemetryBus()
+    frames = []
+    bus.subscribe(frames.append)
+    for t, quantity, unit, nodes, values in readings:
+        bus.publish(t, bus.layout([(quantity, unit, np.array(nodes, dtype=np.int32))]), np.array(values, dtype=float))
+    return Telemetry.from_frames(dt.datetime(2025, 1, 1), frames, node_ids)
 
+
+def _record() -> Telemetry:
     readings = []
     imports = [[1.0, 2.0], [3.0, 0.0]]
     exports = [[0.0, 0.5], [0.0, 1.0]]
     for k, t in enumerate((900, 1800)):
         readings += [
-            r(t, "import_kwh", "kWh", [0, 1], imports[k]),
-            r(t, "export_kwh", "kWh", [0, 1], exports[k]),
-            r(t, "feeder_load_kw", "kW", [2], [[10.0, 4.0][k]]),
-            r(t, "overload_min", "min", [3], [[2.0, 0.5][k]]),
-            r(t, "price_eur_per_kwh", "EUR/kWh", [4], [[0.2, 0.4][k]]),
-            r(t, "feed_in_eur_per_kwh", "EUR/kWh", [4], [0.05]),
-            r(t, "carbon_g_per_kwh", "g/kWh", [4], [[100.0, 300.0][k]]),
-            r(t, "pv_kwh", "kWh", [5], [[2.0, 2.0][k]]),
-            r(t, "pv_export_kwh", "kWh", [5], [[0.5, 0.25][k]]),
-            r(t, "comfort_violation_kh", "K*h", [6], [[0.25, 0.0][k]]),
+            (t, "import_kwh", "kWh", [0, 1], imports[k]),
+            (t, "export_kwh", "kWh", [0, 1], exports[k]),
+            (t, "feeder_load_kw", "kW", [2], [[10.0, 4.0][k]]),
+            (t, "overload_min", "min", [3], [[2.0, 0.5][k]]),
+            (t, "price_eur_per_kwh", "EUR/kWh", [4], [[0.2, 0.4][k]]),
+            (t, "feed_in_eur_per_kwh", "EUR/kWh", [4], [0.05]),
+            (t, "carbon_g_per_kwh", "g/kWh", [4], [[100.0, 300.0][k]]),
+            (t, "pv_kwh", "kWh", [5], [[2.0, 2.0][k]]),
+            (t, "pv_export_kwh", "kWh", [5], [[0.5, 0.25][k]]),
+            (t, "comfort_violation_kh", "K*h", [6], [[0.25, 0.0][k]]),
         ]
-    return Telemetry.from_readings(dt.datetime(2025, 1, 1), readings, NODES)
+    return _telemetry(readings, NODES)
 
 
 def test_kpis_match_hand_computation():
@@ -53,7 +61,7 @@ def test_kpis_match_hand_computation():
 
 
 def test_missing_groups_give_none_not_a_crash():
-    empty = Telemetry.from_readings(dt.datetime(2025, 1, 1), [], [])
+    empty = _telemetry([], [])
     kpis = compute_kpis(empty)
     assert set(kpis.values()) == {None}
     assert "no KPIs" in kpi_table(kpis)
@@ -65,9 +73,8 @@ def test_citylearn_flexibility_kpis_on_hourly_energy():
     for k in range(96):
         t = 1800 * (k + 1)
         hour = (t - 1) // 3600
-        readings.append(Reading(t, "feeder_load_kw", "kW", np.array([0], dtype=np.int32),
-                                np.array([float(hour % 24)])))
-    k = compute_kpis(Telemetry.from_readings(dt.datetime(2025, 1, 1), readings, ["feeder-1"]))
+        readings.append((t, "feeder_load_kw", "kW", [0], [float(hour % 24)]))
+    k = compute_kpis(_telemetry(readings, ["feeder-1"]))
     hourly = np.array([h % 24 for h in range(48)], dtype=float)
     assert k["peak_demand_kw"] == 23.0
     assert k["daily_peak_kw"] == pytest.approx(23.0)                       # each day peaks at 23 kWh/h

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
+import numpy as np
 import pyarrow.parquet as pq
+import pytest
 
 from conftest import small_scenario
 from twin.runner import simulate
+from twin.telemetry.bus import TelemetryBus
 from twin.telemetry.table import Telemetry
 
 
@@ -37,3 +41,35 @@ def test_csv_has_one_row_per_reading(tmp_path):
 def test_record_groups_choose_what_is_published():
     _, tel = simulate(small_scenario(duration="1h", outputs={"record": ["meters"]}), progress=False)
     assert set(tel.quantities) == {"import_kwh", "export_kwh"}
+
+
+def test_frames_lay_out_quantities_end_to_end_and_the_record_keeps_their_order():
+    bus = TelemetryBus()
+    frames = []
+    bus.subscribe(frames.append)
+    a, b, c = bus.register(["a", "b", "c"])
+    meters = bus.layout([("x_kwh", "kWh", np.array([a, b])), ("none_kw", "kW", np.array([], np.int32)),
+                         ("y_c", "degC", np.array([c]))])
+    assert meters.quantities == ("x_kwh", "y_c") and meters.size == 3   # a quantity of no nodes takes no place
+    other = bus.layout([("y_c", "degC", np.array([a])), ("z", "veh", np.array([b]))])
+    bus.publish(900, meters, np.array([1.0, 2.0, 3.0]))
+    bus.publish(900, other, np.array([4.0, 5.0]))
+    bus.publish(1800, meters, np.array([6.0, 7.0, 8.0]))
+    record = Telemetry.from_frames(dt.datetime(2025, 1, 1), frames, bus.node_ids)
+    assert record.quantities == ("x_kwh", "y_c", "z")
+    assert record.time_s.tolist() == [900] * 5 + [1800] * 3
+    assert [bus.node_ids[n] for n in record.node] == ["a", "b", "c", "a", "b", "a", "b", "c"]
+    assert [record.quantities[q] for q in record.quantity] == ["x_kwh", "x_kwh", "y_c", "y_c", "z",
+                                                               "x_kwh", "x_kwh", "y_c"]
+    assert record.value.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    assert record.units == {"x_kwh": "kWh", "y_c": "degC", "z": "veh"}
+
+
+def test_a_frame_of_the_wrong_size_or_a_quantity_in_a_second_unit_is_refused():
+    bus = TelemetryBus()
+    bus.subscribe(lambda frame: None)
+    layout = bus.layout([("x_kwh", "kWh", bus.register(["a", "b"]))])
+    with pytest.raises(ValueError, match="2 values"):
+        bus.publish(0, layout, np.array([1.0]))
+    with pytest.raises(ValueError, match="published in 'kWh'"):
+        bus.layout([("x_kwh", "Wh", bus.register(["c"]))])

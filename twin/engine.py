@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,12 +79,18 @@ class Periodic:
         raise NotImplementedError
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    # Reflection once per class: readings and steps ask for the arrays many times a second.
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 class ArrayState:
     """Mixin for dataclasses whose fields are all numpy arrays of live, mutable state."""
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Field name -> the live array (not a copy)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
     def save(self) -> dict[str, np.ndarray]:
         """Copies of every array."""

@@ -93,6 +93,8 @@ class PriceSeries:
             raise ValueError("mean_over needs t1_s > t0_s")
         i0 = int(np.searchsorted(self.change_s, t0_s, side="right"))
         i1 = int(np.searchsorted(self.change_s, t1_s, side="left"))
+        if i0 == i1:  # one value throughout (every meter reading): the same sum of one product
+            return float(self.value[max(i0 - 1, 0)] * np.float64(t1_s - t0_s) / (t1_s - t0_s))
         edges = np.concatenate(([t0_s], self.change_s[i0:i1], [t1_s])).astype(np.float64)
         seg = np.concatenate(([max(i0 - 1, 0)], np.arange(i0, i1)))
         return float(np.dot(self.value[seg], np.diff(edges)) / (t1_s - t0_s))

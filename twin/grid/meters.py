@@ -55,58 +55,65 @@ class MeterReadings(Periodic):
         self.p, self.s, self.reg, self.grid = params, state, registers, grid
         self.market, self.weather, self.rating_kw = market, weather, transformer_rating_kw
         self.record = frozenset(record)
+        entries = self._entries()
+        # A quantity of no nodes (a world without a transformer, a battery...) takes no place.
+        self.values = tuple(value for _, _, node_ix, value in entries if len(node_ix))
+        self.layout = bus.layout([(quantity, unit, node_ix) for quantity, unit, node_ix, _ in entries])
 
-
+    def _entries(self):
+        """(quantity, unit, node indices, values(now_s, span_s)) of each quantity recorded, in
+        publishing order; the values are taken before the registers are cleared."""
+        nodes, r, g, s, record = self.nodes, self.reg, self.grid, self.s, self.record
+        out = []
+        if "meters" in record:
+            out += [("import_kwh", "kWh", nodes.meters, lambda t, span: r.import_kwh),
+                    ("export_kwh", "kWh", nodes.meters, lambda t, span: r.export_kwh)]
+        if "grid" in record:
+            def mean_kw(t, span):
+                return g.energy_kwh / (span / 3600.0)
+            out += [("feeder_load_kw", "kW", nodes.feeders, mean_kw),
+                    ("feeder_peak_kw", "kW", nodes.feeders, lambda t, span: g.peak_kw),
+                    ("transformer_loading_pct", "%", nodes.transformers,
+                     lambda t, span: 100.0 * np.abs(mean_kw(t, span)) / self.rating_kw),
+                    ("overload_min", "min", nodes.transformers, lambda t, span: g.overload_s / 60.0)]
+        if "zones" in record:
+            out += [("indoor_temp_c", "degC", nodes.zones, lambda t, span: s.temp_air_c),
+                    ("comfort_violation_kh", "K*h", nodes.zones, lambda t, span: r.discomfort_kh),
+                    ("occupied_h", "h", nodes.zones, lambda t, span: r.occupied_h)]
+        if "devices" in record:
+            hp, pv, bat, ev = nodes.hp_homes, nodes.pv_homes, nodes.battery_homes, nodes.ev_homes
+            out += [("load_kwh", "kWh", nodes.homes, lambda t, span: r.load_kwh),
+                    ("hp_kwh", "kWh", nodes.hp_nodes, lambda t, span: r.hp_kwh[hp]),
+                    ("pv_kwh", "kWh", nodes.pv_nodes, lambda t, span: r.pv_kwh[pv]),
+                    ("pv_export_kwh", "kWh", nodes.pv_nodes, lambda t, span: r.pv_export_kwh[pv]),
+                    ("soc", "fraction", nodes.battery_nodes, lambda t, span: s.soc[bat]),
+                    ("battery_charge_kwh", "kWh", nodes.battery_nodes, lambda t, span: r.charge_kwh[bat]),
+                    ("battery_discharge_kwh", "kWh", nodes.battery_nodes, lambda t, span: r.discharge_kwh[bat]),
+                    ("ev_kwh", "kWh", nodes.ev_nodes, lambda t, span: r.ev_kwh[ev]),
+                    ("ev_unmet_kwh", "kWh", nodes.ev_nodes, lambda t, span: r.ev_unmet_kwh[ev])]
+        if "weather" in record:
+            w = self.weather
+            out += [("outdoor_temp_c", "degC", nodes.weather, lambda t, span: [w.temp_c[w.index_at(t)]]),
+                    ("ghi_w_m2", "W/m2", nodes.weather, lambda t, span: [w.ghi_w_m2[w.index_at(t)]])]
+        if "prices" in record:
+            m = self.market
+            out += [("price_eur_per_kwh", "EUR/kWh", nodes.city, lambda t, span: [m.price.mean_over(t - span, t)]),
+                    ("feed_in_eur_per_kwh", "EUR/kWh", nodes.city, lambda t, span: [m.feed_in_eur_per_kwh]),
+                    ("carbon_g_per_kwh", "g/kWh", nodes.city, lambda t, span: [m.carbon.mean_over(t - span, t)])]
+        return out
 
     def read(self, now_s: int) -> None:
-        """Publish readings for the steps since the last reading (nothing if there were none)."""
+        """Publish the readings for the steps since the last reading as one frame (nothing if there
+        were none), then clear the registers."""
         steps = int(self.grid.steps)
         if steps == 0:
             return
         span_s = steps * self.dt_s
-        pub, nodes, r, g, s = self._publish(now_s), self.nodes, self.reg, self.grid, self.s
-        if "meters" in self.record:
-            pub("import_kwh", "kWh", nodes.meters, r.import_kwh)
-            pub("export_kwh", "kWh", nodes.meters, r.export_kwh)
-        if "grid" in self.record:
-            mean_kw = g.energy_kwh / (span_s / 3600.0)
-            pub("feeder_load_kw", "kW", nodes.feeders, mean_kw)
-            pub("feeder_peak_kw", "kW", nodes.feeders, g.peak_kw)
-            pub("transformer_loading_pct", "%", nodes.transformers, 100.0 * np.abs(mean_kw) / self.rating_kw)
-            pub("overload_min", "min", nodes.transformers, g.overload_s / 60.0)
-        if "zones" in self.record:
-            pub("indoor_temp_c", "degC", nodes.zones, s.temp_air_c)
-            pub("comfort_violation_kh", "K*h", nodes.zones, r.discomfort_kh)
-            pub("occupied_h", "h", nodes.zones, r.occupied_h)
-        if "devices" in self.record:
-            pub("load_kwh", "kWh", nodes.homes, r.load_kwh)
-            pub("hp_kwh", "kWh", nodes.hp_nodes, r.hp_kwh[nodes.hp_homes])
-            pub("pv_kwh", "kWh", nodes.pv_nodes, r.pv_kwh[nodes.pv_homes])
-            pub("pv_export_kwh", "kWh", nodes.pv_nodes, r.pv_export_kwh[nodes.pv_homes])
-            pub("soc", "fraction", nodes.battery_nodes, s.soc[nodes.battery_homes])
-            pub("battery_charge_kwh", "kWh", nodes.battery_nodes, r.charge_kwh[nodes.battery_homes])
-            pub("battery_discharge_kwh", "kWh", nodes.battery_nodes, r.discharge_kwh[nodes.battery_homes])
-            pub("ev_kwh", "kWh", nodes.ev_nodes, r.ev_kwh[nodes.ev_homes])
-            pub("ev_unmet_kwh", "kWh", nodes.ev_nodes, r.ev_unmet_kwh[nodes.ev_homes])
-        if "weather" in self.record:
-            k = self.weather.index_at(now_s)
-            pub("outdoor_temp_c", "degC", nodes.weather, [self.weather.temp_c[k]])
-            pub("ghi_w_m2", "W/m2", nodes.weather, [self.weather.ghi_w_m2[k]])
-        if "prices" in self.record:
-            begin = now_s - span_s
-            pub("price_eur_per_kwh", "EUR/kWh", nodes.city, [self.market.price.mean_over(begin, now_s)])
-            pub("feed_in_eur_per_kwh", "EUR/kWh", nodes.city, [self.market.feed_in_eur_per_kwh])
-            pub("carbon_g_per_kwh", "g/kWh", nodes.city, [self.market.carbon.mean_over(begin, now_s)])
-        for part in (r, g):
+        if self.values:
+            values = np.concatenate([value(now_s, span_s) for value in self.values], dtype=np.float64)
+            self.bus.publish(now_s, self.layout, values)
+        for part in (self.reg, self.grid):
             for arr in part.arrays().values():
                 arr[...] = 0
 
     step = read  # a reading is this process's step
-
-    def _publish(self, now_s: int):
-        bus = self.bus
-
-        def pub(quantity: str, unit: str, node_ix: np.ndarray, values) -> None:
-            bus.publish(now_s, quantity, unit, node_ix, np.asarray(values, dtype=np.float64))
-
-        return pub

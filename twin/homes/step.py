@@ -23,6 +23,8 @@ the world is the one firing once per step would give.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from twin.engine import Periodic
@@ -33,6 +35,12 @@ from twin.homes.state import (ApplianceParams, ApplianceState, FeederTotals, Gri
                               HomeState, HomeTotals)
 from twin.scenario.schema import Controllers
 from twin.weather import WeatherSeries
+
+
+# The kernel's tuples read off the state dataclasses by field name.
+_HOMES_FIELDS = attrgetter(*kernel.Homes._fields)
+_REGISTERS_FIELDS = attrgetter(*kernel.Registers._fields)
+_TOTALS_FIELDS = attrgetter(*kernel.Totals._fields)
 
 
 class HomePhysics(Periodic):
@@ -109,9 +117,9 @@ class HomePhysics(Periodic):
         s, r, t, g, f, m = self.s, self.reg, self.totals, self.grid, self.feeder_totals, self.market
         # By field name, as the kernel reads them: the arrays are read off their owners at every call
         # (a restored world may hold new ones).
-        homes = kernel.Homes(**{name: getattr(s, name) for name in kernel.Homes._fields})
-        registers = kernel.Registers(**{name: getattr(r, name) for name in kernel.Registers._fields})
-        totals = kernel.Totals(**{name: getattr(t, name) for name in kernel.Totals._fields})
+        homes = kernel.Homes._make(_HOMES_FIELDS(s))
+        registers = kernel.Registers._make(_REGISTERS_FIELDS(r))
+        totals = kernel.Totals._make(_TOTALS_FIELDS(t))
         feeders = kernel.Feeders(energy_kwh=g.energy_kwh, peak_kw=g.peak_kw, overload_s=g.overload_s,
                                  steps=g.steps.reshape(1), total_overload_kwh=f.overload_kwh,
                                  total_overload_s=f.overload_s)

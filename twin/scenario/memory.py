@@ -27,8 +27,8 @@ from twin.scenario.traffic_schema import border_entries
 BASE_BYTES = 8_000_000           # the world's fixed parts: graph root, processes, small tables
 HOME_BYTES = 24_000              # a home's parameters, state, registers, appliances and graph nodes (~16 kB)
 WEATHER_STEP_BYTES = 200         # per physics step: weather, solar geometry and their temporaries (~130 B)
-TELEMETRY_ROW_BYTES = 64         # per recorded value: batches, the columnar record, Parquet (~40 B)
-TELEMETRY_BATCH_BYTES = 500      # per published batch of one quantity at one time (~300 B)
+TELEMETRY_ROW_BYTES = 64         # per recorded value: frames, the columnar record, Parquet (~40 B)
+TELEMETRY_FRAME_BYTES = 500      # per published frame: one reading, its values array aside (~300 B)
 INTERSECTION_BYTES = 40_000      # an intersection's graph nodes, links, queues and detectors
 VEHICLE_BYTES = 400              # vehicle rows (doubling as they grow), trips table and file (~260 B)
 SLOT_BYTES = 16                  # a ring-buffer slot: vehicle id and ready time, 8 bytes each
@@ -36,7 +36,6 @@ SIGNAL_TABLE_BYTES = (48, 24)    # per cycle second: per intersection, per queue
 HOME_VALUES_PER_READING = {"meters": 2, "zones": 3}   # plus devices, by penetration (below)
 FEEDER_VALUES_PER_READING = 4    # feeder load and peak, transformer loading and overload
 TRAFFIC_VALUES_PER_READING = 16  # per intersection: 4 approaches x 3, queue, phase, phase changes
-BATCHES_PER_READING = (23, 9)    # quantities a meter reading and a traffic reading publish, at most
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kMGT]?)i?B?\s*$", re.IGNORECASE)
 
 
@@ -101,16 +100,16 @@ def _telemetry(scenario: Scenario) -> MemoryPart:
     per_reading = homes * per_home + ("grid" in record) * FEEDER_VALUES_PER_READING * scenario.grid.feeders
     per_reading += 2 * ("weather" in record) + 3 * ("prices" in record)
     readings = scenario.duration // scenario.grid.meter_interval + 1
-    batches = readings * BATCHES_PER_READING[0]
+    frames = readings
     values = readings * per_reading
     drivers = [f"{readings:,} meter readings of {per_reading:,.0f} values"]
     t = scenario.traffic
     if t is not None:
         traffic_readings = scenario.duration // t.detector_interval + 1
         values += traffic_readings * TRAFFIC_VALUES_PER_READING * t.network.rows * t.network.cols
-        batches += traffic_readings * BATCHES_PER_READING[1]
+        frames += traffic_readings
         drivers.append(f"{traffic_readings:,} traffic readings")
-    return MemoryPart("telemetry", int(values * TELEMETRY_ROW_BYTES + batches * TELEMETRY_BATCH_BYTES),
+    return MemoryPart("telemetry", int(values * TELEMETRY_ROW_BYTES + frames * TELEMETRY_FRAME_BYTES),
                       " and ".join(drivers))
 
 

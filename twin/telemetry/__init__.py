@@ -1,6 +1,6 @@
-"""Telemetry: an in-process bus for readings, a recorder, and the columnar record it produces."""
+"""Telemetry: an in-process bus for reading frames, a recorder, and the columnar record it produces."""
 
-from twin.telemetry.bus import Reading, TelemetryBus
+from twin.telemetry.bus import Frame, FrameLayout, TelemetryBus
 from twin.telemetry.table import Telemetry
 
-__all__ = ["Reading", "Telemetry", "TelemetryBus"]
+__all__ = ["Frame", "FrameLayout", "Telemetry", "TelemetryBus"]

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from twin.telemetry.bus import Reading
+from twin.telemetry.bus import Frame
 
 _START_KEY = b"twin.start"
 
@@ -42,25 +42,36 @@ class Telemetry:
         return int(self.value.size)
 
     @classmethod
-    def from_readings(cls, start: dt.datetime, readings: Iterable[Reading], node_ids: list[str]) -> "Telemetry":
-        """Concatenate reading batches into a record."""
-        batches = list(readings)
+    def from_frames(cls, start: dt.datetime, frames: Iterable[Frame], node_ids: list[str]) -> "Telemetry":
+        """Concatenate reading frames into a record: frame by frame, each in its layout's order.
+
+        Quantity codes follow first appearance; a layout's row codes are worked out once, however
+        many frames share it.
+        """
+        frames = list(frames)
         quantities: dict[str, int] = {}
         units: dict[str, str] = {}
-        for r in batches:
-            quantities.setdefault(r.quantity, len(quantities))
-            units[r.quantity] = r.unit
-        sizes = np.array([r.nodes.size for r in batches], dtype=np.int64)
+        row_codes: dict[int, np.ndarray] = {}  # id(layout) -> quantity code of each of its rows (frames keep it alive)
+        for frame in frames:
+            layout = frame.layout
+            if id(layout) in row_codes:
+                continue
+            for quantity, unit in zip(layout.quantities, layout.units):
+                quantities.setdefault(quantity, len(quantities))
+                units[quantity] = unit
+            codes = np.array([quantities[q] for q in layout.quantities], dtype=np.int16)
+            row_codes[id(layout)] = np.repeat(codes, np.diff(layout.offsets))
 
         def cat(parts, dtype):
             return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
 
+        sizes = np.array([f.layout.size for f in frames], dtype=np.int64)
         return cls(
             start=start,
-            time_s=np.repeat(np.array([r.time_s for r in batches], dtype=np.int64), sizes),
-            node=cat([r.nodes for r in batches], np.int32),
-            quantity=np.repeat(np.array([quantities[r.quantity] for r in batches], dtype=np.int16), sizes),
-            value=cat([r.values for r in batches], np.float64),
+            time_s=np.repeat(np.array([f.time_s for f in frames], dtype=np.int64), sizes),
+            node=cat([f.layout.nodes for f in frames], np.int32),
+            quantity=cat([row_codes[id(f.layout)] for f in frames], np.int16),
+            value=cat([f.values for f in frames], np.float64),
             node_ids=tuple(node_ids),
             quantities=tuple(quantities),
             units=units,

@@ -54,33 +54,33 @@ class TrafficReadings(Periodic):
         self.city = bus.register(["city"])
         self.q_det = np.unique(net.q_link, return_inverse=True)[1]  # approach of each movement queue
         self.lane_groups = np.bincount(self.q_det)
-
-
+        self.layout = bus.layout([
+            ("det_count", "veh", self.det_nodes), ("det_occupancy", "fraction", self.det_nodes),
+            ("queue_veh", "veh", self.det_nodes), ("intersection_queue_veh", "veh", self.int_nodes),
+            ("phase", "index", self.sig_nodes), ("phase_changes", "count", self.sig_nodes),
+            ("vehicles_in_network", "veh", self.city), ("vehicles_waiting_to_enter", "veh", self.city),
+            ("vehicles_arrived", "veh", self.city)])
 
     def read(self, now_s: int) -> None:
         """Publish readings for the steps since the last one (nothing if there were none)."""
         steps = int(self.det.steps)
         if steps == 0:
             return
-        pub, det, v = self.bus.publish, self.det, self.v
+        det, v = self.det, self.v
         per_queue = waiting_per_queue(self.q, now_s, self.net.n_queues)  # movement queues only
-        per_approach = np.bincount(self.q_det, weights=per_queue, minlength=self.det_nodes.size)
         n_q, n_det = self.net.n_queues, self.det_nodes.size
-        pub(now_s, "det_count", "veh", self.det_nodes, np.bincount(self.q_det, det.passed[:n_q], n_det))
         busy = np.bincount(self.q_det, det.busy_steps[:n_q], n_det) / self.lane_groups
-        pub(now_s, "det_occupancy", "fraction", self.det_nodes, busy / steps)
-        pub(now_s, "queue_veh", "veh", self.det_nodes, per_approach)
-        pub(now_s, "intersection_queue_veh", "veh", self.int_nodes,
-            np.bincount(self.net.q_int, weights=per_queue, minlength=self.net.n_int))
-        pub(now_s, "phase", "index", self.sig_nodes, self.sig.phase)
-        pub(now_s, "phase_changes", "count", self.sig_nodes, self.sig.changes)
         n = int(v.n)
         generated = v.gen_s[:n] <= now_s
         on_network = (v.enter_s[:n] >= 0) & ((v.arrive_s[:n] < 0) | (v.arrive_s[:n] > now_s))
         arrived = (v.arrive_s[:n] >= 0) & (v.arrive_s[:n] <= now_s)
-        pub(now_s, "vehicles_in_network", "veh", self.city, [on_network.sum()])
-        pub(now_s, "vehicles_waiting_to_enter", "veh", self.city, [(generated & (v.enter_s[:n] < 0)).sum()])
-        pub(now_s, "vehicles_arrived", "veh", self.city, [arrived.sum()])
+        values = np.concatenate([  # in the layout's order
+            np.bincount(self.q_det, det.passed[:n_q], n_det), busy / steps,
+            np.bincount(self.q_det, weights=per_queue, minlength=n_det),
+            np.bincount(self.net.q_int, weights=per_queue, minlength=self.net.n_int),
+            self.sig.phase, self.sig.changes,
+            [on_network.sum(), (generated & (v.enter_s[:n] < 0)).sum(), arrived.sum()]], dtype=np.float64)
+        self.bus.publish(now_s, self.layout, values)
         for arr in (det.passed, det.busy_steps, self.sig.changes):
             arr[...] = 0
         det.steps[...] = 0
