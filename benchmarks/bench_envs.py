@@ -14,12 +14,11 @@ The peer: SUMO through sumo-rl with libsumo on sumo-rl's own 16-signal 4x4 grid 
 ``benchmarks/bench_traffic.py``), 5-second decisions, random phases, run in a fresh process. If it
 is not installed (``pip install -c constraints.txt -e .[peers]``, or in an environment of its own
 given by ``--sumo-python``), TrafficGrid is compared with a
-published reference figure of about 170 env-steps/s instead, and the output says so. CityLearn's
-environment (random actions) is measured next to SmartHome-v0's single env when it is installed,
-in this interpreter or the one given by ``--citylearn-python`` (see ``peers.py``).
+published reference figure of about 170 env-steps/s instead, and the output says so. SmartHome-v0's
+single env is compared with Gymnasium's CartPole-v1 in the same run; CityLearn, whose steps are of
+whole districts, is compared per building-hour in ``bench_buildings.py``.
 
     python benchmarks/bench_envs.py                 # everything, a few minutes
-    python benchmarks/bench_envs.py --citylearn-python ../citylearn-venv/bin/python
     python benchmarks/bench_envs.py --sumo-python ../sumo-venv/bin/python
     python benchmarks/bench_envs.py --quick         # a smoke check, about 10x fewer steps
     python benchmarks/bench_envs.py --ids twin/TrafficGrid-v0 --skip-peer
@@ -37,7 +36,7 @@ import gymnasium as gym
 import numpy as np
 
 import envs  # noqa: F401  (registers the twin/ ids)
-from peers import CITYLEARN_DATASET, CITYLEARN_RANDOM, SUMO_RANDOM_PHASES, run_peer
+from peers import SUMO_RANDOM_PHASES, run_peer
 
 IDS = ("twin/SmartHome-v0", "twin/TrafficGrid-v0", "twin/Neighborhood-v0")
 SYNC, NATIVE = "sync", "vector_entry_point"
@@ -57,13 +56,13 @@ STEPS = {
     ("twin/TrafficGrid-v0", NATIVE, 1024): 721,
     ("twin/Neighborhood-v0", "single", 1): 2000,   # 96-step episodes, 200 homes
 }
-CITYLEARN_STEPS = 2000           # CityLearn env steps (1 h each) with random actions
 CARTPOLE_STEPS = 50_000          # Gymnasium's CartPole-v1, the per-step cost an RL user knows
 TARGET_HOME_VS_CARTPOLE = 0.1
 PEER_STEPS = 720                 # one sumo-rl episode: 1 h at 5 s decisions
 SUMO_RL_REFERENCE = 170.0        # env-steps/s, published figure used when sumo-rl is absent
 TARGET_NATIVE_VS_SYNC = 50.0
-TARGET_TRAFFIC_VS_SUMO = 20.0
+NATIVE_TARGET_WITHDRAWN = {"twin/TrafficGrid-v0"}
+TARGET_TRAFFIC_VS_SUMO = 150.0
 
 
 @dataclass
@@ -140,20 +139,6 @@ def sumo_rl_peer(steps: int, python: str | None = None) -> dict:
     return run_peer(SUMO_RANDOM_PHASES, str(steps), python=python)
 
 
-def citylearn_line(python: str | None, steps: int, smart_home_rate: float | None) -> str:
-    """CityLearn's env-steps per second with random actions, next to SmartHome-v0's single env."""
-    peer = run_peer(CITYLEARN_RANDOM, str(steps), CITYLEARN_DATASET, python=python)
-    if "missing" in peer:
-        return (f"CityLearn not installed for {python or sys.executable} ({peer['missing']}); it pins gymnasium 0.28 "
-                "and numpy 1.26, so install it in its own environment and pass --citylearn-python")
-    if "error" in peer:
-        return f"CityLearn failed ({peer['error']}); it downloads its datasets from GitHub on first use"
-    rate = peer["env_steps"] / peer["wall_s"]
-    mine = f"; SmartHome-v0 single {smart_home_rate:,.0f} = {smart_home_rate / rate:.1f}x" if smart_home_rate else ""
-    return (f"CityLearn measured in this run: {peer['dataset']}, {peer['buildings']} buildings, central agent, "
-            f"random actions: {rate:,.0f} env-steps/s{mine} (different tasks: read it as a per-step cost)")
-
-
 def print_table(results: list[Result]) -> None:
     """The table: one row per measurement, with its ratio to SyncVectorEnv(64) of the same id."""
     sync = {r.env_id: r.rate for r in results if r.mode == SYNC and r.num_envs == 64}
@@ -174,13 +159,11 @@ def main() -> None:
                "timed steps; steps = vector steps timed; ends = episode ends inside them (summed over worlds).")
     parser.add_argument("--quick", action="store_true", help="about 10x fewer steps: a smoke check, not a measurement")
     parser.add_argument("--skip-peer", action="store_true",
-                        help="do not run the peers (sumo-rl, CityLearn); compare TrafficGrid with the reference "
+                        help="do not run sumo-rl; compare TrafficGrid with the reference "
                              "figure (170 env-steps/s)")
     parser.add_argument("--sumo-python", metavar="PYTHON",
                         help="interpreter of an environment with sumo-rl, libsumo and eclipse-sumo installed "
                              "(default: this one)")
-    parser.add_argument("--citylearn-python", metavar="PYTHON",
-                        help="interpreter of an environment with CityLearn installed (default: this one)")
     parser.add_argument("--ids", nargs="+", choices=IDS, default=list(IDS), metavar="ID",
                         help=f"environment ids to measure (default: all of {', '.join(IDS)})")
     parser.add_argument("--native-worlds", nargs="+", type=int, default=[64, 1024], metavar="N",
@@ -208,14 +191,15 @@ def main() -> None:
         print(f"\nCartPole-v1 single (Gymnasium, measured in this run): {cartpole:,.0f} env-steps/s; "
               f"SmartHome-v0 single {home:,.0f} = {x:.3f}x (target >= {TARGET_HOME_VS_CARTPOLE}x: "
               f"{'met' if x >= TARGET_HOME_VS_CARTPOLE else 'NOT met'})")
-    if not args.skip_peer and "twin/SmartHome-v0" in args.ids:
-        print("\n" + citylearn_line(args.citylearn_python, max(2, CITYLEARN_STEPS // scale),
-                                    rate.get(("twin/SmartHome-v0", "single", 1))))
     print(f"\ntargets:\n  native vector at 1024 worlds >= {TARGET_NATIVE_VS_SYNC:.0f}x the SyncVectorEnv(64) aggregate:")
     for env_id in args.ids:
         if (env_id, NATIVE, 1024) in rate:
             x = rate[env_id, NATIVE, 1024] / rate[env_id, SYNC, 64]
-            print(f"    {env_id}: {x:.1f}x ({'met' if x >= TARGET_NATIVE_VS_SYNC else 'NOT met'})")
+            if env_id in NATIVE_TARGET_WITHDRAWN:
+                print(f"    {env_id}: {x:.1f}x (target withdrawn: SyncVectorEnv copies our own compiled env, so "
+                      "the ratio shrinks as the single env gets faster)")
+            else:
+                print(f"    {env_id}: {x:.1f}x ({'met' if x >= TARGET_NATIVE_VS_SYNC else 'NOT met'})")
     traffic = rate.get(("twin/TrafficGrid-v0", "single", 1))
     print(f"  TrafficGrid single env >= {TARGET_TRAFFIC_VS_SUMO:.0f}x sumo-rl's env-steps/s on a comparable "
           "16-signal grid:")

@@ -3,9 +3,11 @@
 - SUMO through sumo-rl with libsumo (``pip install -c constraints.txt -e .[peers]``), on sumo-rl's
   own 16-signal 4x4 grid (4x4-Lucas) for one hour, with 5-second decisions: either its fixed-time
   programs (a simulation speed) or random phases through its environment (env-steps per second).
-- CityLearn's environment (``CityLearnEnv``, central agent, random actions). CityLearn pins
-  gymnasium 0.28 and numpy 1.26, so it lives in its own environment, given with
-  ``--citylearn-python``; it downloads its datasets from GitHub on first use.
+- CityLearn's environment (``CityLearnEnv``, central agent, random actions) on a dataset folder
+  the caller names. CityLearn pins gymnasium 0.28 and numpy 1.26, so it lives in its own
+  environment, given with ``--citylearn-python``. Its wheel ships no datasets; a schema that
+  autosizes batteries would download a sizing table, so the script turns autosizing off and gives
+  those batteries the 6.4 kWh / 5 kW of CityLearn's 2022 dataset (and reports how many).
 
 A peer that is not installed reports ``{"missing": why}``; one that fails reports ``{"error": why}``.
 """
@@ -64,31 +66,45 @@ env.close()
 print(json.dumps({"wall_s": wall, "env_steps": steps, "setup_s": setup, "ends": ends, "signals": signals}))
 """
 
-CITYLEARN_RANDOM = r"""
-import json, sys, time
+CITYLEARN_WEEK = r"""
+import json, os, sys, time
 try:
     from citylearn.citylearn import CityLearnEnv
 except ImportError as exc:
     print(json.dumps({"missing": str(exc)})); sys.exit(0)
-steps, dataset = int(sys.argv[1]), sys.argv[2]
+steps, path = int(sys.argv[1]), sys.argv[2]
+if os.path.isdir(path):
+    path = os.path.join(path, "schema.json")
+with open(path) as f:
+    schema = json.load(f)
+schema["root_directory"] = os.path.dirname(os.path.abspath(path))
+resized = 0
+for building in schema["buildings"].values():
+    storage = building.get("electrical_storage")
+    if storage and storage.get("autosize"):
+        # Autosizing downloads a sizing table; the 2022 dataset's battery instead.
+        storage["autosize"] = False
+        storage["attributes"] = {**storage.get("attributes", {}), "capacity": 6.4, "nominal_power": 5.0}
+        resized += 1
 began = time.perf_counter()
 try:
-    env = CityLearnEnv(dataset, central_agent=True, random_seed=0)
+    env = CityLearnEnv(schema, central_agent=True, random_seed=0)
     env.reset()
 except Exception as exc:
     print(json.dumps({"error": f"{type(exc).__name__}: {str(exc)[:300]}"})); sys.exit(0)
-setup, ends = time.perf_counter() - began, 0
+setup = time.perf_counter() - began
 for space in env.action_space:
     space.seed(0)
-began = time.perf_counter()
+began, ends = time.perf_counter(), 0
 for _ in range(steps):
     if env.step([space.sample() for space in env.action_space])[2]:
         env.reset(); ends += 1
 wall = time.perf_counter() - began
-print(json.dumps({"wall_s": wall, "env_steps": steps, "setup_s": setup, "ends": ends,
-                  "buildings": len(env.buildings), "dataset": dataset}))
+print(json.dumps({"wall_s": wall, "setup_s": setup, "steps": steps, "ends": ends, "buildings": len(env.buildings),
+                  "step_h": env.seconds_per_time_step / 3600, "batteries_resized": resized,
+                  "dataset": os.path.basename(os.path.dirname(path))}))
 """
-CITYLEARN_DATASET = "citylearn_challenge_2023_phase_2_local_evaluation"
+
 
 
 def run_peer(script: str, *argv: str, python: str | None = None, timeout_s: int = 1800) -> dict:

@@ -172,6 +172,21 @@ def test_final_info_holds_the_episode_kpis():
     assert info["kpis"]["energy_cost_eur"] == pytest.approx(-total, rel=1e-9)
 
 
+def test_an_hourly_world_steps_hourly_and_its_reward_is_still_what_the_meters_read():
+    # CityLearn's granularity: hourly physics, readings and decisions.
+    env = gym.make("twin/SmartHome-v0", overrides=("resolution=1h", "grid.meter_interval=1h"), decision_interval="1h")
+    env.reset(seed=1)
+    steps, total, truncated = 0, 0.0, False
+    while not truncated:
+        _, _, _, truncated, info = env.step(np.array([1.0, 0.0, 1.0], dtype=np.float32))
+        steps += 1
+        total += info["reward_terms"]["energy_cost"]
+    assert steps == 24
+    times, _, _ = env.unwrapped.recorder.telemetry().series("import_kwh")
+    assert np.array_equal(times, 3600 * np.arange(1, 25))
+    assert info["kpis"]["energy_cost_eur"] == pytest.approx(-total, rel=1e-9)
+
+
 def test_an_ev_left_short_at_the_end_of_an_episode_costs_its_need():
     # Never charging: the EV plugged in at midnight still needs energy when the day ends.
     env = gym.make("twin/SmartHome-v0", duration="1d")

@@ -81,3 +81,19 @@ def test_battery_limits_keep_soc_inside_bounds_exactly():
 def test_self_consumption_charges_on_surplus_and_covers_deficit_only():
     power = [self_consumption_kw(net, 5.0, 1.0) for net in (-3.0, 2.0, 0.0)]
     np.testing.assert_allclose(power, [3.0, -1.0, 0.0])
+
+
+def test_a_coarse_step_lands_where_fine_steps_do_while_the_inputs_hold():
+    # Zero-order hold is exact: one hourly step, four 15-minute steps and sixty 1-minute steps of the
+    # same held inputs reach the same state, so `resolution: 1h` loses nothing in the RC model itself.
+    rc = _rc()
+    u_out, q_air, q_mass = 2.0, np.full(5, 1500.0), np.full(5, 200.0)
+    ends = []
+    for dt_s, steps in ((3600.0, 1), (900.0, 4), (60.0, 60)):
+        step = ThermalStep.from_params(rc, dt_s)
+        ta, tm = np.full(5, 20.0), np.full(5, 18.0)
+        for _ in range(steps):
+            ta, tm = step.step(ta, tm, u_out, q_air, q_mass)
+        ends.append(np.r_[ta, tm])
+    np.testing.assert_allclose(ends[1], ends[0], rtol=1e-11)
+    np.testing.assert_allclose(ends[2], ends[0], rtol=1e-11)

@@ -21,6 +21,8 @@ signals and queues themselves are compiled (:mod:`twin.traffic.kernel`).
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numba
 import numpy as np
 
@@ -34,6 +36,11 @@ from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicle
 
 # Below this many replica worlds the parallel kernel's thread start-up costs more than it saves.
 PARALLEL_MIN_REPLICAS = 64
+
+
+# The kernel's tuples read off the state dataclasses by field name.
+_CARS_FIELDS = attrgetter(*kernel.Cars._fields)
+_LIGHTS_FIELDS = attrgetter(*kernel.Lights._fields)
 
 
 class TrafficPhysics(Periodic):
@@ -115,8 +122,8 @@ class TrafficPhysics(Periodic):
                                count=q.count, head_ready_s=q.head_ready_s, tokens=q.tokens, occupancy=q.occupancy,
                                delay_s=q.delay_s, passed=d.passed, busy_steps=d.busy_steps, turn_u=turns.u,
                                turn_used=turns.used, halted=q.halted)
-        cars = kernel.Cars(**{name: getattr(v, name) for name in kernel.Cars._fields})
-        lights = kernel.Lights(**{name: getattr(sig, name) for name in kernel.Lights._fields})
+        cars = kernel.Cars._make(_CARS_FIELDS(v))
+        lights = kernel.Lights._make(_LIGHTS_FIELDS(sig))
         done = np.zeros(turns.used.size, dtype=np.int64)
         while True:
             self._fill_turn_pool(done < n_steps)
