@@ -50,45 +50,6 @@ ENV_STEPS = {"twin/SmartHome-v0": 20_000, "twin/Neighborhood-v0": 2_000}
 CITYLEARN_STEPS = 168            # a week of hourly steps
 TARGET_VS_CITYLEARN = 300.0
 
-CITYLEARN_WEEK = r"""
-import json, os, sys, time
-try:
-    from citylearn.citylearn import CityLearnEnv
-except ImportError as exc:
-    print(json.dumps({"missing": str(exc)})); sys.exit(0)
-steps, path = int(sys.argv[1]), sys.argv[2]
-if os.path.isdir(path):
-    path = os.path.join(path, "schema.json")
-with open(path) as f:
-    schema = json.load(f)
-schema["root_directory"] = os.path.dirname(os.path.abspath(path))
-resized = 0
-for building in schema["buildings"].values():
-    storage = building.get("electrical_storage")
-    if storage and storage.get("autosize"):
-        # Autosizing downloads a sizing table; the 2022 dataset's battery instead.
-        storage["autosize"] = False
-        storage["attributes"] = {**storage.get("attributes", {}), "capacity": 6.4, "nominal_power": 5.0}
-        resized += 1
-began = time.perf_counter()
-try:
-    env = CityLearnEnv(schema, central_agent=True, random_seed=0)
-    env.reset()
-except Exception as exc:
-    print(json.dumps({"error": f"{type(exc).__name__}: {str(exc)[:300]}"})); sys.exit(0)
-setup = time.perf_counter() - began
-for space in env.action_space:
-    space.seed(0)
-began, ends = time.perf_counter(), 0
-for _ in range(steps):
-    if env.step([space.sample() for space in env.action_space])[2]:
-        env.reset(); ends += 1
-wall = time.perf_counter() - began
-print(json.dumps({"wall_s": wall, "setup_s": setup, "steps": steps, "ends": ends, "buildings": len(env.buildings),
-                  "step_h": env.seconds_per_time_step / 3600, "batteries_resized": resized,
-                  "dataset": os.path.basename(os.path.dirname(path))}))
-"""
-
 
 @dataclass(frozen=True)
 class Rate:
