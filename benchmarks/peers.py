@@ -106,7 +106,6 @@ print(json.dumps({"wall_s": wall, "setup_s": setup, "steps": steps, "ends": ends
 """
 
 
-
 def run_peer(script: str, *argv: str, python: str | None = None, timeout_s: int = 1800) -> dict:
     """Run ``script`` with ``argv`` in a fresh ``python`` (default: this one); its last JSON line,
     or ``{"error": ...}`` from its stderr (``{"missing": ...}`` if ``python`` does not exist)."""

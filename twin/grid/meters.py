@@ -56,9 +56,10 @@ class MeterReadings(Periodic):
         self.market, self.weather, self.rating_kw = market, weather, transformer_rating_kw
         self.record = frozenset(record)
         entries = self._entries()
-        # A quantity of no nodes (a world without a transformer, a battery...) takes no place.
-        self.values = tuple(value for _, _, node_ix, value in entries if len(node_ix))
         self.layout = bus.layout([(quantity, unit, node_ix) for quantity, unit, node_ix, _ in entries])
+        # The layout leaves out a quantity of no nodes (a world without a transformer, a battery...).
+        kept = set(self.layout.quantities)
+        self.values = tuple(value for quantity, _, _, value in entries if quantity in kept)
 
     def _entries(self):
         """(quantity, unit, node indices, values(now_s, span_s)) of each quantity recorded, in

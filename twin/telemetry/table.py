@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from twin.telemetry.bus import Frame
+from twin.telemetry.bus import Frame, FrameLayout
 
 _START_KEY = b"twin.start"
 
@@ -51,16 +51,16 @@ class Telemetry:
         frames = list(frames)
         quantities: dict[str, int] = {}
         units: dict[str, str] = {}
-        row_codes: dict[int, np.ndarray] = {}  # id(layout) -> quantity code of each of its rows (frames keep it alive)
+        row_codes: dict[FrameLayout, np.ndarray] = {}  # quantity code of each row of a layout (by identity)
         for frame in frames:
             layout = frame.layout
-            if id(layout) in row_codes:
+            if layout in row_codes:
                 continue
             for quantity, unit in zip(layout.quantities, layout.units):
                 quantities.setdefault(quantity, len(quantities))
                 units[quantity] = unit
             codes = np.array([quantities[q] for q in layout.quantities], dtype=np.int16)
-            row_codes[id(layout)] = np.repeat(codes, np.diff(layout.offsets))
+            row_codes[layout] = np.repeat(codes, np.diff(layout.offsets))
 
         def cat(parts, dtype):
             return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
@@ -70,7 +70,7 @@ class Telemetry:
             start=start,
             time_s=np.repeat(np.array([f.time_s for f in frames], dtype=np.int64), sizes),
             node=cat([f.layout.nodes for f in frames], np.int32),
-            quantity=cat([row_codes[id(f.layout)] for f in frames], np.int16),
+            quantity=cat([row_codes[f.layout] for f in frames], np.int16),
             value=cat([f.values for f in frames], np.float64),
             node_ids=tuple(node_ids),
             quantities=tuple(quantities),
