@@ -101,9 +101,18 @@ class Episodes:
         if problems:
             raise EnvConfigError(f"{env_id}: " + "; ".join(problems))
         self.steps_per_episode = sc.duration // dt
+        self._memory_checked: set[int] = set()  # replica counts whose worlds are known to fit
 
     def build(self, seeds: list[int]) -> World:
-        """One world holding a replica per seed (a plain world for one seed)."""
+        """One world holding a replica per seed (a plain world for one seed).
+
+        The memory check runs at the first world of each size: the scenario does not change between
+        episodes, and reading the system's free memory took a tenth of each reset.
+        """
+        checked = len(seeds) in self._memory_checked
         if len(seeds) == 1:
-            return build_world(self.scenario.model_copy(update={"seed": seeds[0]}))
-        return build_world(self.scenario, seeds=seeds)
+            world = build_world(self.scenario.model_copy(update={"seed": seeds[0]}), memory_checked=checked)
+        else:
+            world = build_world(self.scenario, seeds=seeds, memory_checked=checked)
+        self._memory_checked.add(len(seeds))
+        return world

@@ -38,3 +38,12 @@ def test_awake_homes_run_cycles_over_a_day():
     world.run(86400)
     requested = world.energy.homes.appliance_state.requested_s
     assert (requested >= 0).sum() >= 5
+
+
+def test_the_profile_table_is_each_callers_own():
+    table, lengths = profile_table_kw(300)
+    expected = table.copy()
+    table[...] = -1.0
+    lengths[...] = 0
+    again, again_lengths = profile_table_kw(300)
+    assert np.array_equal(again, expected) and again_lengths.min() > 0

@@ -7,7 +7,7 @@ import json
 import networkx as nx
 import pytest
 
-from twin.build import build_world
+from twin.build import build_world, world_graph
 from twin.errors import GraphQueryError
 from twin.graph import EDGE_RELS, NODE_KINDS, DeviceGraph
 
@@ -63,3 +63,27 @@ def test_add_refuses_unknown_kinds_duplicates_and_dangling_edges():
         graph.add_edges("contains", [("a", "ghost")])
     with pytest.raises(ValueError, match="unknown edge rel"):
         graph.add_edge("a", "a", "likes")
+
+
+def test_a_world_without_streets_builds_its_graph_at_first_use_and_the_same_graph(scenario):
+    """Stepping never reads the graph, so an env's reset does not build it; built late, after the
+    world ran, it is still the graph of the homes as drawn (their parameters do not change)."""
+    eager = world_graph(scenario, build_world(scenario).energy.homes)
+    world = build_world(scenario)
+    world.run(6 * 3600)
+    assert not isinstance(world._graph, DeviceGraph)  # not built by building or running the world
+    late = world.graph
+    assert world.graph is late
+    assert nx.utils.graphs_equal(late.g, eager.g) and len(late) > 3 * scenario.homes.count
+
+
+def test_resetting_an_env_leaves_the_graph_unbuilt_and_the_viewer_can_still_ask_for_it():
+    import gymnasium as gym
+    import envs  # noqa: F401  (registers the ids)
+
+    env = gym.make("twin/SmartHome-v0")
+    env.reset(seed=4)
+    world = env.unwrapped.world
+    assert not isinstance(world._graph, DeviceGraph)
+    assert world.graph.kind("home-000/battery") == "battery"
+    env.close()

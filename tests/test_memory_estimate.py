@@ -87,3 +87,28 @@ def test_half_a_million_homes_for_a_year_is_refused_on_any_machine():
 @pytest.mark.parametrize("text,expected", [("8GB", 8e9), ("512 MB", 512e6), ("2GiB", 2 * 1024**3), ("100", 100)])
 def test_sizes_read_with_units(text, expected):
     assert parse_bytes(text) == expected
+
+
+def test_an_env_checks_memory_at_its_first_world_of_each_size_and_still_refuses_one_too_big(monkeypatch):
+    import twin.build
+    from envs.config import HomeEnvConfig
+    from envs.episodes import Episodes
+
+    calls = []
+    real_check = twin.build.check_memory
+
+    def counting(scenario, **kw):
+        calls.append(kw.get("replicas", 1))
+        return real_check(scenario, **kw)
+
+    monkeypatch.setattr(twin.build, "check_memory", counting)
+    episodes = Episodes("test", HomeEnvConfig())
+    for seed in range(3):
+        episodes.build([seed])
+    episodes.build([0, 1])
+    episodes.build([2, 3])
+    assert calls == [1, 2]
+    monkeypatch.setenv("TWIN_MAX_MEMORY", "1kB")
+    fresh = Episodes("test", HomeEnvConfig())
+    with pytest.raises(ScenarioTooLarge):
+        fresh.build([0])

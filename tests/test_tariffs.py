@@ -154,3 +154,17 @@ def test_at_vectorized_matches_scalar():
     p = _rtp(9, days=2)
     ts = np.array([0, 1, H - 1, H, 5 * H + 17, 2 * DAY + 10])
     assert np.array_equal(p.at(ts), np.array([p.at(int(x)) for x in ts]))
+
+
+def test_series_built_again_equal_the_formula_bit_for_bit():
+    """The noise-free shapes are kept between calls (an env builds a world per episode); what is
+    built the second time is still the module's formula with this call's noise."""
+    from twin.tariffs import _ar1, _rtp_shape
+
+    for seed in (1, 2):
+        got = _rtp(seed)
+        hour = (np.arange(got.change_s.size) % 24) + 0.5
+        rel = 1.0 + 0.3 * _rtp_shape(hour) + _ar1(got.change_s.size, 0.1, np.random.default_rng(seed))
+        assert np.array_equal(got.value, np.maximum(0.25 * rel, 0.0025))
+    assert time_of_use_price(start=MIDNIGHT, duration_s=DAY, periods=PERIODS) == \
+        time_of_use_price(start=MIDNIGHT, duration_s=DAY, periods=tuple(PERIODS))

@@ -64,6 +64,22 @@ def test_same_seed_identical_different_seed_differs():
     assert not np.array_equal(a.ghi_w_m2, c.ghi_w_m2)
 
 
+def test_the_noise_free_part_is_shared_and_the_series_equal_the_formula_uncached():
+    """Only the noise depends on the seed; the rest is computed once per scenario and kept."""
+    start, step, days = dt.datetime(2023, 3, 1), 600, 2.0
+    a, b = _weather(seed=3, start=start, days=days, step_s=step), _weather(seed=4, start=start, days=days, step_s=step)
+    t = _times(start, len(a), step)
+    rng = np.random.default_rng(3)
+    noise = _ar1(rng.normal(size=len(a)), math.exp(-step / (12.0 * 3600.0)), 1.5)
+    det = deterministic_temp_c(t, latitude_deg=52.0, mean_temp_c=10.0, seasonal_amplitude_k=8.0,
+                               daily_amplitude_k=4.0)
+    assert np.array_equal(a.temp_c, det + noise)  # bit for bit the uncached sum
+    offsets = np.arange(len(a), dtype=np.int64) * step
+    ghi = clear_sky_ghi_w_m2(t, 52.0, 13.4) * cloud_attenuation(_cloud_cover(offsets, 0.4, rng))
+    assert np.array_equal(a.ghi_w_m2, ghi)
+    assert not np.shares_memory(a.temp_c, b.temp_c)
+
+
 def test_global_random_state_is_not_used():
     np.random.seed(1)
     a = _weather(seed=3)

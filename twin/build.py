@@ -8,14 +8,15 @@ seed determine the run bit for bit. A batch of replica worlds has one Generator 
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from twin.engine import ArrayState, Calendar, NodeFields, Steps, World
-from twin.generators.homes import HomeDraw, add_home_nodes, draw_homes
+from twin.generators.homes import HomeDraw, add_home_nodes, draw_homes, home_ids
 from twin.graph import DeviceGraph
 from twin.grid.market import Market, MarketState, TariffClock
 from twin.grid.meters import MeterReadings, NodeIndex
@@ -125,32 +126,35 @@ def stack_homes(draws: list[HomeDraw], n_feeders: int) -> HomeDraw:
                     appliance_state=concat_fields([d.appliance_state for d in draws]))
 
 
-def add_grid_nodes(graph: DeviceGraph, scenario: Scenario) -> tuple[list[str], list[str]]:
-    """Feeder and transformer nodes (ids returned): none in a world without homes, and no
-    transformers where the scenario models none (``grid.transformer_rating_kva: null``)."""
+def grid_node_ids(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """Ids of the feeders and transformers: none in a world without homes, and no transformers
+    where the scenario models none (``grid.transformer_rating_kva: null``)."""
     n_feeders = scenario.grid.feeders if scenario.homes.count else 0
-    rating = scenario.grid.transformer_rating_kva
     feeders = [f"feeder-{f + 1}" for f in range(n_feeders)]
-    transformers = [f"transformer-{f + 1}" for f in range(n_feeders)] if rating is not None else []
+    has_transformers = scenario.grid.transformer_rating_kva is not None
+    return feeders, [f"transformer-{f + 1}" for f in range(n_feeders)] if has_transformers else []
+
+
+def add_grid_nodes(graph: DeviceGraph, scenario: Scenario) -> list[str]:
+    """Feeder and transformer nodes (see :func:`grid_node_ids`); returns the feeder ids."""
+    feeders, transformers = grid_node_ids(scenario)
     graph.add_nodes("transformer", transformers, index=list(range(len(transformers))),
-                    rating_kva=[rating] * len(transformers))
-    graph.add_nodes("feeder", feeders, index=list(range(n_feeders)))
+                    rating_kva=[scenario.grid.transformer_rating_kva] * len(transformers))
+    graph.add_nodes("feeder", feeders, index=list(range(len(feeders))))
     graph.add_edges("contains", [("city", t) for t in transformers] or [("city", f) for f in feeders])
     graph.add_edges("supplies", list(zip(transformers, feeders)))
     graph.add_edges("measures", list(zip(transformers, feeders)))
-    return feeders, transformers
+    return feeders
 
 
-def world_graph(scenario: Scenario, homes0: HomeDraw) -> tuple[DeviceGraph, list[str], list[str], list[str]]:
-    """The device graph of the city, its weather station, grid and replica 0's homes; returns it with
-    the ids of the homes, feeders and transformers."""
+def world_graph(scenario: Scenario, homes0: HomeDraw) -> DeviceGraph:
+    """The device graph of the city, its weather station, grid and replica 0's homes."""
     graph = DeviceGraph()
     graph.add_node("city", "city", name=scenario.name)
     graph.add_node("weather", "weather_station", source=scenario.weather.source)
     graph.add_edge("city", "weather", "contains")
-    feeders, transformers = add_grid_nodes(graph, scenario)
-    homes = add_home_nodes(graph, homes0, feeders)
-    return graph, homes, feeders, transformers
+    add_home_nodes(graph, homes0, add_grid_nodes(graph, scenario))
+    return graph
 
 
 def register_energy_nodes(bus: TelemetryBus, p0: HomeParams, homes: list[str], feeders: list[str],
@@ -212,7 +216,7 @@ def build_energy(scenario: Scenario, replicas: list[ReplicaDraw], nodes: NodeInd
     return energy, processes, state
 
 
-def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> World:
+def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None, memory_checked: bool = False) -> World:
     """Generate the world a scenario describes, ready to run from time 0.
 
     ``seeds`` builds one world holding ``len(seeds)`` replicas of the scenario, replica k seeded
@@ -220,18 +224,25 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None) -> Wo
     Replica worlds record no telemetry and keep the device graph of replica 0 only.
 
     Raises ScenarioTooLarge, before allocating anything, when the world would not fit in the memory
-    available (see :mod:`twin.scenario.memory`).
+    available (see :mod:`twin.scenario.memory`); ``memory_checked`` says the caller has checked this
+    scenario and replica count already (an environment building its next episode's world).
     """
-    check_memory(scenario, replicas=1 if seeds is None else len(seeds))
+    if not memory_checked:
+        check_memory(scenario, replicas=1 if seeds is None else len(seeds))
     streams = Streams.from_seeds([scenario.seed] if seeds is None else [int(s) for s in seeds])
     calendar = Calendar(scenario.start)
     replicas = [draw_replica(scenario, g) for g in streams.gens]  # every build-time draw, in order
-    graph, homes, feeders, transformers = world_graph(scenario, replicas[0].homes)
+    feeders, transformers = grid_node_ids(scenario)
     bus = TelemetryBus()
-    nodes = register_energy_nodes(bus, replicas[0].homes.params, homes, feeders, transformers)
+    nodes = register_energy_nodes(bus, replicas[0].homes.params, home_ids(scenario.homes.count), feeders,
+                                  transformers)
     energy, processes, state = build_energy(scenario, replicas, nodes, bus, calendar, streams)
     traffic = None
+    # Stepping never reads the graph, so a world without streets builds it at first use (an env's
+    # reset skips it); the streets add their nodes to it as they are built.
+    graph: DeviceGraph | Callable[[], DeviceGraph] = functools.partial(world_graph, scenario, replicas[0].homes)
     if scenario.traffic is not None:
+        graph = graph()
         traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
         processes += traffic.processes(record=streams.replicas == 1)

@@ -179,7 +179,7 @@ class World:
     Build worlds with :func:`twin.build.build_world`; this class only runs them.
     """
 
-    def __init__(self, *, scenario: Scenario, graph: DeviceGraph, calendar: Calendar, steps: Steps,
+    def __init__(self, *, scenario: Scenario, graph: DeviceGraph | Callable[[], DeviceGraph], calendar: Calendar, steps: Steps,
                  streams: Streams, state: dict[str, ArrayState], processes: list[Process], bus: TelemetryBus,
                  energy: EnergySystem, traffic: TrafficSystem | None, node_fields: NodeFields,
                  on_restore: list[Callable[[int], None]] | None = None):
@@ -187,7 +187,7 @@ class World:
         if len(set(priorities)) != len(priorities) or 0 in priorities:
             raise ValueError(f"process priorities must be distinct and non-zero, got {priorities}")
         self.scenario = scenario
-        self.graph = graph
+        self._graph = graph
         self.calendar = calendar
         self.start = calendar.start
         self.steps = steps
@@ -202,6 +202,13 @@ class World:
         self.on_restore = list(on_restore or [])
         self.next_wake_s: dict[str, int | None] = {p.name: p.first_wake_s() for p in processes}
         self._start_clock(0)
+
+    @property
+    def graph(self) -> DeviceGraph:
+        """The device graph; a world given how to build it builds it at first use."""
+        if not isinstance(self._graph, DeviceGraph):
+            self._graph = self._graph()
+        return self._graph
 
     # -- running ---------------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ neighbouring values coincide. All randomness comes from the passed
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,7 +122,14 @@ def time_of_use_price(*, start: datetime, duration_s: int,
     ``periods`` are ``(start second-of-day [s], price [EUR/kWh])`` sorted by
     second-of-day; the last period wraps past midnight into the next day's
     first period. Consecutive equal prices are merged into one segment.
+    The series is immutable and draws nothing, so the same arguments share one
+    (an environment builds a world per episode).
     """
+    return _time_of_use_price(start, duration_s, tuple((int(s), float(p)) for s, p in periods))
+
+
+@functools.lru_cache(maxsize=8)
+def _time_of_use_price(start: datetime, duration_s: int, periods: tuple[tuple[int, float], ...]) -> PriceSeries:
     _check_duration(duration_s)
     if not periods:
         raise ValueError("periods must not be empty")
@@ -178,6 +186,27 @@ def _rtp_shape(h: np.ndarray) -> np.ndarray:
     return (raw(h) - centre) / scale
 
 
+# The noise-free parts of the hourly series, (change times [s], relative level [-]), read-only: they
+# draw nothing, and an environment builds a world from the same scenario every episode.
+@functools.lru_cache(maxsize=8)
+def _rtp_profile(start: datetime, duration_s: int, daily_swing: float) -> tuple[np.ndarray, np.ndarray]:
+    change_s, hour = _hourly_grid(start, duration_s)
+    return _read_only(change_s), _read_only(1.0 + daily_swing * _rtp_shape(hour))
+
+
+@functools.lru_cache(maxsize=8)
+def _carbon_profile(start: datetime, duration_s: int, solar_dip: float,
+                    evening_peak: float) -> tuple[np.ndarray, np.ndarray]:
+    change_s, hour = _hourly_grid(start, duration_s)
+    shape = 1.0 - solar_dip * _centred_bump(hour, 10.0, 16.0) + evening_peak * _centred_bump(hour, 17.0, 21.0)
+    return _read_only(change_s), _read_only(shape)
+
+
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    arr.setflags(write=False)
+    return arr
+
+
 def real_time_price(*, start: datetime, duration_s: int, mean_eur_per_kwh: float,
                     daily_swing: float, volatility: float,
                     rng: np.random.Generator) -> PriceSeries:
@@ -189,8 +218,8 @@ def real_time_price(*, start: datetime, duration_s: int, mean_eur_per_kwh: float
     """
     if mean_eur_per_kwh <= 0 or volatility < 0:
         raise ValueError("need mean_eur_per_kwh > 0 and volatility >= 0")
-    change_s, hour = _hourly_grid(start, duration_s)
-    rel = 1.0 + daily_swing * _rtp_shape(hour) + _ar1(change_s.size, volatility, rng)
+    change_s, shape = _rtp_profile(start, duration_s, daily_swing)
+    rel = shape + _ar1(change_s.size, volatility, rng)
     value = np.maximum(mean_eur_per_kwh * rel, 0.01 * mean_eur_per_kwh)
     return PriceSeries(change_s, value, "EUR/kWh")
 
@@ -216,10 +245,8 @@ def carbon_intensity(*, start: datetime, duration_s: int, mean_g_per_kwh: float,
     """
     if mean_g_per_kwh < 0 or noise < 0:
         raise ValueError("need mean_g_per_kwh >= 0 and noise >= 0")
-    change_s, hour = _hourly_grid(start, duration_s)
-    rel = (1.0 - solar_dip * _centred_bump(hour, 10.0, 16.0)
-           + evening_peak * _centred_bump(hour, 17.0, 21.0)
-           + _ar1(change_s.size, noise, rng))
+    change_s, shape = _carbon_profile(start, duration_s, solar_dip, evening_peak)
+    rel = shape + _ar1(change_s.size, noise, rng)
     return PriceSeries(change_s, np.maximum(mean_g_per_kwh * rel, 0.0), "g/kWh")
 
 

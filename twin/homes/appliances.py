@@ -10,6 +10,8 @@ running appliances together.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from twin.engine import Calendar
@@ -35,7 +37,14 @@ def profile_table_kw(dt_s: int) -> tuple[np.ndarray, np.ndarray]:
     """Cycle profiles resampled to steps of ``dt_s``: (kinds, max_steps) kW table and step counts.
 
     Each step holds the mean power over its span, so energy per cycle is kept at any resolution.
+    The arrays are the caller's own (copies of one table per step length).
     """
+    table, lengths = _profile_table_kw(dt_s)
+    return table.copy(), lengths.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _profile_table_kw(dt_s: int) -> tuple[np.ndarray, np.ndarray]:
     minute_profiles = [np.concatenate([np.full(m, kw) for m, kw in spec[3]]) for spec in APPLIANCE_SPECS]
     lengths = np.array([int(np.ceil(len(p) * 60 / dt_s)) for p in minute_profiles])
     table = np.zeros((len(minute_profiles), int(lengths.max())))

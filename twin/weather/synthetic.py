@@ -27,6 +27,7 @@ temperature noise, then ``n_hours`` normals for clouds; the same seed gives iden
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -146,6 +147,24 @@ def _cloud_cover(offsets_s: np.ndarray, cloudiness: float, rng: np.random.Genera
     return 1.0 / (1.0 + np.exp(-(_cloud_mu(cloudiness) + _CLOUD_SCALE * z)))
 
 
+@functools.lru_cache(maxsize=8)
+def _noise_free(start: _dt.datetime, duration_s: int, step_s: int, latitude_deg: float, longitude_deg: float,
+                mean_temp_c: float, seasonal_amplitude_k: float, daily_amplitude_k: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sample offsets [s], noise-free temperature [deg C] and clear-sky GHI [W/m2], read-only.
+
+    Kept for the last few scenarios: an environment resets with a new seed many times a second and
+    only the noise depends on the seed.
+    """
+    offsets, t = _grid(start, duration_s, step_s)
+    temp = deterministic_temp_c(t, latitude_deg=latitude_deg, mean_temp_c=mean_temp_c,
+                                seasonal_amplitude_k=seasonal_amplitude_k, daily_amplitude_k=daily_amplitude_k)
+    clear = clear_sky_ghi_w_m2(t, latitude_deg, longitude_deg)
+    for arr in (offsets, temp, clear):
+        arr.flags.writeable = False
+    return offsets, temp, clear
+
+
 def synthetic_weather(*, start: _dt.datetime, duration_s: int, step_s: int,
                       latitude_deg: float, longitude_deg: float,
                       mean_temp_c: float, seasonal_amplitude_k: float, daily_amplitude_k: float,
@@ -162,12 +181,11 @@ def synthetic_weather(*, start: _dt.datetime, duration_s: int, step_s: int,
         raise ValueError(f"cloudiness must be in [0, 1], got {cloudiness!r}")
     if noise_k < 0 or noise_hours < 0:
         raise ValueError(f"noise_k and noise_hours must be >= 0, got {noise_k!r}, {noise_hours!r}")
-    offsets, t = _grid(start, duration_s, step_s)
+    offsets, temp_free_c, clear_sky = _noise_free(  # _grid checks the step and duration
+        start.replace(tzinfo=None), duration_s, step_s, float(latitude_deg), float(longitude_deg),
+        float(mean_temp_c), float(seasonal_amplitude_k), float(daily_amplitude_k))
     phi = math.exp(-step_s / (noise_hours * 3600.0)) if noise_hours > 0 else 0.0
     noise = _ar1(rng.normal(size=offsets.size), phi, float(noise_k))
-    temp = deterministic_temp_c(t, latitude_deg=latitude_deg, mean_temp_c=mean_temp_c,
-                                seasonal_amplitude_k=seasonal_amplitude_k,
-                                daily_amplitude_k=daily_amplitude_k) + noise
     cover = _cloud_cover(offsets, cloudiness, rng)
-    ghi = clear_sky_ghi_w_m2(t, latitude_deg, longitude_deg) * cloud_attenuation(cover)
-    return WeatherSeries(step_s=int(step_s), temp_c=temp, ghi_w_m2=ghi)
+    return WeatherSeries(step_s=int(step_s), temp_c=temp_free_c + noise,
+                         ghi_w_m2=clear_sky * cloud_attenuation(cover))
