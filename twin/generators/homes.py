@@ -7,6 +7,7 @@ give the same homes. Device presence follows ``homes.penetration``; absent devic
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,14 +31,18 @@ class HomeDraw:
     appliance_state: ApplianceState
 
 
-def _uniform(rng: np.random.Generator, ranges: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """One uniform draw per home within its archetype's (low, high) range."""
+def _within(ranges: np.ndarray, codes: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Uniforms ``u`` in [0, 1) scaled into each home's archetype (low, high) range."""
     lo, hi = ranges[codes, 0], ranges[codes, 1]
-    return lo + (hi - lo) * rng.random(codes.size)
+    return lo + (hi - lo) * u
 
 
+@functools.cache
 def _ranges(field: str) -> np.ndarray:
-    return np.array([getattr(A.ARCHETYPES[name], field) for name in A.ARCHETYPE_NAMES], dtype=float)
+    """(archetypes, 2) table of one archetype field's (low, high), read-only (asked for every build)."""
+    table = np.array([getattr(A.ARCHETYPES[name], field) for name in A.ARCHETYPE_NAMES], dtype=float)
+    table.setflags(write=False)
+    return table
 
 
 def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.random.Generator) -> HomeDraw:
@@ -50,31 +55,32 @@ def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.r
     codes = np.array([A.ARCHETYPE_NAMES.index(k) for k in names], dtype=np.int8)[picked]
     arch = [A.ARCHETYPES[k] for k in A.ARCHETYPE_NAMES]
 
-    ua = _uniform(rng, _ranges("ua_w_k"), codes)
+    # Runs of uniforms in one call each: a Generator fills a (k, n) array row by row, the very
+    # numbers k calls of n would draw.
+    u = rng.random((7, n))
+    ua = _within(_ranges("ua_w_k"), codes, u[0])
     h_air_out = A.AIR_PATH_SHARE * ua
     h_air_mass = A.AIR_MASS_COUPLING_PER_UA * ua
     mass_path = (1 - A.AIR_PATH_SHARE) * ua  # series conductance of air-mass-outdoor path
     rc = RCParams(
-        c_air_j_k=1e6 * _uniform(rng, _ranges("c_air_mj_k"), codes),
-        c_mass_j_k=1e6 * _uniform(rng, _ranges("c_mass_mj_k"), codes),
+        c_air_j_k=1e6 * _within(_ranges("c_air_mj_k"), codes, u[1]),
+        c_mass_j_k=1e6 * _within(_ranges("c_mass_mj_k"), codes, u[2]),
         h_air_mass_w_k=h_air_mass,
         h_air_out_w_k=h_air_out,
         h_mass_out_w_k=1.0 / (1.0 / mass_path - 1.0 / h_air_mass),
     )
     pen = cfg.penetration
-    has_hp = rng.random(n) < pen.heat_pump
-    has_pv = rng.random(n) < pen.pv
-    has_bat = rng.random(n) < pen.battery
-    has_ev = rng.random(n) < pen.ev
+    has_hp, has_pv, has_bat, has_ev = (u[3] < pen.heat_pump, u[4] < pen.pv, u[5] < pen.battery, u[6] < pen.ev)
     persons_lo, persons_hi = _ranges("persons")[codes, 0], _ranges("persons")[codes, 1]
     persons = rng.integers(persons_lo.astype(int), persons_hi.astype(int) + 1).astype(np.int8)
-    worker = rng.random(n) < np.array([a.worker_share for a in arch])[codes]
+    v = rng.random((10, n))
+    worker = v[0] < np.array([a.worker_share for a in arch])[codes]
     sink_c = np.array([a.heat_sink_c for a in arch])[codes]
     design_heat_kw = A.HEAT_PUMP_OVERSIZE * ua * (cfg.thermostat.setpoint_c - A.DESIGN_OUTDOOR_C) / 1000.0
     design_cop = np.array([heat_pump_cop(A.DESIGN_OUTDOOR_C, float(a.heat_sink_c)) for a in arch])[codes]
     hp_elec_kw = design_heat_kw / design_cop
-    round_trip = A.BATTERY_ROUND_TRIP[0] + (A.BATTERY_ROUND_TRIP[1] - A.BATTERY_ROUND_TRIP[0]) * rng.random(n)
-    ev_km = A.EV_KWH_PER_KM[0] + (A.EV_KWH_PER_KM[1] - A.EV_KWH_PER_KM[0]) * rng.random(n)
+    round_trip = A.BATTERY_ROUND_TRIP[0] + (A.BATTERY_ROUND_TRIP[1] - A.BATTERY_ROUND_TRIP[0]) * v[1]
+    ev_km = A.EV_KWH_PER_KM[0] + (A.EV_KWH_PER_KM[1] - A.EV_KWH_PER_KM[0]) * v[2]
     params = HomeParams(
         archetype=codes,
         feeder=(np.arange(n, dtype=np.int64) * n_feeders // max(n, 1)).astype(np.int32),
@@ -82,22 +88,22 @@ def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.r
         worker=worker,
         rc=rc,
         thermal=ThermalStep.from_params(rc, dt_s),
-        solar_aperture_m2=_uniform(rng, _ranges("solar_aperture_m2"), codes),
+        solar_aperture_m2=_within(_ranges("solar_aperture_m2"), codes, v[3]),
         has_heat_pump=has_hp,
         hp_elec_max_kw=np.where(has_hp, hp_elec_kw, 0.0),
         hp_sink_c=sink_c,
         boiler_heat_max_kw=np.where(has_hp, 0.0, 1.5 * design_heat_kw),
-        standby_kw=_uniform(rng, _ranges("standby_kw"), codes),
-        active_kw=_uniform(rng, _ranges("active_kw"), codes),
-        pv_kwp=np.where(has_pv, _uniform(rng, _ranges("pv_kwp"), codes), 0.0),
-        bat_capacity_kwh=np.where(has_bat, _uniform(rng, _ranges("battery_kwh"), codes), 0.0),
-        bat_power_kw=np.where(has_bat, _uniform(rng, _ranges("battery_kw"), codes), 0.0),
+        standby_kw=_within(_ranges("standby_kw"), codes, v[4]),
+        active_kw=_within(_ranges("active_kw"), codes, v[5]),
+        pv_kwp=np.where(has_pv, _within(_ranges("pv_kwp"), codes, v[6]), 0.0),
+        bat_capacity_kwh=np.where(has_bat, _within(_ranges("battery_kwh"), codes, v[7]), 0.0),
+        bat_power_kw=np.where(has_bat, _within(_ranges("battery_kw"), codes, v[8]), 0.0),
         bat_soc_min=np.full(n, A.BATTERY_SOC_BOUNDS[0]),
         bat_soc_max=np.full(n, A.BATTERY_SOC_BOUNDS[1]),
         bat_eff_charge=np.sqrt(round_trip),
         bat_eff_discharge=np.sqrt(round_trip),
         ev_charger_kw=np.where(has_ev, np.array([a.ev_charger_kw for a in arch])[codes], 0.0),
-        ev_capacity_kwh=np.where(has_ev, _uniform(rng, _ranges("ev_capacity_kwh"), codes), 0.0),
+        ev_capacity_kwh=np.where(has_ev, _within(_ranges("ev_capacity_kwh"), codes, v[9]), 0.0),
         ev_kwh_per_km=ev_km,
         ev_efficiency=A.EV_CHARGER_EFFICIENCY,
         setpoint_c=cfg.thermostat.setpoint_c,
