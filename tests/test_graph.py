@@ -65,7 +65,7 @@ def test_add_refuses_unknown_kinds_duplicates_and_dangling_edges():
         graph.add_edge("a", "a", "likes")
 
 
-def test_a_world_without_streets_builds_its_graph_at_first_use_and_the_same_graph(scenario):
+def test_a_world_builds_its_graph_at_first_use_and_the_same_graph(scenario):
     """Stepping never reads the graph, so an env's reset does not build it; built late, after the
     world ran, it is still the graph of the homes as drawn (their parameters do not change)."""
     eager = world_graph(scenario, build_world(scenario).energy.homes)
@@ -77,13 +77,28 @@ def test_a_world_without_streets_builds_its_graph_at_first_use_and_the_same_grap
     assert nx.utils.graphs_equal(late.g, eager.g) and len(late) > 3 * scenario.homes.count
 
 
-def test_resetting_an_env_leaves_the_graph_unbuilt_and_the_viewer_can_still_ask_for_it():
+@pytest.mark.parametrize("env_id, node, kind", [("twin/SmartHome-v0", "home-000/battery", "battery"),
+                                                 ("twin/TrafficGrid-v0", "int-1-1/signal", "signal")])
+def test_resetting_an_env_leaves_the_graph_unbuilt_and_the_viewer_can_still_ask_for_it(env_id, node, kind):
     import gymnasium as gym
     import envs  # noqa: F401  (registers the ids)
 
-    env = gym.make("twin/SmartHome-v0")
+    env = gym.make(env_id)
     env.reset(seed=4)
+    env.step(env.action_space.sample())
     world = env.unwrapped.world
     assert not isinstance(world._graph, DeviceGraph)
-    assert world.graph.kind("home-000/battery") == "battery"
+    assert world.graph.kind(node) == kind
     env.close()
+
+
+def test_a_street_worlds_late_graph_holds_its_homes_and_streets_as_before():
+    from conftest import small_scenario
+    from twin.traffic.network import grid_network
+
+    scenario = small_scenario(traffic={"network": {"rows": 2, "cols": 3}}, homes={"count": 4})
+    world = build_world(scenario)
+    expected = world_graph(scenario, world.energy.homes, grid_network(scenario.traffic))
+    assert nx.utils.graphs_equal(world.graph.g, expected.g)
+    counts = world.graph.counts()
+    assert counts["intersection"] == 6 and counts["home"] == 4 and counts["signal"] == 6

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,7 @@ from twin.streams import Streams
 from twin.tariffs import carbon_intensity, flat_price, price_thresholds, real_time_price, time_of_use_price
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.build import build_traffic
+from twin.traffic.network import RoadNetwork, add_traffic_nodes, grid_network
 from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
 
 # Which state array and fields a node of each kind shows (see World.node_state). Detectors have
@@ -147,13 +148,15 @@ def add_grid_nodes(graph: DeviceGraph, scenario: Scenario) -> list[str]:
     return feeders
 
 
-def world_graph(scenario: Scenario, homes0: HomeDraw) -> DeviceGraph:
-    """The device graph of the city, its weather station, grid and replica 0's homes."""
+def world_graph(scenario: Scenario, homes0: HomeDraw, streets: RoadNetwork | None = None) -> DeviceGraph:
+    """The device graph of the city, its weather station, grid, replica 0's homes and its streets."""
     graph = DeviceGraph()
     graph.add_node("city", "city", name=scenario.name)
     graph.add_node("weather", "weather_station", source=scenario.weather.source)
     graph.add_edge("city", "weather", "contains")
     add_home_nodes(graph, homes0, add_grid_nodes(graph, scenario))
+    if streets is not None:
+        add_traffic_nodes(graph, streets)
     return graph
 
 
@@ -237,16 +240,15 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None, memor
     nodes = register_energy_nodes(bus, replicas[0].homes.params, home_ids(scenario.homes.count), feeders,
                                   transformers)
     energy, processes, state = build_energy(scenario, replicas, nodes, bus, calendar, streams)
-    traffic = None
-    # Stepping never reads the graph, so a world without streets builds it at first use (an env's
-    # reset skips it); the streets add their nodes to it as they are built.
-    graph: DeviceGraph | Callable[[], DeviceGraph] = functools.partial(world_graph, scenario, replicas[0].homes)
+    traffic = streets = None
     if scenario.traffic is not None:
-        graph = graph()
-        traffic = build_traffic(scenario.traffic, graph=graph, bus=bus, calendar=calendar, streams=streams,
+        streets = grid_network(scenario.traffic)  # replica 0's; the graph shows that one
+        traffic = build_traffic(scenario.traffic, one=streets, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
         processes += traffic.processes(record=streams.replicas == 1)
         state.update(traffic.state())
+    # Stepping never reads the graph: it is built at first use, and an env's reset skips it.
+    graph = functools.partial(world_graph, scenario, replicas[0].homes, streets)
     steps = Steps(homes_s=scenario.resolution,
                   traffic_s=None if scenario.traffic is None else scenario.traffic.resolution)
     return World(scenario=scenario, graph=graph, calendar=calendar, steps=steps, streams=streams, state=state,

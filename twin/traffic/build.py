@@ -7,14 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.engine import ArrayState, Calendar
-from twin.graph import DeviceGraph
 from twin.replicate import tile_demand, tile_network, tile_plan
 from twin.scenario.traffic_schema import Traffic
 from twin.streams import Streams
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.demand import DemandPlan, TrafficDemand, make_demand
 from twin.traffic.model import TrafficPhysics
-from twin.traffic.network import RoadNetwork, add_traffic_nodes, detector_ids, grid_network
+from twin.traffic.network import RoadNetwork, detector_ids
 from twin.traffic.readings import TrafficReadings
 from twin.traffic.signals import SignalPlan, SignalState, initial_state, make_plan
 from twin.traffic.max_pressure import MaxPressureControl
@@ -49,11 +48,11 @@ class TrafficSystem:
                 "detectors": self.detectors, "turns": self.turns}
 
 
-def build_traffic(cfg: Traffic, *, graph: DeviceGraph, bus: TelemetryBus, calendar: Calendar,
+def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar: Calendar,
                   streams: Streams, horizon_s: int) -> TrafficSystem:
-    """Generate the road network and everything that runs on it (one copy per replica world)."""
-    one, dt_s = grid_network(cfg), cfg.resolution
-    add_traffic_nodes(graph, one)
+    """Everything that runs on the road network ``one`` (``grid_network(cfg)``), one copy per
+    replica world. The device graph's street nodes are :func:`twin.traffic.network.add_traffic_nodes`'."""
+    dt_s = cfg.resolution
     k = streams.replicas
     net = tile_network(one, k)
     plan = tile_plan(make_plan(cfg.signals, one, cfg.network.block_length_m, dt_s), one, k)

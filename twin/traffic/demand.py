@@ -59,14 +59,20 @@ class DemandPlan:
         return float((self.entry_vph.sum() + self.od_vph.sum()) * peak)
 
 
-def shortest_route(net: RoadNetwork, origin: int, destination: int, dt_s: int) -> list[int]:
-    """Links from entry ``origin`` to exit ``destination`` on shortest free-flow time, as the
-    vehicles stepped every ``dt_s`` (s) see it (each link's time in whole steps)."""
+def link_graph(net: RoadNetwork, dt_s: int) -> nx.DiGraph:
+    """Links as nodes, movements as edges weighted by the free-flow time (s) of the link turned
+    into, as vehicles stepped every ``dt_s`` (s) see it (each link's time in whole steps)."""
     link_s = free_flow_steps_s(net, dt_s)
     g = nx.DiGraph()
-    for q in range(net.n_queues):
-        g.add_edge(int(net.q_link[q]), int(net.q_out[q]), weight=float(link_s[net.q_out[q]]))
-    return nx.dijkstra_path(g, origin, destination, weight="weight")
+    g.add_weighted_edges_from((int(net.q_link[q]), int(net.q_out[q]), float(link_s[net.q_out[q]]))
+                              for q in range(net.n_queues))
+    return g
+
+
+def shortest_route(links: nx.DiGraph, origin: int, destination: int) -> list[int]:
+    """Links from entry ``origin`` to exit ``destination`` on shortest free-flow time (``links``
+    from :func:`link_graph`)."""
+    return nx.dijkstra_path(links, origin, destination, weight="weight")
 
 
 def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
@@ -75,10 +81,11 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
     sides = [SIDES[(h + 2) % 4] for h in net.link_heading[net.entries]]
     entry_vph = np.array([cfg.side_vph.get(side, cfg.entry_vph) for side in sides], dtype=float)
     od_entry, od_vph, routes = [], [], []
+    links = link_graph(net, dt_s) if cfg.od else None
     for k, flow in enumerate(cfg.od):
         origin, dest = net.link_index(flow.origin), net.link_index(flow.destination)
         try:
-            routes.append(tuple(shortest_route(net, origin, dest, dt_s)))
+            routes.append(tuple(shortest_route(links, origin, dest)))
         except nx.NetworkXNoPath:
             raise NoRoute(k, f"got {flow.origin} -> {flow.destination}; no route connects them "
                              "(vehicles do not make U-turns); pick another destination") from None
