@@ -46,10 +46,11 @@ def discrete_actions(action: Any, n: int, shape: tuple[int, ...], what: str) -> 
         a = np.asarray(action)
     except (TypeError, ValueError):
         a = np.asarray(None)
-    whole = np.issubdtype(a.dtype, np.integer) or (a.dtype.kind == "f" and np.all(np.isfinite(a) & (a == np.round(a))))
+    kind = a.dtype.kind
+    whole = kind in "iu" or (kind == "f" and np.all(np.isfinite(a) & (a == np.round(a))))
     if a.shape != shape or not whole:
         raise InvalidAction(f"{what}: action {shown(action)} must be whole numbers of shape {shape} in 0..{n - 1}")
     a = a.astype(np.int64)
-    if np.any(a < 0) or np.any(a >= n):
+    if a.size and (a.min() < 0 or a.max() >= n):  # two reductions: this runs every step
         raise InvalidAction(f"{what}: action values must lie in 0..{n - 1}, got {a.min()}..{a.max()}")
     return a

@@ -241,17 +241,19 @@ class World:
         self.env.run(until=_Wake(self.env, 0, SETTLE_PRIORITY))
 
     def _drive(self, process: Process) -> Iterator[Event]:
+        # Looked up once per driver, not per firing: a decision fires several processes.
+        env, name, priority, table = self.env, process.name, process.priority, self.next_wake_s
+        ahead = getattr(process, "fire_ahead", None)
         while True:
-            wake = self.next_wake_s[process.name]
+            wake = table[name]
             if wake is None:
                 return
-            yield _Wake(self.env, wake - self.env.now, process.priority)
-            ahead = getattr(process, "fire_ahead", None)
+            yield _Wake(env, wake - env.now, priority)
             if ahead is None:
-                self.next_wake_s[process.name] = process.fire(wake)
+                table[name] = process.fire(wake)
             else:
-                upcoming = self.env.peek()  # this wake is already off the queue
-                self.next_wake_s[process.name] = ahead(wake, None if upcoming == simpy.core.Infinity else int(upcoming))
+                upcoming = env.peek()  # this wake is already off the queue
+                table[name] = ahead(wake, None if upcoming == simpy.core.Infinity else int(upcoming))
 
     @property
     def replicas(self) -> int:

@@ -126,7 +126,7 @@ class TrafficPhysics(Periodic):
         lights = kernel.Lights._make(_LIGHTS_FIELDS(sig))
         done = np.zeros(turns.used.size, dtype=np.int64)
         while True:
-            self._fill_turn_pool(done < n_steps)
+            self._fill_turn_pool(done, n_steps)
             if self.threads:
                 kernel.run_steps_parallel(t0_s, n_steps, done, self.layout, self.row_constants, queues, cars, lights,
                                           min(done.size, 4 * numba.get_num_threads()))
@@ -137,15 +137,16 @@ class TrafficPhysics(Periodic):
         d.steps += n_steps
         q.halted_at_s[...] = t0_s + n_steps * self.dt_s
 
-    def _fill_turn_pool(self, running: np.ndarray) -> None:
-        """Refill the turn pool rows of ``running`` replicas that might run dry in their next step
-        (a pass moves at most one vehicle per row), each from its own replica's stream, keeping
-        unused draws first. A replica's stream draws exactly when a single world's would."""
+    def _fill_turn_pool(self, done: np.ndarray, n_steps: int) -> None:
+        """Refill the turn pool rows of the replicas still running (``done < n_steps`` steps) that
+        might run dry in their next step (a pass moves at most one vehicle per row), each from its
+        own replica's stream, keeping unused draws first. A replica's stream draws exactly when a
+        single world's would."""
         pool = self.turns
         block = pool.u.shape[1]
-        short = (pool.used > block - self.turns_per_step) & running
-        if not short.any():
+        if pool.used.max() <= block - self.turns_per_step:  # the usual case, in one reduction
             return
+        short = (pool.used > block - self.turns_per_step) & (done < n_steps)
         for k in np.flatnonzero(short):  # about once per block
             spare = block - pool.used[k]
             pool.u[k, :spare] = pool.u[k, pool.used[k]:]
