@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from numba import njit
 
 from twin.errors import shown
 
@@ -17,27 +19,45 @@ class InvalidAction(ValueError):
     """An action is outside the environment's action space."""
 
 
+@njit(cache=True, nogil=True)
+def _all_within(values, low, high):
+    """Whether every value is finite and within [low, high] (1-D arrays of one length): one pass."""
+    for i in range(values.size):
+        v = values[i]
+        if not (math.isfinite(v) and low[i] <= v <= high[i]):
+            return False
+    return True
+
+
 def box_actions(action: Any, space: spaces.Box, what: str) -> np.ndarray:
     """``action`` as float64 of ``space``'s shape with every value within its bounds, else InvalidAction.
 
     The values must be real numbers: bool, complex, strings and objects are refused rather than
     converted (``True`` is not full power, ``1+0j`` not a battery command).
     """
-    bounds = f"an array of shape {space.shape} of real numbers in [{space.low.min()}, {space.high.max()}]"
     try:
         a = np.asarray(action)
     except (TypeError, ValueError):
-        raise InvalidAction(f"{what}: action {shown(action)} is not an array of numbers; expected {bounds}") from None
+        raise InvalidAction(f"{what}: action {shown(action)} is not an array of numbers; "
+                            f"expected {_box_bounds(space)}") from None
     if a.dtype.kind not in _REAL_KINDS:
         kind = _KIND_NAMES.get(a.dtype.kind, a.dtype.name)
-        raise InvalidAction(f"{what}: action {shown(action)} holds {kind} values, not real numbers; expected {bounds}")
+        raise InvalidAction(f"{what}: action {shown(action)} holds {kind} values, not real numbers; "
+                            f"expected {_box_bounds(space)}")
     if a.shape != space.shape:
         raise InvalidAction(f"{what}: action has shape {a.shape}; expected {space.shape}")
     a = a.astype(np.float64)
-    if not np.all(np.isfinite(a)) or np.any(a < space.low) or np.any(a > space.high):
+    if not _all_within(a.ravel(), space.low.ravel(), space.high.ravel()):
+        numbers = a[~np.isnan(a)]
+        got = f"min {numbers.min()!r}, max {numbers.max()!r}" if numbers.size else "only NaN"
         raise InvalidAction(f"{what}: action values must lie in [{space.low.min()}, {space.high.max()}], "
-                            f"got min {np.nanmin(a)!r}, max {np.nanmax(a)!r}" + (" and NaN" if np.isnan(a).any() else ""))
+                            f"got {got}" + (" and NaN" if numbers.size < a.size and numbers.size else ""))
     return a
+
+
+def _box_bounds(space: spaces.Box) -> str:
+    """What a Box action must be, for messages (built only when one is refused)."""
+    return f"an array of shape {space.shape} of real numbers in [{space.low.min()}, {space.high.max()}]"
 
 
 def discrete_actions(action: Any, n: int, shape: tuple[int, ...], what: str) -> np.ndarray:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import envs
 from envs import neighborhood_v0, traffic_grid_v0
@@ -83,3 +85,22 @@ def test_a_closed_env_refuses_to_step_or_reset(name, make, kind):
         env.step(action)
     with pytest.raises(RuntimeError, match="is closed; make a new one"):
         env.reset(seed=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                          st.floats(-1.5, 1.5)), min_size=1, max_size=7),
+       st.floats(-2.0, 0.0), st.floats(0.0, 2.0))
+def test_the_compiled_box_check_accepts_exactly_what_numpy_bounds_accept(values, low, high):
+    from gymnasium import spaces
+
+    from envs.actions import box_actions
+
+    space = spaces.Box(low, high, shape=(len(values),), dtype=np.float32)
+    a = np.array(values, dtype=np.float64)
+    accepted = bool(np.all(np.isfinite(a)) and np.all(a >= space.low) and np.all(a <= space.high))
+    if accepted:
+        assert np.array_equal(box_actions(a, space, "t"), a)
+    else:
+        with pytest.raises(envs.InvalidAction, match="must lie in"):
+            box_actions(a, space, "t")
