@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numba import njit
 
 from twin.engine import Calendar
 from twin.streams import Streams
@@ -76,6 +77,16 @@ def appliance_power_kw(params: ApplianceParams, state: ApplianceState, table_kw:
     return np.bincount(params.home, weights=power, minlength=n_homes)
 
 
+@njit(cache=True, nogil=True)
+def start_requested(start_s, requested_s, occupancy, home, u, p, at_s, awake):
+    """Start the cycle of every idle appliance whose home is awake and whose uniform ``u`` falls
+    below its request probability ``p``, at ``at_s`` (one pass over the appliances)."""
+    for i in range(start_s.size):
+        if start_s[i] < 0 and occupancy[home[i]] == awake and u[i] < p[i]:
+            requested_s[i] = at_s[i]
+            start_s[i] = at_s[i]
+
+
 class ApplianceRequests:
     """Stochastic source: users ask for appliance cycles; starts them (built-in controller)."""
 
@@ -90,6 +101,8 @@ class ApplianceRequests:
         homes_per_replica = max(homes.occupancy.size // streams.replicas, 1)
         self.per_replica = np.bincount(params.home // homes_per_replica, minlength=streams.replicas)
         self.rate_per_s = CYCLES_PER_DAY[params.kind] / 86400.0
+        # Request probability per (hour of day, appliance) within a window.
+        self.p_by_hour = -np.expm1(self.rate_per_s[None, :] * HOURLY_SHAPE[:, None] * -float(window_s))
 
     def first_wake_s(self) -> int | None:
         """Starts at time 0 when there are appliances."""
@@ -97,16 +110,16 @@ class ApplianceRequests:
 
     def fire(self, now_s: int) -> int:
         """Draw this window's requests for all idle appliances whose home is awake."""
-        shape = HOURLY_SHAPE[self.calendar.hour_of_day(now_s)]
-        p = -np.expm1(-self.rate_per_s * shape * self.window_s)
+        p = self.p_by_hour[self.calendar.hour_of_day(now_s)]
         # Per replica: all the uniforms, then all the offsets, as a single world draws them.
-        u_and_offset = self.streams.each(lambda k, g: g.random((2, self.per_replica[k])))
-        u = np.concatenate([x[0] for x in u_and_offset])
-        offset = np.concatenate([x[1] for x in u_and_offset])
-        idle = (self.state.start_s < 0) & (self.homes.occupancy[self.params.home] == AWAKE)
-        ask = idle & (u < p)
+        if self.streams.replicas == 1:
+            u, offset = self.streams.gens[0].random((2, self.per_replica[0]))
+        else:
+            u_and_offset = self.streams.each(lambda k, g: g.random((2, self.per_replica[k])))
+            u = np.concatenate([x[0] for x in u_and_offset])
+            offset = np.concatenate([x[1] for x in u_and_offset])
         # Requests land on a physics step inside the window.
         at = now_s + (offset * self.window_s // self.dt_s).astype(np.int64) * self.dt_s
-        self.state.requested_s[ask] = at[ask]
-        self.state.start_s[ask] = at[ask]
+        start_requested(self.state.start_s, self.state.requested_s, self.homes.occupancy, self.params.home,
+                        u, p, at, AWAKE)
         return now_s + self.window_s

@@ -11,6 +11,7 @@ multiplier on its active load), so base load varies between homes and over the d
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from twin.engine import Calendar
 from twin.streams import Streams
@@ -61,6 +62,15 @@ def initial_occupancy(hour: int, n: int, rng: np.random.Generator) -> np.ndarray
     return rng.choice(3, size=n, p=weights).astype(np.int8)
 
 
+@njit(cache=True, nogil=True)
+def step_occupancy(occupancy, u, cumulative, profile, hour):
+    """Move every home to the state its uniform ``u`` falls in: the count of the cumulative
+    probabilities of its (profile, hour, state) row below ``u`` (one pass, no temporaries)."""
+    for i in range(occupancy.size):
+        row = cumulative[profile[i], hour, occupancy[i]]
+        occupancy[i] = (u[i] > row[0]) + (u[i] > row[1])
+
+
 class OccupancyChain:
     """Stochastic source: steps every home's occupancy and activity level every 10 minutes."""
 
@@ -69,6 +79,8 @@ class OccupancyChain:
 
     def __init__(self, calendar: Calendar, params: HomeParams, state: HomeState, streams: Streams):
         self.calendar, self.params, self.state, self.streams = calendar, params, state, streams
+        # Each home's transition profile on a weekday and at the weekend (everyone at home).
+        self.profile = (np.where(params.worker, 0, 1), np.ones(params.n, dtype=np.int64))
 
     def first_wake_s(self) -> int | None:
         """First transition one step after the start."""
@@ -76,11 +88,8 @@ class OccupancyChain:
 
     def fire(self, now_s: int) -> int:
         """Draw one transition for every home at once."""
-        hour = self.calendar.hour_of_day(now_s)
-        weekend = self.calendar.weekday(now_s) >= 5
-        profile = np.where(self.params.worker & (not weekend), 0, 1)
-        cumulative = CUMULATIVE[profile, hour, self.state.occupancy]
+        profile = self.profile[self.calendar.weekday(now_s) >= 5]
         u = self.streams.split("random", self.params.n)
-        self.state.occupancy[...] = (u[:, None] > cumulative[:, :2]).sum(axis=1)
+        step_occupancy(self.state.occupancy, u, CUMULATIVE, profile, self.calendar.hour_of_day(now_s))
         self.state.activity[...] = self.streams.split("lognormal", self.params.n, 0.0, ACTIVITY_SIGMA)
         return now_s + STEP_S
