@@ -8,6 +8,7 @@ homes laid out replica by replica. See ``docs/environments.md`` for the table of
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from envs.rewards import HomeStep
 from twin.engine import World
@@ -36,6 +37,36 @@ TERMS = {"energy_cost": "energy_cost_eur", "comfort": "comfort_kh", "emissions":
          "ev_unmet": "ev_unmet_kwh"}
 
 
+@njit(cache=True, nogil=True)
+def fill_observation(out, replica, temp_air_c, outdoor_c, occupancy, awake, prices, pv_kw, net_kw, soc, ev_present,
+                     ev_need_kwh, hour_sin, hour_cos, weekend, low, high):
+    """Row i of ``out``: home i's features in OBS_FEATURES order (``outdoor_c`` and ``prices``, with
+    a column per look-ahead, per replica), each clipped to [low, high] as ``np.clip`` would (NaN
+    stays NaN). One compiled pass: fourteen column writes were most of an observation."""
+    for i in range(out.shape[0]):
+        k = replica[i]
+        row = out[i]
+        row[0] = temp_air_c[i]
+        row[1] = outdoor_c[k]
+        row[2] = 1.0 if occupancy[i] == awake else 0.0
+        row[3] = prices[k, 0]
+        row[4] = prices[k, 1]
+        row[5] = prices[k, 2]
+        row[6] = pv_kw[i]
+        row[7] = net_kw[i]
+        row[8] = soc[i]
+        row[9] = 1.0 if ev_present[i] else 0.0
+        row[10] = ev_need_kwh[i]
+        row[11] = hour_sin
+        row[12] = hour_cos
+        row[13] = 1.0 if weekend else 0.0
+        for j in range(row.size):
+            if row[j] < low[j]:
+                row[j] = low[j]
+            elif row[j] > high[j]:
+                row[j] = high[j]
+
+
 class HomeTask:
     """Observations, actions and reward terms of every home in ``world``."""
 
@@ -47,39 +78,32 @@ class HomeTask:
         self.clock = world.processes["tariff_clock"]
         self.k = world.replicas
         self.n = self.p.n
-        self.replica = np.repeat(np.arange(self.k), self.n // self.k)
+        self.replica = np.repeat(np.arange(self.k, dtype=np.int64), self.n // self.k)
         self.weights, self.interval_s = weights, interval_s
         self._last = self._cumulative()
 
     # -- observations ------------------------------------------------------------------------
     def observe(self) -> np.ndarray:
         """(homes, features) float32, see OBS_FEATURES."""
-        w, s, r = self.world, self.s, self.replica
+        w, s = self.world, self.s
         now = w.now_s
         out = np.empty((self.n, len(OBS_FEATURES)), dtype=np.float32)
-        out[:, 0] = s.temp_air_c
-        out[:, 1] = self.physics.temp_c[:, self.physics.weather.index_at(now)][r]
-        out[:, 2] = s.occupancy == AWAKE
-        out[:, 3] = self._price(now)[r]
-        out[:, 4] = self._price(now + PRICE_AHEAD_S[0])[r]
-        out[:, 5] = self._price(now + PRICE_AHEAD_S[1])[r]
-        out[:, 6] = s.pv_kw
-        out[:, 7] = s.net_kw
-        out[:, 8] = s.soc
-        out[:, 9] = s.ev_present
-        out[:, 10] = s.ev_need_kwh
         angle = 2 * np.pi * w.calendar.seconds_of_day(now) / 86400
-        out[:, 11], out[:, 12] = np.sin(angle), np.cos(angle)
-        out[:, 13] = w.calendar.weekday(now) >= 5
-        return np.clip(out, OBS_LOW, OBS_HIGH, out=out)
+        outdoor_c = self.physics.temp_c[:, self.physics.weather.index_at(now)]
+        fill_observation(out, self.replica, s.temp_air_c, outdoor_c, s.occupancy, AWAKE, self._prices(now),
+                         s.pv_kw, s.net_kw, s.soc, s.ev_present, s.ev_need_kwh, np.sin(angle), np.cos(angle),
+                         w.calendar.weekday(now) >= 5, OBS_LOW, OBS_HIGH)
+        return out
 
-    def _price(self, t_s: int) -> np.ndarray:
-        """Import price (EUR/kWh) in force at ``t_s`` per replica; the last price holds past the horizon."""
+    def _prices(self, now_s: int) -> np.ndarray:
+        """(replicas, 3) import prices (EUR/kWh) in force now and PRICE_AHEAD_S later; the last
+        price holds past the horizon."""
         series = self.clock.price
+        times = (now_s, now_s + PRICE_AHEAD_S[0], now_s + PRICE_AHEAD_S[1])
         if isinstance(series, tuple):
             change_s, values = series
-            return values[:, max(int(np.searchsorted(change_s, t_s, side="right")) - 1, 0)]
-        return np.array([one.at(t_s) for one in series])
+            return values[:, np.maximum(np.searchsorted(change_s, times, side="right") - 1, 0)]
+        return np.array([[one.at(t) for t in times] for one in series])
 
     # -- actions -----------------------------------------------------------------------------
     def act(self, actions: np.ndarray) -> None:
