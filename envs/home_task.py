@@ -35,6 +35,10 @@ PRICE_AHEAD_S = (3600, 4 * 3600)
 # Reward term -> the HomeStep field it weighs.
 TERMS = {"energy_cost": "energy_cost_eur", "comfort": "comfort_kh", "emissions": "emissions_kg",
          "ev_unmet": "ev_unmet_kwh"}
+# The HomeStep fields of an interval, in their order there: the rows of HomeTask's totals.
+STEP_FIELDS = ("energy_cost_eur", "comfort_kh", "emissions_kg", "ev_unmet_kwh", "net_import_kwh")
+_TERM_ROWS = [STEP_FIELDS.index(field) for field in TERMS.values()]
+_EV_UNMET, _NET = STEP_FIELDS.index("ev_unmet_kwh"), STEP_FIELDS.index("net_import_kwh")
 
 
 @njit(cache=True, nogil=True)
@@ -80,6 +84,7 @@ class HomeTask:
         self.n = self.p.n
         self.replica = np.repeat(np.arange(self.k, dtype=np.int64), self.n // self.k)
         self.weights, self.interval_s = weights, interval_s
+        self._signed_weights = np.array([[-weights.get(term, 0.0)] for term in TERMS])
         self._last = self._cumulative()
 
     # -- observations ------------------------------------------------------------------------
@@ -114,11 +119,10 @@ class HomeTask:
         s.ev_cmd_kw[...] = 0.5 * (actions[:, 2] + 1.0) * p.ev_charger_kw
 
     # -- rewards -----------------------------------------------------------------------------
-    def _cumulative(self) -> dict[str, np.ndarray]:
+    def _cumulative(self) -> np.ndarray:
+        """(STEP_FIELDS, homes) totals since the start, rows in STEP_FIELDS order."""
         t = self.totals
-        return {"energy_cost_eur": t.cost_eur.copy(), "comfort_kh": t.discomfort_kh.copy(),
-                "emissions_kg": t.emissions_kg.copy(), "ev_unmet_kwh": t.ev_unmet_kwh.copy(),
-                "net_import_kwh": t.import_kwh - t.export_kwh}
+        return np.array((t.cost_eur, t.discomfort_kh, t.emissions_kg, t.ev_unmet_kwh, t.import_kwh - t.export_kwh))
 
     def outcome(self, episode_end: bool = False) -> tuple[np.ndarray, HomeStep]:
         """The observation now and what every home did since the last call (see :meth:`measure`)."""
@@ -134,13 +138,13 @@ class HomeTask:
         """
         now = self._cumulative()
         if episode_end:
-            now["ev_unmet_kwh"] = now["ev_unmet_kwh"] + self.ev_need_now_kwh()
-        delta = {name: now[name] - self._last[name] for name in now}
+            now[_EV_UNMET] += self.ev_need_now_kwh()
+        delta = now - self._last
         self._last = now
-        net = delta["net_import_kwh"]
-        world_net = np.repeat(net.reshape(self.k, -1).sum(axis=1), self.n // self.k)
-        terms = {term: -self.weights.get(term, 0.0) * delta[field] for term, field in TERMS.items()}
-        return HomeStep(interval_s=self.interval_s, world_net_import_kwh=world_net, terms=terms, **delta)
+        world_net = np.repeat(delta[_NET].reshape(self.k, -1).sum(axis=1), self.n // self.k)
+        weighted = self._signed_weights * delta[_TERM_ROWS]
+        return HomeStep(interval_s=self.interval_s, world_net_import_kwh=world_net, terms=dict(zip(TERMS, weighted)),
+                        **dict(zip(STEP_FIELDS, delta)))
 
     def ev_need_now_kwh(self) -> np.ndarray:
         """Energy (kWh) the EVs plugged in now still need, per home (0 where no EV is present)."""
