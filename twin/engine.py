@@ -92,6 +92,11 @@ class ArrayState:
         """Field name -> the live array (not a copy)."""
         return {name: getattr(self, name) for name in _field_names(type(self))}
 
+    def zero(self) -> None:
+        """Set every array to zero in place (registers cleared at a reading)."""
+        for name in _field_names(type(self)):
+            getattr(self, name).fill(0)
+
     def save(self) -> dict[str, np.ndarray]:
         """Copies of every array."""
         return {name: arr.copy() for name, arr in self.arrays().items()}

@@ -82,7 +82,10 @@ class MeterReadings(Periodic):
                     ("comfort_violation_kh", "K*h", nodes.zones, lambda t, span: r.discomfort_kh),
                     ("occupied_h", "h", nodes.zones, lambda t, span: r.occupied_h)]
         if "devices" in record:
-            hp, pv, bat, ev = nodes.hp_homes, nodes.pv_homes, nodes.battery_homes, nodes.ev_homes
+            # A subset of every home (one home with all its devices) is taken as a view, not gathered.
+            every = np.arange(self.p.n)
+            hp, pv, bat, ev = (slice(None) if np.array_equal(rows, every) else rows
+                               for rows in (nodes.hp_homes, nodes.pv_homes, nodes.battery_homes, nodes.ev_homes))
             out += [("load_kwh", "kWh", nodes.homes, lambda t, span: r.load_kwh),
                     ("hp_kwh", "kWh", nodes.hp_nodes, lambda t, span: r.hp_kwh[hp]),
                     ("pv_kwh", "kWh", nodes.pv_nodes, lambda t, span: r.pv_kwh[pv]),
@@ -113,8 +116,7 @@ class MeterReadings(Periodic):
         if self.values:
             values = np.concatenate([value(now_s, span_s) for value in self.values], dtype=np.float64)
             self.bus.publish(now_s, self.layout, values)
-        for part in (self.reg, self.grid):
-            for arr in part.arrays().values():
-                arr[...] = 0
+        self.reg.zero()
+        self.grid.zero()
 
     step = read  # a reading is this process's step
