@@ -9,7 +9,9 @@ action space. Each measurement times a fixed number of steps with ``time.perf_co
 envs, CartPole-v1 and the peer are timed ``--repeats`` times (3) and the fastest of each kept;
 construction and the first ``reset(seed=0)`` are timed apart ("setup s"), while the resets and
 autoresets at episode ends inside the timed steps count (their number is the "ends" column).
-Ratios are against SyncVectorEnv(64) of the same id in the same run.
+Ratios are against SyncVectorEnv(64) of the same id in the same run. Each single env's
+``reset(seed=s)`` with a new seed (a new episode's world) is also timed on its own, in ms and in
+steps of that env.
 
 The peer: SUMO through sumo-rl with libsumo on sumo-rl's own 16-signal 4x4 grid (4x4-Lucas, as in
 ``benchmarks/bench_traffic.py``), 5-second decisions, random phases, run in a fresh process. If it
@@ -64,6 +66,8 @@ SUMO_RL_REFERENCE = 170.0        # env-steps/s, published figure used when sumo-
 TARGET_NATIVE_VS_SYNC = 50.0
 NATIVE_TARGET_WITHDRAWN = {"twin/TrafficGrid-v0"}
 TARGET_TRAFFIC_VS_SUMO = 150.0
+RESETS = 30                      # resets timed per single env, each with a new seed
+TARGET_RESET_MS = {"twin/SmartHome-v0": 0.3, "twin/Neighborhood-v0": 5.0}
 
 
 @dataclass
@@ -118,6 +122,21 @@ def run_vector(env_id: str, mode: str, num_envs: int, steps: int, seed: int = 0)
     wall = time.perf_counter() - began
     vec.close()
     return Result(env_id, mode, num_envs, steps, wall, setup, ends)
+
+
+def reset_ms(env_id: str, resets: int, repeats: int) -> float:
+    """Milliseconds per ``reset(seed=s)`` with a new seed each time (a new episode's world), the
+    fastest of ``repeats`` rounds."""
+    env = gym.make(env_id)
+    env.reset(seed=0)
+    best = float("inf")
+    for r in range(repeats):
+        began = time.perf_counter()
+        for i in range(resets):
+            env.reset(seed=1 + r * resets + i)
+        best = min(best, (time.perf_counter() - began) / resets * 1e3)
+    env.close()
+    return best
 
 
 def measurements(env_id: str, native_worlds: list[int]) -> list[tuple[str, str, int, int]]:
@@ -192,6 +211,13 @@ def main() -> None:
     print_table(results)
 
     rate = {(r.env_id, r.mode, r.num_envs): r.rate for r in results}
+    print(f"\nreset(seed=new) of each single env, best of {repeats} x {RESETS // scale or 1}:")
+    for env_id in args.ids:
+        ms = reset_ms(env_id, max(1, RESETS // scale), repeats)
+        steps = ms / 1e3 * rate[env_id, "single", 1]
+        target = TARGET_RESET_MS.get(env_id)
+        verdict = "" if target is None else f" (target <= {target} ms: {'met' if ms <= target else 'NOT met'})"
+        print(f"  {env_id}: {ms:.2f} ms = the time of {steps:.1f} of its steps{verdict}")
     home = rate.get(("twin/SmartHome-v0", "single", 1))
     if home is not None:
         cartpole = max(run_single("CartPole-v1", max(2, CARTPOLE_STEPS // scale)).rate for _ in range(repeats))
