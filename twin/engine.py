@@ -184,9 +184,9 @@ class World:
     Build worlds with :func:`twin.build.build_world`; this class only runs them.
     """
 
-    def __init__(self, *, scenario: Scenario, graph: DeviceGraph | Callable[[], DeviceGraph], calendar: Calendar, steps: Steps,
-                 streams: Streams, state: dict[str, ArrayState], processes: list[Process], bus: TelemetryBus,
-                 energy: EnergySystem, traffic: TrafficSystem | None, node_fields: NodeFields,
+    def __init__(self, *, scenario: Scenario, graph: DeviceGraph | Callable[[], DeviceGraph], calendar: Calendar,
+                 steps: Steps, streams: Streams, state: dict[str, ArrayState], processes: list[Process],
+                 bus: TelemetryBus, energy: EnergySystem, traffic: TrafficSystem | None, node_fields: NodeFields,
                  on_restore: list[Callable[[int], None]] | None = None):
         priorities = [p.priority for p in processes]
         if len(set(priorities)) != len(priorities) or 0 in priorities:
