@@ -55,12 +55,8 @@ def interval_terms(q_int, halted_q, row_int, delay_q, last_delay_s, phase, last_
     delay (s) so far (``delay_q`` summed over its rows), and the weighted, signed queue, delay and
     switch terms of the interval since ``last_delay_s`` and ``last_phase``, which it then updates.
     One compiled pass in place of a dozen numpy calls a step; the arithmetic is numpy's, in its order."""
-    halted = np.zeros(n_int)
-    delay = np.zeros(n_int)
-    for r in range(q_int.size):
-        halted[q_int[r]] += halted_q[r]
-    for r in range(row_int.size):
-        delay[row_int[r]] += delay_q[r]
+    halted = sum_per_intersection(q_int, halted_q, n_int)
+    delay = sum_per_intersection(row_int, delay_q, n_int)
     queue_term, delay_term, switch_term = np.empty(n_int), np.empty(n_int), np.empty(n_int)
     for i in range(n_int):
         queue_term[i] = -w_queue * halted[i] * interval_s / 3600.0

@@ -74,3 +74,15 @@ def _small_turn_pool(traffic) -> None:
     k = traffic.turns.used.size
     block = traffic.physics.turns_per_step + 3
     traffic.turns.u, traffic.turns.used = np.zeros((k, block)), np.full(k, block)
+
+
+def test_uniform_rows_draw_each_replicas_rows_from_its_own_stream():
+    """Replica k's block is what a single world seeded the same way draws, empty replicas draw nothing."""
+    from twin.streams import Streams, generator
+
+    batch = Streams.from_seeds([5, 6, 7])
+    got = batch.uniform_rows(2, np.array([3, 0, 2]))
+    expected = np.concatenate([generator(5).random((2, 3)), generator(7).random((2, 2))], axis=1)
+    assert got.shape == (2, 5) and np.array_equal(got, expected)
+    assert np.array_equal(batch.gens[1].random(4), generator(6).random(4))  # replica 1 did not move
+    assert np.array_equal(Streams.from_seeds([5]).uniform_rows(2, np.array([3])), generator(5).random((2, 3)))

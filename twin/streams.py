@@ -77,6 +77,13 @@ class Streams:
         return np.concatenate([getattr(self.gens[k], method)(*args, size=int(sizes[k]))
                                for k in np.flatnonzero(sizes)] or [np.zeros(0)])
 
+    def uniform_rows(self, n_rows: int, sizes: np.ndarray) -> np.ndarray:
+        """(n_rows, sizes.sum()) uniforms in [0, 1): ``random((n_rows, sizes[k]))`` per replica k,
+        joined along the entities (columns) replica by replica."""
+        if len(self.gens) == 1:
+            return self.gens[0].random((n_rows, int(sizes[0])))
+        return np.concatenate([g.random((n_rows, int(sizes[k]))) for k, g in enumerate(self.gens)], axis=1)
+
     def each(self, draw: Callable[[int, np.random.Generator], np.ndarray]) -> list[np.ndarray]:
         """``draw(k, gen_k)`` for every replica, in replica order."""
         return [draw(k, g) for k, g in enumerate(self.gens)]

@@ -112,12 +112,7 @@ class ApplianceRequests:
         """Draw this window's requests for all idle appliances whose home is awake."""
         p = self.p_by_hour[self.calendar.hour_of_day(now_s)]
         # Per replica: all the uniforms, then all the offsets, as a single world draws them.
-        if self.streams.replicas == 1:
-            u, offset = self.streams.gens[0].random((2, self.per_replica[0]))
-        else:
-            u_and_offset = self.streams.each(lambda k, g: g.random((2, self.per_replica[k])))
-            u = np.concatenate([x[0] for x in u_and_offset])
-            offset = np.concatenate([x[1] for x in u_and_offset])
+        u, offset = self.streams.uniform_rows(2, self.per_replica)
         # Requests land on a physics step inside the window.
         at = now_s + (offset * self.window_s // self.dt_s).astype(np.int64) * self.dt_s
         start_requested(self.state.start_s, self.state.requested_s, self.homes.occupancy, self.params.home,
