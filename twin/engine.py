@@ -22,7 +22,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 import simpy
@@ -87,6 +87,16 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 class ArrayState:
     """Mixin for dataclasses whose fields are all numpy arrays of live, mutable state."""
+
+    #: Counts every assignment of a field of any ArrayState, construction included. Holders of
+    #: prebuilt argument tuples for the compiled steps (:mod:`twin.compiled`) rebuild them when it
+    #: has moved: arrays change in place on the hot path, and are replaced only when a buffer
+    #: grows or a restore brings another shape.
+    replacements: ClassVar[int] = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        ArrayState.replacements += 1
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Field name -> the live array (not a copy)."""

@@ -27,7 +27,8 @@ from operator import attrgetter
 
 import numpy as np
 
-from twin.engine import Periodic
+from twin.compiled import bind
+from twin.engine import ArrayState, Periodic
 from twin.grid.market import MarketState
 from twin.homes import kernel
 from twin.homes.appliances import profile_table_kw
@@ -98,6 +99,7 @@ class HomePhysics(Periodic):
         self.ghi_w_m2 = np.ascontiguousarray(np.stack([w.ghi_w_m2 for w in weathers]), dtype=np.float64)
         if hasattr(self, "settings"):
             self.settings = self.settings._replace(weather_step_s=int(self.weather.step_s))
+        self._bound_at: int | None = None  # the kernel's arguments are built again at the next step
 
     def fire_ahead(self, now_s: int, next_event_s: int | None) -> int:
         """Run the steps starting at ``now_s`` and before ``next_event_s`` (at least one); return
@@ -114,9 +116,15 @@ class HomePhysics(Periodic):
 
     def run_steps(self, t0_s: int, n_steps: int) -> None:
         """Advance every home and feeder by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
+        if self._bound_at != ArrayState.replacements:
+            self._bind()
+        self._kernel(t0_s, n_steps, *self._kernel_args)
+
+    def _bind(self) -> None:
+        """Build the kernel's argument tuples from the arrays' owners and bind the compiled kernel to
+        their types (:mod:`twin.compiled`); again whenever a state array may have been replaced."""
         s, r, t, g, f, m = self.s, self.reg, self.totals, self.grid, self.feeder_totals, self.market
-        # By field name, as the kernel reads them: the arrays are read off their owners at every call
-        # (a restored world may hold new ones).
+        # By field name, as the kernel reads them.
         homes = kernel.Homes._make(_HOMES_FIELDS(s))
         registers = kernel.Registers._make(_REGISTERS_FIELDS(r))
         totals = kernel.Totals._make(_TOTALS_FIELDS(t))
@@ -125,5 +133,7 @@ class HomePhysics(Periodic):
                                  total_overload_s=f.overload_s)
         inputs = kernel.Inputs(temp_c=self.temp_c, ghi_w_m2=self.ghi_w_m2, price_eur_per_kwh=m.price_now_eur_per_kwh,
                                carbon_g_per_kwh=m.carbon_now_g_per_kwh)
-        kernel.run_home_steps(t0_s, n_steps, self.fixed, self.settings, homes, registers, totals, feeders, inputs,
-                              self.appliance_state.start_s)
+        self._kernel_args = (self.fixed, self.settings, homes, registers, totals, feeders, inputs,
+                             self.appliance_state.start_s)
+        self._kernel = bind(kernel.run_home_steps, (0, 1, *self._kernel_args))
+        self._bound_at = ArrayState.replacements

@@ -1,0 +1,55 @@
+"""Compiled kernels called through their bound entry points follow the arrays they are given."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from conftest import small_scenario
+from twin.build import build_world
+from twin.compiled import bind
+from twin.weather import WeatherSeries
+
+
+@njit(cache=False)
+def _scaled_sum(x, scale):
+    return x.sum() * scale
+
+
+def test_bound_entry_point_computes_what_the_dispatcher_does_for_each_type():
+    ints, floats = np.arange(5, dtype=np.int64), np.linspace(0.0, 1.0, 5)
+    assert bind(_scaled_sum, (ints, 2))(ints, 2) == _scaled_sum(ints, 2) == 20
+    assert bind(_scaled_sum, (floats, 0.5))(floats, 0.5) == _scaled_sum(floats, 0.5) == 1.25
+    # Each type got its own machine code, as the dispatcher's own calls would.
+    assert len(_scaled_sum.overloads) == 2
+
+
+def test_physics_steps_the_array_that_replaced_a_state_field():
+    world = build_world(small_scenario())
+    state = world.energy.homes.state
+    world.run(3600)  # the physics has bound its arguments
+    old = state.temp_air_c
+    state.temp_air_c = old.copy()
+    frozen = old.copy()
+    world.run(7200)
+    np.testing.assert_array_equal(old, frozen)  # the replaced array is no longer stepped
+    assert not np.array_equal(state.temp_air_c, frozen)  # its replacement is
+
+
+def _indoor_after_a_cold_snap(snap: bool, rebind_each_run: bool) -> np.ndarray:
+    world = build_world(small_scenario(controllers={"heating": "external"}))  # heat_cmd 0: unheated
+    physics = world.energy.physics
+    world.run(3600)
+    if snap:
+        n = 2 * 86400 // 60 + 1
+        physics.set_weather([WeatherSeries(step_s=60, temp_c=np.full(n, -25.0), ghi_w_m2=np.zeros(n))])
+    if rebind_each_run:
+        physics._bound_at = None
+    world.run(4 * 3600)
+    return world.energy.homes.state.temp_air_c.copy()
+
+
+def test_new_weather_reaches_a_physics_that_has_already_run():
+    cold = _indoor_after_a_cold_snap(snap=True, rebind_each_run=False)
+    np.testing.assert_array_equal(cold, _indoor_after_a_cold_snap(snap=True, rebind_each_run=True))
+    assert np.all(cold < _indoor_after_a_cold_snap(snap=False, rebind_each_run=False))
