@@ -53,3 +53,17 @@ def test_new_weather_reaches_a_physics_that_has_already_run():
     cold = _indoor_after_a_cold_snap(snap=True, rebind_each_run=False)
     np.testing.assert_array_equal(cold, _indoor_after_a_cold_snap(snap=True, rebind_each_run=True))
     assert np.all(cold < _indoor_after_a_cold_snap(snap=False, rebind_each_run=False))
+
+
+def test_array_state_counts_replaced_fields_not_arrays_changed_in_place():
+    from twin.engine import ArrayState
+    from twin.homes.state import GridRegisters
+
+    grid = GridRegisters(energy_kwh=np.zeros(2), peak_kw=np.zeros(2), overload_s=np.zeros(2),
+                         steps=np.zeros((), dtype=np.int64))
+    before = ArrayState.replacements
+    grid.steps += 3  # in place: the field is set to the array it already holds
+    grid.energy_kwh[...] = 1.0
+    assert ArrayState.replacements == before
+    grid.peak_kw = np.ones(2)
+    assert ArrayState.replacements == before + 1

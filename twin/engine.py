@@ -88,15 +88,17 @@ def _field_names(cls: type) -> tuple[str, ...]:
 class ArrayState:
     """Mixin for dataclasses whose fields are all numpy arrays of live, mutable state."""
 
-    #: Counts every assignment of a field of any ArrayState, construction included. Holders of
-    #: prebuilt argument tuples for the compiled steps (:mod:`twin.compiled`) rebuild them when it
-    #: has moved: arrays change in place on the hot path, and are replaced only when a buffer
-    #: grows or a restore brings another shape.
+    #: Counts every field of any ArrayState set to another object, construction included. Holders
+    #: of prebuilt argument tuples for the compiled steps (:mod:`twin.compiled`) rebuild them when
+    #: it has moved: arrays change in place on the hot path (``x += 1`` on a field sets it to itself,
+    #: which does not count), and are replaced only when a buffer grows or a restore brings another
+    #: shape.
     replacements: ClassVar[int] = 0
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, name, None) is not value:
+            ArrayState.replacements += 1
         object.__setattr__(self, name, value)
-        ArrayState.replacements += 1
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Field name -> the live array (not a copy)."""

@@ -26,7 +26,8 @@ from operator import attrgetter
 import numba
 import numpy as np
 
-from twin.engine import Periodic
+from twin.compiled import bind
+from twin.engine import ArrayState, Periodic
 from twin.streams import Streams
 from twin.traffic import kernel
 from twin.traffic.demand import DemandPlan
@@ -97,6 +98,7 @@ class TrafficPhysics(Periodic):
             at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,
             at_change=plan.at_change, at_green=plan.at_green)
         self.threads = k >= PARALLEL_MIN_REPLICAS  # run_steps_parallel; tests switch it to compare
+        self._bound: tuple[int, bool] | None = None  # (ArrayState.replacements, threads) when bound
 
     def fire_ahead(self, now_s: int, next_event_s: int | None) -> int:
         """Run the steps starting at ``now_s`` and before ``next_event_s`` (at least one); return
@@ -115,6 +117,22 @@ class TrafficPhysics(Periodic):
 
     def run_steps(self, t0_s: int, n_steps: int) -> None:
         """Advance signals and every queue by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
+        if self._bound != (ArrayState.replacements, self.threads):
+            self._bind()
+        done, args = self._done, self._kernel_args
+        done.fill(0)
+        while True:
+            self._fill_turn_pool(done, n_steps)
+            self._kernel(t0_s, n_steps, done, *args)
+            if done.min() == n_steps:
+                break
+        self.det.steps += n_steps
+        self.q.halted_at_s[...] = t0_s + n_steps * self.dt_s
+
+    def _bind(self) -> None:
+        """Build the kernel's argument tuples from the arrays' owners and bind the compiled kernel
+        (parallel or not) to their types (:mod:`twin.compiled`); again whenever a state array may
+        have been replaced (vehicle buffers grow)."""
         q, v, d, turns, sig = self.q, self.v, self.det, self.turns, self.sig
         # By field name, as the kernel reads them: a swapped pair of arrays of the same dtype would
         # compile and run silently wrong (tests/test_traffic.py checks every field).
@@ -124,18 +142,15 @@ class TrafficPhysics(Periodic):
                                turn_used=turns.used, halted=q.halted)
         cars = kernel.Cars._make(_CARS_FIELDS(v))
         lights = kernel.Lights._make(_LIGHTS_FIELDS(sig))
-        done = np.zeros(turns.used.size, dtype=np.int64)
-        while True:
-            self._fill_turn_pool(done, n_steps)
-            if self.threads:
-                kernel.run_steps_parallel(t0_s, n_steps, done, self.layout, self.row_constants, queues, cars, lights,
-                                          min(done.size, 4 * numba.get_num_threads()))
-            else:
-                kernel.run_steps(t0_s, n_steps, done, self.layout, self.row_constants, queues, cars, lights)
-            if done.min() == n_steps:
-                break
-        d.steps += n_steps
-        q.halted_at_s[...] = t0_s + n_steps * self.dt_s
+        self._done = np.zeros(turns.used.size, dtype=np.int64)  # steps run so far, per replica
+        self._kernel_args = (self.layout, self.row_constants, queues, cars, lights)
+        if self.threads:
+            chunks = min(self._done.size, 4 * numba.get_num_threads())
+            self._kernel_args += (chunks,)
+            self._kernel = bind(kernel.run_steps_parallel, (0, 1, self._done, *self._kernel_args))
+        else:
+            self._kernel = bind(kernel.run_steps, (0, 1, self._done, *self._kernel_args))
+        self._bound = (ArrayState.replacements, self.threads)
 
     def _fill_turn_pool(self, done: np.ndarray, n_steps: int) -> None:
         """Refill the turn pool rows of the replicas still running (``done < n_steps`` steps) that
