@@ -10,8 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import small_scenario
+from twin.build import build_world
 from twin.runner import simulate
 from twin.telemetry.bus import TelemetryBus
+from twin.telemetry.recorder import Recorder
 from twin.telemetry.table import Telemetry
 
 
@@ -41,6 +43,38 @@ def test_csv_has_one_row_per_reading(tmp_path):
 def test_record_groups_choose_what_is_published():
     _, tel = simulate(small_scenario(duration="1h", outputs={"record": ["meters"]}), progress=False)
     assert set(tel.quantities) == {"import_kwh", "export_kwh"}
+
+
+@pytest.mark.parametrize("record", [["weather", "prices"], ["meters"], ["devices"]])
+def test_every_reading_clears_the_registers_whatever_it_publishes(record):
+    world = build_world(small_scenario(outputs={"record": record}))
+    world.run(3600)  # the reading at 3600 is out; the step starting then has not run
+    energy = world.energy
+    for part in (energy.registers, energy.grid):
+        for name, values in part.arrays().items():
+            assert not np.any(values), f"{type(part).__name__}.{name} was not cleared"
+    assert energy.homes.state.temp_air_c.any()  # state is not a register: it is left alone
+
+
+def test_readings_agree_with_the_totals_and_the_state_they_come_from():
+    sc = small_scenario(duration="6h")
+    world = build_world(sc)
+    recorder = Recorder(world.bus, sc.start)
+    world.run(sc.duration)
+    tel, energy = recorder.telemetry(), world.energy
+    p, s, totals = energy.homes.params, energy.homes.state, energy.totals
+    # Feeder load x the reading span is the net import of the feeder's homes since the start.
+    _, feeders, load_kw = tel.wide("feeder_load_kw")
+    net_kwh = np.bincount(p.feeder, weights=totals.import_kwh - totals.export_kwh)
+    np.testing.assert_allclose(load_kw.sum(axis=0) * 0.25, net_kwh[[world.graph.node(f)["index"] for f in feeders]])
+    _, _, loading_pct = tel.wide("transformer_loading_pct")
+    np.testing.assert_allclose(loading_pct, 100 * np.abs(load_kw) / sc.grid.transformer_rating_kva)
+    # Instantaneous values are the state at the reading, for the homes that have the device.
+    time_s, node, soc = tel.series("soc")
+    last = time_s == sc.duration
+    homes = [world.graph.node(world.bus.node_ids[n].removesuffix("/battery"))["index"] for n in node[last]]
+    assert 0 < len(homes) < p.n  # some homes have a battery, some not: the reading gathers rows
+    np.testing.assert_array_equal(soc[last], s.soc[homes])
 
 
 def test_frames_lay_out_quantities_end_to_end_and_the_record_keeps_their_order():
