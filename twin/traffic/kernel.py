@@ -56,9 +56,11 @@ def run_steps(t0_s, n_steps, done, lay, rows, qs, cars, lights):
     """Run each replica k from step ``done[k]`` up to ``n_steps`` (steps start at ``t0_s + i * dt_s``).
 
     A replica stops early, at the start of a step that might exhaust its turn pool; ``done[k]``
-    says where it stopped, so the caller can refill the pool and call again.
+    says where it stopped, so the caller can refill the pool and call again. Returns the fewest
+    steps any replica ran (``n_steps`` when all finished).
     """
     _run_replicas(0, done.size, t0_s, n_steps, done, lay, rows, qs, cars, lights)
+    return done.min()
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -68,6 +70,7 @@ def run_steps_parallel(t0_s, n_steps, done, lay, rows, qs, cars, lights, n_chunk
     for c in prange(n_chunks):
         _run_replicas(c * done.size // n_chunks, (c + 1) * done.size // n_chunks,
                       t0_s, n_steps, done, lay, rows, qs, cars, lights)
+    return done.min()
 
 
 # Numba note: named tuples are unpacked once per call, in ``_run_replicas``, and everything below

@@ -121,11 +121,10 @@ class TrafficPhysics(Periodic):
             self._bind()
         done, args = self._done, self._kernel_args
         done.fill(0)
-        while True:
+        # A replica whose turn pool might run dry stops before the step, so the pool is refilled
+        # only when the kernel says one stopped short (its draws are those a refill first would make).
+        while self._kernel(t0_s, n_steps, done, *args) < n_steps:
             self._fill_turn_pool(done, n_steps)
-            self._kernel(t0_s, n_steps, done, *args)
-            if done.min() == n_steps:
-                break
         self.det.steps += n_steps
         self.q.halted_at_s[...] = t0_s + n_steps * self.dt_s
 
@@ -159,8 +158,6 @@ class TrafficPhysics(Periodic):
         single world's would."""
         pool = self.turns
         block = pool.u.shape[1]
-        if pool.used.max() <= block - self.turns_per_step:  # the usual case, in one reduction
-            return
         short = (pool.used > block - self.turns_per_step) & (done < n_steps)
         for k in np.flatnonzero(short):  # about once per block
             spare = block - pool.used[k]
