@@ -112,7 +112,7 @@ def reward_function(reward: str | Callable[[Any], Any], named: dict[str, Callabl
             out = np.asarray(fn(step), dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise InvalidReward(f"{env_id}: reward {what} returned something that is not numbers ({exc})") from None
-        if out.shape != agents or not np.all(np.isfinite(out)):
+        if out.shape != agents or not np.isfinite(out).all():
             raise InvalidReward(f"{env_id}: reward {what} must return one finite number per agent, shape "
                                 f"{agents}; got {shown(out)} of shape {out.shape}")
         return out

@@ -21,7 +21,7 @@ from envs.episodes import Episodes
 from envs.hooks import WorldHooks
 from envs.rendering import RENDER_MODES
 from envs.rewards import TRAFFIC_REWARDS, reward_function
-from envs.traffic_task import MOVEMENTS, VEHICLE_LIMIT, TrafficTask, feature_count
+from envs.traffic_task import MOVEMENTS, TERMS, VEHICLE_LIMIT, TrafficTask, feature_count
 from envs.single import WorldEnv
 from envs.vector import ReplicaVectorEnv
 from twin.traffic.ids import intersection_ids
@@ -71,7 +71,7 @@ class TrafficGridHooks(WorldHooks):
     def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         obs, step = self.task.outcome()
         k = self.world.replicas
-        terms = {name: v.reshape(k, -1).sum(axis=1) for name, v in step.terms.items()}
+        terms = dict(zip(TERMS, self.task.last_terms.reshape(len(TERMS), k, -1).sum(axis=2)))
         return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
 
 

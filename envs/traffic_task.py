@@ -18,6 +18,7 @@ from twin.traffic.signals import GREEN
 
 MOVEMENTS = tuple(f"{side}{turn}" for side in "NESW" for turn in "LTR")
 VEHICLE_LIMIT = 100_000  # per movement; observations are clipped to it
+TERMS = ("queue", "delay", "switch")  # reward terms, in the order of interval_terms' rows
 
 
 @njit(cache=True, nogil=True)
@@ -51,20 +52,21 @@ def sum_per_intersection(row_int, values, n_int):
 @njit(cache=True, nogil=True)
 def interval_terms(q_int, halted_q, row_int, delay_q, last_delay_s, phase, last_phase, n_int,
                    w_queue, w_delay, w_switch, interval_s):
-    """Per intersection: the vehicles halted now (``halted_q`` summed over its movements), the stop-line
-    delay (s) so far (``delay_q`` summed over its rows), and the weighted, signed queue, delay and
-    switch terms of the interval since ``last_delay_s`` and ``last_phase``, which it then updates.
+    """Per intersection: the vehicles halted now (``halted_q`` summed over its movements), and the
+    weighted, signed terms (rows in TERMS order: queue, delay, switch) of the interval since
+    ``last_delay_s`` and ``last_phase`` (the stop-line delay, s, so far: ``delay_q`` summed over the
+    intersection's rows; the phase), which it then updates.
     One compiled pass in place of a dozen numpy calls a step; the arithmetic is numpy's, in its order."""
     halted = sum_per_intersection(q_int, halted_q, n_int)
     delay = sum_per_intersection(row_int, delay_q, n_int)
-    queue_term, delay_term, switch_term = np.empty(n_int), np.empty(n_int), np.empty(n_int)
+    terms = np.empty((len(TERMS), n_int))  # rows in TERMS order
     for i in range(n_int):
-        queue_term[i] = -w_queue * halted[i] * interval_s / 3600.0
-        delay_term[i] = -w_delay * (delay[i] - last_delay_s[i]) / 3600.0
-        switch_term[i] = -w_switch * (1.0 if phase[i] != last_phase[i] else 0.0)
+        terms[0, i] = -w_queue * halted[i] * interval_s / 3600.0
+        terms[1, i] = -w_delay * (delay[i] - last_delay_s[i]) / 3600.0
+        terms[2, i] = -w_switch * (1.0 if phase[i] != last_phase[i] else 0.0)
         last_delay_s[i] = delay[i]
         last_phase[i] = phase[i]
-    return halted, queue_term, delay_term, switch_term
+    return halted, terms
 
 
 def feature_count(n_phases: int) -> int:
@@ -97,9 +99,11 @@ class TrafficTask:
         self._in_int = net.link_to[self._in_links].astype(np.int64)
         self._out_links = np.flatnonzero(net.link_from >= 0)
         self._out_int = net.link_from[self._out_links].astype(np.int64)
-        self._weights = tuple(float(weights.get(term, 0.0)) for term in ("queue", "delay", "switch"))
+        self._weights = tuple(float(weights.get(term, 0.0)) for term in TERMS)
         self._last_delay = sum_per_intersection(self.row_int, self.q.delay_s, self.n_int)
         self._last_phase = self.sig.phase.copy()
+        # The weighted, signed terms of the last interval, (TERMS, intersections); rows of step.terms.
+        self.last_terms = np.zeros((len(TERMS), self.n_int))
         self.detail = needs_detail(reward)
         if self.detail:
             self._halted = self.halted()
@@ -137,10 +141,11 @@ class TrafficTask:
 
     def _measure(self) -> TrafficStep:
         """The last interval of every intersection, with the weighted, signed terms (after observe())."""
-        halted, queue, delay, switch = interval_terms(
+        halted, rows = interval_terms(
             self.net.q_int, self._halted, self.row_int, self.q.delay_s, self._last_delay, self.sig.phase,
             self._last_phase, self.n_int, *self._weights, self.interval_s)
-        terms = {"queue": queue, "delay": delay, "switch": switch}
+        self.last_terms = rows
+        terms = dict(zip(TERMS, rows))
         if not self.detail:
             return TrafficStep(self.interval_s, terms, halted, None, None, None, None)
         waiting, last = self._waiting_s(), self._last_waiting_s

@@ -63,15 +63,18 @@ Computed = Callable[[int, int], list[float]]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def fill_registers(out, sources, rows, every_row, ops, starts, span_h, rating_kw, cleared):
-    """Write each register source j (``sources[j][rows[j]]``, or all of it where ``every_row[j]``),
-    through ``ops[j]``, to ``out[starts[j]:]``; then zero every array of ``cleared``. One pass,
-    where twenty-odd small numpy calls and a concatenate were most of a reading."""
-    for j in range(len(sources)):
-        src, sel, op, at = sources[j], rows[j], ops[j], starts[j]
-        n = src.size if every_row[j] else sel.size
+def fill_registers(out, arrays, source, row_start, row_count, rows, ops, starts, span_h, rating_kw, n_cleared):
+    """Write each register entry j to ``out[starts[j]:]``: ``arrays[source[j]]`` at
+    ``rows[row_start[j]:][:row_count[j]]`` (every row where ``row_count[j] < 0``), through ``ops[j]``;
+    then zero the first ``n_cleared`` arrays. One pass, where twenty-odd small numpy calls and a
+    concatenate were most of a reading. ``arrays`` is every float array a reading may read, the same
+    number in every world, so this compiles once."""
+    for j in range(source.size):
+        src, op, at, r0 = arrays[source[j]], ops[j], starts[j], row_start[j]
+        every = row_count[j] < 0
+        n = src.size if every else row_count[j]
         for i in range(n):
-            v = src[i] if every_row[j] else src[sel[i]]
+            v = src[i] if every else src[rows[r0 + i]]
             if op == PER_SPAN_H:
                 v = v / span_h
             elif op == LOADING_PCT:
@@ -79,8 +82,8 @@ def fill_registers(out, sources, rows, every_row, ops, starts, span_h, rating_kw
             elif op == PER_MINUTE:
                 v = v / 60.0
             out[at + i] = v
-    for j in range(len(cleared)):
-        cleared[j][:] = 0.0
+    for j in range(n_cleared):
+        arrays[j][:] = 0.0
 
 
 class MeterReadings(Periodic):
@@ -154,24 +157,26 @@ class MeterReadings(Periodic):
     def _bind(self) -> None:
         """The compiled reading's arguments, read off the registers' owners (again whenever a state
         array may have been replaced), and its entry point (:mod:`twin.compiled`)."""
-        sources = tuple(getattr(reg.owner, reg.field) for _, reg in self.registers)
-        if any(a.dtype != np.float64 or a.ndim != 1 for a in sources):
-            raise TypeError("meter registers must be 1-D float64 arrays")
-        # The float registers are cleared in the same compiled pass, the others (the step counter) apart.
-        arrays = [a for part in (self.reg, self.grid) for a in part.arrays().values()]
-        cleared = tuple(a for a in arrays if a.dtype == np.float64 and a.ndim == 1)
-        self._others = [a for a in arrays if not any(a is c for c in cleared)]
-        if not sources:  # a record of only weather and prices: no registers to read
-            self._fill, self._others = None, arrays
-        else:
-            empty = np.zeros(0, dtype=np.int64)
-            self._fill_args = (
-                sources, tuple(empty if reg.rows is None else reg.rows for _, reg in self.registers),
-                np.array([reg.rows is None for _, reg in self.registers]),
-                np.array([reg.op for _, reg in self.registers], dtype=np.int64),
-                np.array([at for at, _ in self.registers], dtype=np.int64))
-            self._cleared = cleared
-            self._fill = bind(fill_registers, (np.zeros(0), *self._fill_args, 1.0, 1.0, cleared))
+        # Every 1-D float array of the registers (cleared after a reading), then of the home state.
+        pool = [(part, name, a) for part in (self.reg, self.grid, self.s) for name, a in part.arrays().items()
+                if a.dtype == np.float64 and a.ndim == 1]
+        cleared = sum(part is not self.s for part, _, _ in pool)
+        position = {(id(part), name): i for i, (part, name, _) in enumerate(pool)}
+        registers = [reg for _, reg in self.registers]
+        source = [position.get((id(reg.owner), reg.field)) for reg in registers]
+        if None in source:
+            raise TypeError("meter readings read 1-D float64 arrays of the registers and the home state")
+        self._others = [a for part in (self.reg, self.grid) for a in part.arrays().values()
+                        if not (a.dtype == np.float64 and a.ndim == 1)]  # the step counter
+        counts = [-1 if reg.rows is None else reg.rows.size for reg in registers]
+        self._fill_args = (
+            tuple(a for _, _, a in pool), np.array(source, dtype=np.int64),
+            np.cumsum([0] + [max(c, 0) for c in counts[:-1]], dtype=np.int64), np.array(counts, dtype=np.int64),
+            np.concatenate([np.zeros(0, np.int64)] + [reg.rows for reg in registers if reg.rows is not None]),
+            np.array([reg.op for reg in registers], dtype=np.int64),
+            np.array([at for at, _ in self.registers], dtype=np.int64))
+        self._n_cleared = cleared
+        self._fill = bind(fill_registers, (np.zeros(0), *self._fill_args, 1.0, 1.0, cleared))
         self._bound_at = ArrayState.replacements
 
     def read(self, now_s: int) -> None:
@@ -186,8 +191,7 @@ class MeterReadings(Periodic):
         values = np.empty(self.layout.size)
         for start, stop, value in self.computed:
             values[start:stop] = value(now_s, span_s)
-        if self._fill is not None:
-            self._fill(values, *self._fill_args, span_s / 3600.0, float(self.rating_kw), self._cleared)
+        self._fill(values, *self._fill_args, span_s / 3600.0, float(self.rating_kw), self._n_cleared)
         for other in self._others:
             other.fill(0)
         if values.size:
