@@ -24,6 +24,24 @@ def test_bound_entry_point_computes_what_the_dispatcher_does_for_each_type():
     assert len(_scaled_sum.overloads) == 2
 
 
+def test_arguments_that_numba_types_apart_get_entry_points_of_their_own():
+    from collections import namedtuple
+
+    from twin.compiled import type_key
+
+    pair = namedtuple("pair", ["a", "b"])
+    base = np.zeros((4, 3))
+    frozen = np.zeros(3)
+    frozen.setflags(write=False)
+    apart = [np.zeros(3), np.zeros(3, dtype=np.int64), np.zeros((1, 3)), base[:, 0], base.T, frozen,
+             pair(np.zeros(3), np.zeros(3)), pair(np.zeros(3), np.zeros(3, dtype=np.float32)), (np.zeros(3),),
+             1, 2**63, 1.0, True]
+    keys = [type_key(value) for value in apart]
+    assert len(set(keys)) == len(keys)
+    assert type_key(np.ones(3)) == type_key(np.zeros(3))  # values do not matter, only types
+    assert type_key(pair(np.ones(3), np.ones(3))) == keys[6]
+
+
 def test_physics_steps_the_array_that_replaced_a_state_field():
     world = build_world(small_scenario())
     state = world.energy.homes.state

@@ -125,7 +125,7 @@ class TrafficPhysics(Periodic):
         # only when the kernel says one stopped short (its draws are those a refill first would make).
         while self._kernel(t0_s, n_steps, done, *args) < n_steps:
             self._fill_turn_pool(done, n_steps)
-        self.det.steps += n_steps
+        self.det.steps[...] += n_steps  # in place: no ArrayState field is set
         self.q.halted_at_s[...] = t0_s + n_steps * self.dt_s
 
     def _bind(self) -> None:
