@@ -71,6 +71,16 @@ def fill_observation(out, replica, temp_air_c, outdoor_c, occupancy, awake, pric
                 row[j] = high[j]
 
 
+@njit(cache=True, nogil=True)
+def apply_commands(actions, bat_power_kw, ev_charger_kw, heat_cmd, battery_cmd_kw, ev_cmd_kw):
+    """Home i's commands from its (heat, battery, ev) action row in [-1, 1]: heat-pump fraction
+    (a + 1) / 2, battery power a x its rating (kW), EV charging (a + 1) / 2 x the charger's power (kW)."""
+    for i in range(actions.shape[0]):
+        heat_cmd[i] = 0.5 * (actions[i, 0] + 1.0)
+        battery_cmd_kw[i] = actions[i, 1] * bat_power_kw[i]
+        ev_cmd_kw[i] = 0.5 * (actions[i, 2] + 1.0) * ev_charger_kw[i]
+
+
 class HomeTask:
     """Observations, actions and reward terms of every home in ``world``."""
 
@@ -105,18 +115,18 @@ class HomeTask:
         price holds past the horizon."""
         series = self.clock.price
         times = (now_s, now_s + PRICE_AHEAD_S[0], now_s + PRICE_AHEAD_S[1])
-        if isinstance(series, tuple):
-            change_s, values = series
-            return values[:, np.maximum(np.searchsorted(change_s, times, side="right") - 1, 0)]
+        if isinstance(series, tuple):  # every replica changes at replica 0's times
+            _, values = series
+            first = self.clock.markets[0].price
+            return values[:, [first.index_at(t) for t in times]]
         return np.array([[one.at(t) for t in times] for one in series])
 
     # -- actions -----------------------------------------------------------------------------
     def act(self, actions: np.ndarray) -> None:
         """Apply (homes, 3) actions in [-1, 1] (see ACTIONS) as the homes' external commands."""
         p, s = self.p, self.s
-        s.heat_cmd[...] = 0.5 * (actions[:, 0] + 1.0)
-        s.battery_cmd_kw[...] = actions[:, 1] * p.bat_power_kw
-        s.ev_cmd_kw[...] = 0.5 * (actions[:, 2] + 1.0) * p.ev_charger_kw
+        apply_commands(actions.astype(np.float64, copy=False), p.bat_power_kw, p.ev_charger_kw, s.heat_cmd,
+                       s.battery_cmd_kw, s.ev_cmd_kw)
 
     # -- rewards -----------------------------------------------------------------------------
     def _cumulative(self) -> np.ndarray:
@@ -141,7 +151,7 @@ class HomeTask:
             now[_EV_UNMET] += self.ev_need_now_kwh()
         delta = now - self._last
         self._last = now
-        world_net = np.repeat(delta[_NET].reshape(self.k, -1).sum(axis=1), self.n // self.k)
+        world_net = delta[_NET].reshape(self.k, -1).sum(axis=1).repeat(self.n // self.k)
         weighted = self._signed_weights * delta[_TERM_ROWS]
         return HomeStep(interval_s=self.interval_s, world_net_import_kwh=world_net, terms=dict(zip(TERMS, weighted)),
                         **dict(zip(STEP_FIELDS, delta)))

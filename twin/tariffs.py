@@ -87,6 +87,10 @@ class PriceSeries:
         out = self.value[np.maximum(idx, 0)]
         return float(out) if np.ndim(t_s) == 0 else out
 
+    def index_at(self, t_s: int) -> int:
+        """Index of the value in force at the scalar time ``t_s`` [s] (0 before the start)."""
+        return max(bisect.bisect_right(self._change_list, t_s) - 1, 0)
+
     def next_change_after(self, t_s: int) -> int | None:
         """First change time [s] strictly after ``t_s`` [s], or None if there is none."""
         i = bisect.bisect_right(self._change_list, t_s)

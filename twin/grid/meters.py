@@ -58,8 +58,8 @@ class Register:
     op: int = AS_IS
 
 
-# A quantity computed per reading: (now_s, span_s) -> its values.
-Computed = Callable[[int, int], list[float]]
+# A quantity of one node (the weather, the city) computed per reading: (now_s, span_s) -> its value.
+Computed = Callable[[int, int], float]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -108,8 +108,11 @@ class MeterReadings(Periodic):
         offsets = self.layout.offsets
         self.registers = [(int(offsets[i]), source) for i, (_, source) in enumerate(kept_entries)
                           if isinstance(source, Register)]
-        self.computed = [(int(offsets[i]), int(offsets[i + 1]), source) for i, (_, source) in enumerate(kept_entries)
+        self.computed = [(int(offsets[i]), source) for i, (_, source) in enumerate(kept_entries)
                          if not isinstance(source, Register)]
+        if any(offsets[i + 1] - offsets[i] != 1 for i, (_, source) in enumerate(kept_entries)
+               if not isinstance(source, Register)):
+            raise ValueError("computed readings are of one node each (the weather, the city)")
         self._bound_at: int | None = None
 
     def _entries(self) -> list[tuple[str, str, np.ndarray, Register | Computed]]:
@@ -145,13 +148,13 @@ class MeterReadings(Periodic):
                     ("ev_unmet_kwh", "kWh", nodes.ev_nodes, Register(r, "ev_unmet_kwh", ev))]
         if "weather" in record:
             w = self.weather
-            out += [("outdoor_temp_c", "degC", nodes.weather, lambda t, span: [w.temp_c[w.index_at(t)]]),
-                    ("ghi_w_m2", "W/m2", nodes.weather, lambda t, span: [w.ghi_w_m2[w.index_at(t)]])]
+            out += [("outdoor_temp_c", "degC", nodes.weather, lambda t, span: w.temp_c[w.index_at(t)]),
+                    ("ghi_w_m2", "W/m2", nodes.weather, lambda t, span: w.ghi_w_m2[w.index_at(t)])]
         if "prices" in record:
             m = self.market
-            out += [("price_eur_per_kwh", "EUR/kWh", nodes.city, lambda t, span: [m.price.mean_over(t - span, t)]),
-                    ("feed_in_eur_per_kwh", "EUR/kWh", nodes.city, lambda t, span: [m.feed_in_eur_per_kwh]),
-                    ("carbon_g_per_kwh", "g/kWh", nodes.city, lambda t, span: [m.carbon.mean_over(t - span, t)])]
+            out += [("price_eur_per_kwh", "EUR/kWh", nodes.city, lambda t, span: m.price.mean_over(t - span, t)),
+                    ("feed_in_eur_per_kwh", "EUR/kWh", nodes.city, lambda t, span: m.feed_in_eur_per_kwh),
+                    ("carbon_g_per_kwh", "g/kWh", nodes.city, lambda t, span: m.carbon.mean_over(t - span, t))]
         return out
 
     def _bind(self) -> None:
@@ -189,8 +192,8 @@ class MeterReadings(Periodic):
         if self._bound_at != ArrayState.replacements:
             self._bind()
         values = np.empty(self.layout.size)
-        for start, stop, value in self.computed:
-            values[start:stop] = value(now_s, span_s)
+        for at, value in self.computed:
+            values[at] = value(now_s, span_s)
         self._fill(values, *self._fill_args, span_s / 3600.0, float(self.rating_kw), self._n_cleared)
         for other in self._others:
             other.fill(0)
