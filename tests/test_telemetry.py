@@ -97,6 +97,14 @@ def test_frames_lay_out_quantities_end_to_end_and_the_record_keeps_their_order()
                                                                "x_kwh", "x_kwh", "y_c"]
     assert record.value.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
     assert record.units == {"x_kwh": "kWh", "y_c": "degC", "z": "veh"}
+    # Queries by quantity keep recording order, across layouts too (y_c is in both).
+    for quantity, values in (("x_kwh", [1.0, 2.0, 6.0, 7.0]), ("y_c", [3.0, 4.0, 8.0]), ("z", [5.0])):
+        time_s, node, value = record.series(quantity)
+        assert value.tolist() == values
+        mask = record.quantity == record.quantities.index(quantity)
+        np.testing.assert_array_equal(time_s, record.time_s[mask])
+        np.testing.assert_array_equal(node, record.node[mask])
+    assert [t.tolist() for t in record.total_by_time("y_c")] == [[900, 1800], [7.0, 8.0]]
 
 
 def test_a_frame_of_the_wrong_size_or_a_quantity_in_a_second_unit_is_refused():

@@ -9,6 +9,7 @@ so a reader never sees half a file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 from collections.abc import Iterable
@@ -66,7 +67,7 @@ class Telemetry:
             return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
 
         sizes = np.array([f.layout.size for f in frames], dtype=np.int64)
-        return cls(
+        record = cls(
             start=start,
             time_s=np.repeat(np.array([f.time_s for f in frames], dtype=np.int64), sizes),
             node=cat([f.layout.nodes for f in frames], np.int32),
@@ -76,6 +77,20 @@ class Telemetry:
             quantities=tuple(quantities),
             units=units,
         )
+        # Each quantity's rows follow from the layouts: its place in a layout, in every frame of it.
+        frame_start = np.cumsum(sizes) - sizes
+        frames_of: dict[FrameLayout, list[int]] = {}
+        for i, frame in enumerate(frames):
+            frames_of.setdefault(frame.layout, []).append(i)
+        parts: list[list[np.ndarray]] = [[] for _ in quantities]
+        for layout, which in frames_of.items():
+            starts = frame_start[which]
+            for quantity, lo, hi in zip(layout.quantities, layout.offsets[:-1], layout.offsets[1:]):
+                parts[quantities[quantity]].append((starts[:, None] + np.arange(lo, hi)).ravel())
+        # A quantity of several layouts (rare) has its rows put back in recording order.
+        record.__dict__["_rows_of_quantity"] = tuple(
+            rows[0] if len(rows) == 1 else np.sort(np.concatenate(rows)) for rows in parts)
+        return record
 
     # -- queries -----------------------------------------------------------------------------
     def has(self, quantity: str) -> bool:
@@ -86,8 +101,17 @@ class Telemetry:
         """(time_s, node code, value) of every reading of ``quantity``, in recording order."""
         if quantity not in self.quantities:
             raise KeyError(f"no readings of {quantity!r}; recorded: {', '.join(self.quantities) or 'none'}")
-        rows = self.quantity == self.quantities.index(quantity)
+        rows = self._rows_of_quantity[self.quantities.index(quantity)]
         return self.time_s[rows], self.node[rows], self.value[rows]
+
+    @functools.cached_property
+    def _rows_of_quantity(self) -> tuple[np.ndarray, ...]:
+        """Row indices of each quantity code, in recording order (from_frames fills it from the frame
+        layouts; otherwise one stable sort): a mask over the whole record per query was most of an
+        episode's KPIs."""
+        order = np.argsort(self.quantity, kind="stable")
+        bounds = np.searchsorted(self.quantity[order], np.arange(len(self.quantities) + 1))
+        return tuple(order[bounds[i]:bounds[i + 1]] for i in range(len(self.quantities)))
 
     def wide(self, quantity: str) -> tuple[np.ndarray, list[str], np.ndarray]:
         """``quantity`` as a (times x nodes) matrix: (sorted times, node ids, values; NaN where absent)."""
@@ -100,9 +124,18 @@ class Telemetry:
 
     def total_by_time(self, quantity: str) -> tuple[np.ndarray, np.ndarray]:
         """Sum of ``quantity`` over all nodes at each reading time: (sorted times, sums)."""
-        time_s, _, value = self.series(quantity)
-        times, t_ix = np.unique(time_s, return_inverse=True)
-        return times, np.bincount(t_ix, weights=value, minlength=times.size)
+        if quantity not in self._totals_by_time:  # the KPIs ask for the same quantities many times
+            time_s, _, value = self.series(quantity)
+            times, t_ix = np.unique(time_s, return_inverse=True)
+            totals = np.bincount(t_ix, weights=value, minlength=times.size)
+            for arr in (times, totals):
+                arr.setflags(write=False)  # shared by every caller
+            self._totals_by_time[quantity] = (times, totals)
+        return self._totals_by_time[quantity]
+
+    @functools.cached_property
+    def _totals_by_time(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {}
 
     def digest(self) -> str:
         """SHA-256 over all columns: equal digests mean bit-identical records."""
