@@ -116,6 +116,9 @@ class HomePhysics(Periodic):
 
     def run_steps(self, t0_s: int, n_steps: int) -> None:
         """Advance every home and feeder by ``n_steps`` steps, the first starting at ``t0_s`` (s)."""
+        if self.p.n == 0:  # streets only: a step of no homes and no feeders just counts itself
+            self.grid.steps[...] += n_steps
+            return
         if self._bound_at != ArrayState.replacements:
             self._bind()
         self._kernel(t0_s, n_steps, *self._kernel_args)
