@@ -37,7 +37,7 @@ TERMS = {"energy_cost": "energy_cost_eur", "comfort": "comfort_kh", "emissions":
          "ev_unmet": "ev_unmet_kwh"}
 # The HomeStep fields of an interval, in their order there: the rows of HomeTask's totals.
 STEP_FIELDS = ("energy_cost_eur", "comfort_kh", "emissions_kg", "ev_unmet_kwh", "net_import_kwh")
-_TERM_ROWS = [STEP_FIELDS.index(field) for field in TERMS.values()]
+_TERM_ROWS = np.array([STEP_FIELDS.index(field) for field in TERMS.values()], dtype=np.int64)
 _EV_UNMET, _NET = STEP_FIELDS.index("ev_unmet_kwh"), STEP_FIELDS.index("net_import_kwh")
 
 
@@ -72,6 +72,29 @@ def fill_observation(out, replica, temp_air_c, outdoor_c, occupancy, awake, pric
 
 
 @njit(cache=True, nogil=True)
+def cumulative_totals(cost_eur, discomfort_kh, emissions_kg, ev_unmet_kwh, import_kwh, export_kwh, out):
+    """Rows of ``out`` in STEP_FIELDS order: each home's totals since the start (net import = import - export)."""
+    for i in range(out.shape[1]):
+        out[0, i] = cost_eur[i]
+        out[1, i] = discomfort_kh[i]
+        out[2, i] = emissions_kg[i]
+        out[3, i] = ev_unmet_kwh[i]
+        out[4, i] = import_kwh[i] - export_kwh[i]
+
+
+@njit(cache=True, nogil=True)
+def interval_deltas(now, last, signed_weights, term_rows, delta, weighted):
+    """``delta = now - last`` (the interval's STEP_FIELDS rows per home) and each reward term's row,
+    ``weighted[j] = signed_weights[j] * delta[term_rows[j]]``, in one pass."""
+    for r in range(now.shape[0]):
+        for i in range(now.shape[1]):
+            delta[r, i] = now[r, i] - last[r, i]
+    for j in range(term_rows.size):
+        for i in range(now.shape[1]):
+            weighted[j, i] = signed_weights[j] * delta[term_rows[j], i]
+
+
+@njit(cache=True, nogil=True)
 def apply_commands(actions, bat_power_kw, ev_charger_kw, heat_cmd, battery_cmd_kw, ev_cmd_kw):
     """Home i's commands from its (heat, battery, ev) action row in [-1, 1]: heat-pump fraction
     (a + 1) / 2, battery power a x its rating (kW), EV charging (a + 1) / 2 x the charger's power (kW)."""
@@ -94,7 +117,7 @@ class HomeTask:
         self.n = self.p.n
         self.replica = np.repeat(np.arange(self.k, dtype=np.int64), self.n // self.k)
         self.weights, self.interval_s = weights, interval_s
-        self._signed_weights = np.array([[-weights.get(term, 0.0)] for term in TERMS])
+        self._signed_weights = np.array([-weights.get(term, 0.0) for term in TERMS])
         self._last = self._cumulative()
 
     # -- observations ------------------------------------------------------------------------
@@ -132,7 +155,9 @@ class HomeTask:
     def _cumulative(self) -> np.ndarray:
         """(STEP_FIELDS, homes) totals since the start, rows in STEP_FIELDS order."""
         t = self.totals
-        return np.array((t.cost_eur, t.discomfort_kh, t.emissions_kg, t.ev_unmet_kwh, t.import_kwh - t.export_kwh))
+        now = np.empty((len(STEP_FIELDS), self.n))
+        cumulative_totals(t.cost_eur, t.discomfort_kh, t.emissions_kg, t.ev_unmet_kwh, t.import_kwh, t.export_kwh, now)
+        return now
 
     def outcome(self, episode_end: bool = False) -> tuple[np.ndarray, HomeStep]:
         """The observation now and what every home did since the last call (see :meth:`measure`)."""
@@ -149,10 +174,10 @@ class HomeTask:
         now = self._cumulative()
         if episode_end:
             now[_EV_UNMET] += self.ev_need_now_kwh()
-        delta = now - self._last
+        delta, weighted = np.empty_like(now), np.empty((len(TERMS), self.n))
+        interval_deltas(now, self._last, self._signed_weights, _TERM_ROWS, delta, weighted)
         self._last = now
         world_net = delta[_NET].reshape(self.k, -1).sum(axis=1).repeat(self.n // self.k)
-        weighted = self._signed_weights * delta[_TERM_ROWS]
         return HomeStep(interval_s=self.interval_s, world_net_import_kwh=world_net, terms=dict(zip(TERMS, weighted)),
                         **dict(zip(STEP_FIELDS, delta)))
 
