@@ -96,7 +96,7 @@ class ArrayState:
     replacements: ClassVar[int] = 0
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if getattr(self, name, None) is not value:
+        if self.__dict__.get(name) is not value:  # not getattr: a first assignment would raise inside it
             ArrayState.replacements += 1
         object.__setattr__(self, name, value)
 
