@@ -22,7 +22,9 @@ from twin.errors import OutputError
 TWIN = Path(sys.executable).with_name("twin")
 # Long enough (four simulated months of one home, several seconds) for a second process, which
 # takes a second or two to start, to meet the first mid-run.
-LONG_RUN = ("run", str(SCENARIOS / "smart_home.yaml"), "--quiet", "--no-plots", "--days", "120")
+# Long enough (about 6 s of work here, against 1.7 s for a second twin command to start) that a
+# second run started after the first has taken the folder still finds it being written.
+LONG_RUN = ("run", str(SCENARIOS / "smart_home.yaml"), "--quiet", "--no-plots", "--days", "1000")
 
 
 def start(*args: str) -> subprocess.Popen:
