@@ -104,15 +104,18 @@ class MeterReadings(Periodic):
         self.layout = bus.layout([(quantity, unit, node_ix) for quantity, unit, node_ix, _ in entries])
         # The layout leaves out a quantity of no nodes (a world without a transformer, a battery...).
         kept = set(self.layout.quantities)
-        kept_entries = [(quantity, source) for quantity, _, _, source in entries if quantity in kept]
+        # Where each kept quantity starts in a frame: registers are read in the compiled pass,
+        # computed values (one node each) written one by one.
         offsets = self.layout.offsets
-        self.registers = [(int(offsets[i]), source) for i, (_, source) in enumerate(kept_entries)
-                          if isinstance(source, Register)]
-        self.computed = [(int(offsets[i]), source) for i, (_, source) in enumerate(kept_entries)
-                         if not isinstance(source, Register)]
-        if any(offsets[i + 1] - offsets[i] != 1 for i, (_, source) in enumerate(kept_entries)
-               if not isinstance(source, Register)):
-            raise ValueError("computed readings are of one node each (the weather, the city)")
+        self.registers: list[tuple[int, Register]] = []
+        self.computed: list[tuple[int, Computed]] = []
+        for i, source in enumerate(source for quantity, _, _, source in entries if quantity in kept):
+            if isinstance(source, Register):
+                self.registers.append((int(offsets[i]), source))
+            elif offsets[i + 1] - offsets[i] != 1:
+                raise ValueError("computed readings are of one node each (the weather, the city)")
+            else:
+                self.computed.append((int(offsets[i]), source))
         self._bound_at: int | None = None
 
     def _entries(self) -> list[tuple[str, str, np.ndarray, Register | Computed]]:
