@@ -66,7 +66,9 @@ def tile_plan(plan: SignalPlan, net: RoadNetwork, k: int) -> SignalPlan:
         return plan
     per_int = {name: np.tile(getattr(plan, name), (1, k))
                for name in ("at_phase", "at_interval", "at_t_in_s", "at_change", "at_green")}
-    return dataclasses.replace(plan, q_bits=np.tile(plan.q_bits, k), offset_s=np.tile(plan.offset_s, k), **per_int)
+    per_int.update({name: np.tile(getattr(plan, name), (k,) + (1,) * (getattr(plan, name).ndim - 1))
+                    for name in ("q_bits", "offset_s", "phases_at", "yellow_s", "all_red_s", "signalized")})
+    return dataclasses.replace(plan, **per_int)
 
 
 def tile_demand(demand: DemandPlan, net: RoadNetwork, k: int) -> DemandPlan:
@@ -75,7 +77,7 @@ def tile_demand(demand: DemandPlan, net: RoadNetwork, k: int) -> DemandPlan:
         return demand
     routes = [np.where(demand.route_q >= 0, demand.route_q + r * net.n_queues, -1) for r in range(k)]
     return dataclasses.replace(
-        demand, entry_vph=np.tile(demand.entry_vph, k),
+        demand, entry_vph=np.tile(demand.entry_vph, k), turn_cdf=np.tile(demand.turn_cdf, (k, 1)),
         od_entry=np.concatenate([demand.od_entry + r * net.entries.size for r in range(k)]),
         od_vph=np.tile(demand.od_vph, k), route_q=np.concatenate(routes),
         route_links=tuple(tuple(x + r * net.n_links for x in links) for r in range(k) for links in demand.route_links))

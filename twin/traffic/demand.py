@@ -44,7 +44,7 @@ class DemandPlan:
     route_links: tuple[tuple[int, ...], ...]
     profile_s: np.ndarray           # second of day each factor starts
     profile_factor: np.ndarray
-    turn_cdf: np.ndarray            # cumulative left, through, right
+    turn_cdf: np.ndarray            # (L, K) per link, cumulative share of each movement slot (net.queue_of)
 
     def factor_at(self, second_of_day: int) -> float:
         """The demand multiplier in force at a second of the day (1.0 without a profile)."""
@@ -95,14 +95,40 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
     route_q = np.full((len(routes), hops), -1, dtype=np.int32)
     for r, links in enumerate(routes):
         for h, (a, b) in enumerate(zip(links[:-1], links[1:])):
-            route_q[r, h] = next(q for q in net.queue_of[a] if net.q_out[q] == b)
+            route_q[r, h] = next(q for q in net.queue_of[a] if q >= 0 and net.q_out[q] == b)
     points = sorted((clock_seconds(p.at), p.factor) for p in cfg.profile)
     t = cfg.turning
     return DemandPlan(entry_vph=entry_vph, od_entry=np.array(od_entry, dtype=np.int64),
                       od_vph=np.array(od_vph, dtype=float), route_q=route_q, route_links=tuple(routes),
                       profile_s=np.array([p[0] for p in points], dtype=np.int64),
                       profile_factor=np.array([p[1] for p in points], dtype=float),
-                      turn_cdf=np.cumsum([t.left, t.through, t.right]))
+                      turn_cdf=turn_cdf(net, (t.left, t.through, t.right)))
+
+
+def turn_cdf(net: RoadNetwork, shares: tuple[float, float, float]) -> np.ndarray:
+    """(links, K): per link, the cumulative probability of each of its movement slots
+    (``net.queue_of``), from the left, through and right ``shares``.
+
+    A class's share is split evenly between a link's movements of that class and the link's shares
+    are renormalised over the movements it has; from its last movement on the row is exactly 1.0,
+    so a movement a link lacks is never drawn. A link with one movement of each class keeps the
+    raw cumulative shares (a grid's links all do). A link whose movements all have share 0 takes
+    each with equal chance.
+    """
+    slots = net.queue_of
+    have = slots >= 0
+    turn = np.where(have, net.q_turn[np.maximum(slots, 0)], 0).astype(np.int64)
+    per_class = np.stack([((turn == c) & have).sum(axis=1) for c in range(3)], axis=1)   # (L, 3)
+    weight = np.where(have, np.asarray(shares, dtype=float)[turn] / np.maximum(per_class[np.arange(len(turn))[:, None], turn], 1), 0.0)
+    total = weight.sum(axis=1)
+    weight = np.where((total == 0)[:, None], have.astype(float), weight)
+    cdf = np.cumsum(weight, axis=1)
+    complete = (per_class == 1).all(axis=1) & (have.sum(axis=1) == 3)
+    partial = ~complete & have.any(axis=1)
+    cdf[partial] /= cdf[partial, -1:]
+    last = np.where(have.any(axis=1), have.sum(axis=1) - 1, 0)
+    cdf[np.arange(slots.shape[1])[None, :] >= last[:, None]] = 1.0
+    return cdf
 
 
 class TrafficDemand:

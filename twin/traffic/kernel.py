@@ -40,10 +40,11 @@ Layout = namedtuple("Layout", [
     "dt_s", "passes", "turns_per_step", "controller", "routed",
     "n_movement_queues",          # movement rows of all replicas; outside rows follow them
     "movements_per_replica", "entries_per_replica", "links_per_replica", "ints_per_replica",
-    "n_phases", "cycle_s", "min_green_s", "max_green_s", "yellow_s", "all_red_s", "gap_s"])
+    "cycle_s", "min_green_s", "max_green_s", "gap_s"])
 Rows = namedtuple("Rows", [
     "refill", "token_cap", "target", "q_link", "storage", "is_exit", "fft_s", "queue_of", "turn_cdf", "route_q",
-    "q_int", "q_bits", "int_row_start", "int_rows", "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
+    "q_int", "q_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s", "signalized",
+    "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
     "green", "buf", "slot_ready_s", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
     "passed", "busy_steps", "turn_u", "turn_used", "halted"])
@@ -124,8 +125,8 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
             else:
                 controlled_step(i0, n_int, r0, m, t, lay.controller == ACTUATED, no_demand, phase, interval, t_in,
                                 changes, target, request, green, head_ready, rows.q_int, rows.q_bits,
-                                rows.int_row_start, rows.int_rows, lay.n_phases, lay.min_green_s, lay.max_green_s,
-                                lay.yellow_s, lay.all_red_s, lay.gap_s, dt_s)
+                                rows.int_row_start, rows.int_rows, rows.n_phases, lay.min_green_s, lay.max_green_s,
+                                rows.yellow_s, rows.all_red_s, rows.signalized, lay.gap_s, dt_s)
             add_step_allowance(t, hr_m, tk_m, bz_m, rf_m, cp_m)
             add_step_allowance(t, hr_o, tk_o, bz_o, rf_o, cp_o)
             for _ in range(lay.passes):
@@ -174,13 +175,15 @@ def fixed_time_step(i0, n_int, r0, m, cycle_s, phase, interval, t_in, changes, g
 @njit(cache=True, nogil=True, inline="always")
 def controlled_step(i0, n_int, r0, m, t, actuated, no_demand, phase, interval, t_in, changes, target, request,
                     green, head_ready, q_int, q_bits, int_row_start, int_rows, n_phases,
-                    min_green_s, max_green_s, yellow_s, all_red_s, gap_s, dt_s):
+                    min_green_s, max_green_s, yellow_s, all_red_s, signalized, gap_s, dt_s):
     """Actuated or external control of intersections i0.. for the step starting at ``t`` (s).
 
     A green ends when the controller's rule says so (actuated: gap-out or max-out after the
     minimum green; external: another phase requested after the minimum green), then yellow ->
-    all-red -> green (to the target phase, counting a change). The green of an intersection's
-    rows is recomputed when its interval changes.
+    all-red -> green (to the target phase, counting a change). Phase counts (``n_phases``) and the
+    yellow and all-red after each phase (``yellow_s[i, p]``, ``all_red_s[i, p]``) are each
+    intersection's own; unsignalized junctions (``signalized`` False) stay green. The green of an
+    intersection's rows is recomputed when its interval changes.
     """
     if actuated:  # gap-out reads the detectors: a head on a green movement within the gap of its line
         no_demand[:] = True
@@ -188,12 +191,14 @@ def controlled_step(i0, n_int, r0, m, t, actuated, no_demand, phase, interval, t
             if green[r] and head_ready[r] <= t + gap_s:
                 no_demand[q_int[r] - i0] = False
     for i in range(i0, i0 + n_int):
+        if not signalized[i]:
+            continue
         before = interval[i]
         if actuated:
             ends = (before == GREEN and t_in[i] >= min_green_s
                     and (no_demand[i - i0] or t_in[i] >= max_green_s))
             if ends:
-                target[i] = (phase[i] + 1) % n_phases
+                target[i] = (phase[i] + 1) % n_phases[i]
         else:
             ends = before == GREEN and t_in[i] >= min_green_s and request[i] != phase[i]
             if ends:
@@ -201,10 +206,10 @@ def controlled_step(i0, n_int, r0, m, t, actuated, no_demand, phase, interval, t
         if ends:
             interval[i] = YELLOW
             t_in[i] = 0
-        if interval[i] == YELLOW and t_in[i] >= yellow_s:
+        if interval[i] == YELLOW and t_in[i] >= yellow_s[i, phase[i]]:
             interval[i] = ALL_RED
             t_in[i] = 0
-        if interval[i] == ALL_RED and t_in[i] >= all_red_s:
+        if interval[i] == ALL_RED and t_in[i] >= all_red_s[i, phase[i]]:
             interval[i] = GREEN
             phase[i] = target[i]
             changes[i] += 1
@@ -304,7 +309,9 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
            turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, target, fft_s, is_exit, route_q, turn_cdf,
            queue_of):
     """Each mover, in row order, leaves the network by its exit link or joins the queue of its
-    next movement (its route's, or one drawn by the turning ratios from replica ``k``'s pool)."""
+    next movement (its route's, or one drawn by the turning ratios from replica ``k``'s pool: the
+    first slot of the link's ``turn_cdf`` row above the draw)."""
+    last_slot = turn_cdf.shape[1] - 1
     for i in range(moving.size):
         v = movers[i]
         link = target[moving[i]]
@@ -321,7 +328,7 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
             u = turn_u[k, turn_used[k]]
             turn_used[k] += 1
             turn = 0
-            while turn < 2 and turn_cdf[turn] <= u:
+            while turn < last_slot and turn_cdf[link, turn] <= u:
                 turn += 1
             q = queue_of[link, turn]
         ready = t + fft

@@ -83,9 +83,8 @@ class TrafficPhysics(Periodic):
             dt_s=dt, passes=self.passes, turns_per_step=self.turns_per_step,
             controller=kernel.CONTROLLERS[self.controller], routed=demand.route_q.size > 0,
             n_movement_queues=n_q, movements_per_replica=n_q // k, entries_per_replica=n_e // k,
-            links_per_replica=net.n_links // k, ints_per_replica=net.n_int // k, n_phases=plan.n_phases,
-            cycle_s=plan.cycle_s, min_green_s=cfg.min_green_s, max_green_s=cfg.max_green_s,
-            yellow_s=cfg.yellow_s, all_red_s=cfg.all_red_s, gap_s=float(cfg.gap_s))
+            links_per_replica=net.n_links // k, ints_per_replica=net.n_int // k,
+            cycle_s=plan.cycle_s, min_green_s=cfg.min_green_s, max_green_s=cfg.max_green_s, gap_s=float(cfg.gap_s))
         route_q = demand.route_q if demand.route_q.size else np.zeros((1, 1), dtype=np.int32)
         # Movement rows of each intersection (rows int_rows[int_row_start[i]:int_row_start[i + 1]]).
         int_rows = np.argsort(net.q_int, kind="stable")
@@ -94,7 +93,8 @@ class TrafficPhysics(Periodic):
             refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
             storage=net.storage, is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
             turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
-            int_row_start=int_row_start, int_rows=int_rows,
+            int_row_start=int_row_start, int_rows=int_rows, n_phases=plan.phases_at, yellow_s=plan.yellow_s,
+            all_red_s=plan.all_red_s, signalized=plan.signalized,
             at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,
             at_change=plan.at_change, at_green=plan.at_green)
         self.threads = k >= PARALLEL_MIN_REPLICAS  # run_steps_parallel; tests switch it to compare

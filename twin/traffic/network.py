@@ -32,11 +32,28 @@ _STEP = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # heading -> (d_row, d_c
 
 
 @dataclass(frozen=True, eq=False)
+class SignalPrograms:
+    """Each intersection's phase program, padded to the most phases any intersection has.
+
+    Times are seconds on traffic-step boundaries. An unsignalized junction has one phase that
+    serves every movement and never ends (``signalized`` False): the controllers skip it.
+    """
+
+    q_bits: np.ndarray         # (Q,) bit p set if the queue has green in phase p of its intersection
+    n_phases: np.ndarray       # (I,) phases of each intersection's program
+    green_s: np.ndarray        # (I, P) fixed-time green of each phase, s
+    yellow_s: np.ndarray       # (I, P) yellow after each phase's green, s
+    all_red_s: np.ndarray      # (I, P) all-red after that yellow, s
+    offset_s: np.ndarray       # (I,) fixed time: when the program starts its first phase, s (mod cycle)
+    signalized: np.ndarray     # (I,) bool
+
+
+@dataclass(frozen=True, eq=False)
 class RoadNetwork:
     """Arrays describing a road network (see the module docstring for units)."""
 
     int_ids: tuple[str, ...]
-    int_rc: np.ndarray          # (I, 2) row, col
+    int_rc: np.ndarray | None   # (I, 2) row, col of a generated grid; None for an imported net
     link_ids: tuple[str, ...]
     link_kind: np.ndarray       # ENTRY, INTERNAL or EXIT
     link_from: np.ndarray       # upstream intersection, -1 for entry links
@@ -53,10 +70,13 @@ class RoadNetwork:
     q_side: np.ndarray          # approach side (0 N .. 3 W) the vehicles come from
     q_out: np.ndarray           # link it leads to
     q_sat_vps: np.ndarray       # saturation flow, vehicles per second
-    queue_of: np.ndarray        # (L, 3) queue of each link's movement, -1 for exit links
+    queue_of: np.ndarray        # (L, K) queue of each link's movements, -1 where it has fewer (exit links: none)
     entries: np.ndarray         # entry link indices
     exits: np.ndarray           # exit link indices
     lane_sat_vps: float         # saturation flow of one lane, vehicles per second
+    approach: tuple[str, ...]   # per link: its name as an approach (a grid's side letter, an imported edge's id)
+    int_xy_m: np.ndarray        # (I, 2) intersection positions, m (x east, y north)
+    programs: SignalPrograms | None = None  # an imported net's own signal programs; grids use the scenario's
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property
@@ -132,8 +152,11 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
     movement_lanes = lanes[q_link] * (share / share.sum())[q_turn]
     queue_of = np.full((n_links, 3), -1, dtype=np.int32)
     queue_of[q_link, q_turn] = np.arange(q_link.size, dtype=np.int32)
+    int_rc = np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.int32)
     return RoadNetwork(
-        int_ids=int_ids, int_rc=np.array([(r, c) for r in range(rows) for c in range(cols)], dtype=np.int32),
+        int_ids=int_ids, int_rc=int_rc,
+        int_xy_m=np.stack([int_rc[:, 1], -int_rc[:, 0]], axis=1) * float(net.block_length_m),
+        approach=tuple(SIDES[(h + 2) % 4] for h in heading),
         link_ids=link_ids, link_kind=kind, link_from=link_from, link_to=link_to, link_heading=heading,
         length_m=length, lanes=lanes, speed_mps=speed, free_flow_s=length / speed, storage=storage,
         q_link=q_link, q_turn=q_turn, q_int=q_int.astype(np.int32), q_side=((q_heading + 2) % 4).astype(np.int8),
@@ -145,7 +168,7 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
 def detector_ids(net: RoadNetwork) -> list[str]:
     """One stop-line detector per approach (each link that ends at an intersection)."""
     queued = np.flatnonzero(net.link_kind != EXIT)
-    return [f"{net.int_ids[net.link_to[k]]}/det-{SIDES[(net.link_heading[k] + 2) % 4]}" for k in queued]
+    return [f"{net.int_ids[net.link_to[k]]}/det-{net.approach[k]}" for k in queued]
 
 
 def add_traffic_nodes(graph: DeviceGraph, net: RoadNetwork, parent: str = "city") -> None:
