@@ -67,7 +67,8 @@ def test_twin_init_writes_a_file_that_validates_and_never_replaces_one_unasked(t
     assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
     assert path.read_text().endswith("# my notes\n")
     assert twin("init", "my_scenario.yaml", "--force", "--traffic", cwd=tmp_path).returncode == 0
-    assert "traffic:\n  network:" in path.read_text()
+    written = parse_yaml(path.read_text())
+    assert written["traffic"]["network"]["rows"] == 4
     for bad, says in (("notes.txt", "ends in .yaml"), ("missing/x.yaml", "does not exist")):
         refused = twin("init", bad, cwd=tmp_path)
         assert refused.returncode == 2 and says in refused.stderr

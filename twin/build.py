@@ -32,7 +32,7 @@ from twin.streams import Streams
 from twin.tariffs import carbon_intensity, flat_price, price_thresholds, real_time_price, time_of_use_price
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.build import build_traffic
-from twin.traffic.network import RoadNetwork, add_traffic_nodes, grid_network
+from twin.traffic.network import RoadNetwork, add_traffic_nodes, road_network
 from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
 
 # Which state array and fields a node of each kind shows (see World.node_state). Detectors have
@@ -242,7 +242,7 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None, memor
     energy, processes, state = build_energy(scenario, replicas, nodes, bus, calendar, streams)
     traffic = streets = None
     if scenario.traffic is not None:
-        streets = grid_network(scenario.traffic)  # replica 0's; the graph shows that one
+        streets = road_network(scenario.traffic)  # replica 0's; the graph shows that one
         traffic = build_traffic(scenario.traffic, one=streets, bus=bus, calendar=calendar, streams=streams,
                                 horizon_s=scenario.duration)
         processes += traffic.processes(record=streams.replicas == 1)

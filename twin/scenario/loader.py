@@ -13,15 +13,20 @@ import math
 import os
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from twin.errors import ScenarioError, shown
 from twin.scenario.base import FieldProblem
 from twin.scenario.schema import Scenario
+from twin.scenario.traffic_schema import NETWORK_TAGS, Traffic
 from twin.scenario.yaml_guard import YamlProblem, parse_yaml, read_yaml_file
+
+if TYPE_CHECKING:
+    from twin.traffic.network import RoadNetwork
 
 
 def command_line_overrides(overrides: list[str], seed: int | None = None, days: float | None = None) -> list[str]:
@@ -52,9 +57,9 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     raw = read_yaml_mapping(path)
     for item in overrides or []:
         apply_override(raw, item, path)
-    scenario = validate_scenario(raw, path)
-    _check_routes(scenario, path)
-    return _resolve_paths(scenario, path)
+    scenario = _resolve_paths(validate_scenario(raw, path), path)
+    _check_network(scenario, path)
+    return scenario
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -79,7 +84,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 #: Scenario fields that name a file: relative to the scenario's folder in the file, to the working
 #: directory on the command line.
-PATH_FIELDS = frozenset({"weather.epw_path"})
+PATH_FIELDS = frozenset({"weather.epw_path", "traffic.network.sumo_net"})
 
 
 def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
@@ -148,7 +153,7 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
 def _dotted(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
-        if part == "[key]":  # pydantic's marker for "the key itself was bad"
+        if part == "[key]" or part in NETWORK_TAGS:  # "the key itself was bad"; which kind of network
             continue
         if isinstance(part, int):
             out += f"[{part}]"
@@ -180,6 +185,9 @@ def _walk(loc: tuple[Any, ...]) -> tuple[Any, FieldInfo | None]:
         fields = getattr(model, "model_fields", None)
         if fields is not None and isinstance(part, int):  # an item of a tuple of models: _unwrap went there
             continue
+        if part in NETWORK_TAGS:  # the kind of traffic.network the error is about
+            model = NETWORK_TAGS[part]
+            continue
         if fields is None:  # an item of a tuple, a key or value of a dict: the same field
             args = typing.get_args(model)
             model = _unwrap(args[-1]) if args else model
@@ -202,6 +210,17 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
+    """File paths the scenario names, made absolute against its folder and checked to exist."""
+    traffic = scenario.traffic
+    if traffic is not None and traffic.imported:
+        net_file = Path(traffic.network.sumo_net)
+        if not net_file.is_absolute():
+            net_file = (path.parent / net_file).resolve()
+        if not net_file.is_file():
+            raise ScenarioError(str(path), [("traffic.network.sumo_net",
+                                             f"got {shown(traffic.network.sumo_net)}; no such file ({net_file})")])
+        network = traffic.network.model_copy(update={"sumo_net": str(net_file)})
+        scenario = scenario.model_copy(update={"traffic": traffic.model_copy(update={"network": network})})
     weather = scenario.weather
     if weather.source != "epw" or weather.epw_path is None:
         return scenario
@@ -213,14 +232,58 @@ def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
     return scenario.model_copy(update={"weather": weather.model_copy(update={"epw_path": str(epw)})})
 
 
-def _check_routes(scenario: Scenario, path: Path) -> None:
-    """Every OD flow must have a route (there are no U-turns, so on a one-row grid some do not)."""
-    if scenario.traffic is None or not scenario.traffic.demand.od:
+def _check_network(scenario: Scenario, path: Path) -> None:
+    """The network must load (an imported file), its entries carry their demand, the OD flows name
+    its entry and exit links, and each OD flow have a route (vehicles make no U-turns)."""
+    if scenario.traffic is None:
+        return
+    t = scenario.traffic
+    if not t.imported and not t.demand.od:
         return
     from twin.traffic.demand import NoRoute, make_demand
-    from twin.traffic.network import grid_network
+    from twin.traffic.network import road_network
+    from twin.traffic.signals import ProgramsTooLong, table_rows
+    from twin.traffic.sumo_net import SumoNetError
 
     try:
-        make_demand(scenario.traffic.demand, grid_network(scenario.traffic), scenario.traffic.resolution)
+        net = road_network(t)
+        if t.imported:
+            table_rows(net.programs, net)
+    except (SumoNetError, ProgramsTooLong) as exc:
+        raise ScenarioError(str(path), [("traffic.network.sumo_net", str(exc))]) from None
+    if t.imported:
+        problems = imported_demand_problems(t, net)
+        if problems:
+            raise ScenarioError(str(path), problems)
+    try:
+        make_demand(t.demand, net, t.resolution)
     except NoRoute as exc:
         raise ScenarioError(str(path), [(f"traffic.demand.od[{exc.index}]", str(exc))]) from None
+
+
+def imported_demand_problems(t: Traffic, net: "RoadNetwork") -> list[tuple[str, str]]:
+    """(field, message) for OD flows naming links an imported net lacks, and entries given more
+    vehicles than their lanes carry."""
+    from twin.traffic.network import ENTRY, EXIT
+
+    problems = []
+    kinds = dict(zip(net.link_ids, net.link_kind))
+    for k, flow in enumerate(t.demand.od):
+        for field, link, kind, name in (("origin", flow.origin, ENTRY, "entry"), ("destination", flow.destination, EXIT, "exit")):
+            if kinds.get(link) != kind:
+                edges = [net.link_ids[i] for i in np.flatnonzero(net.link_kind == kind)[:3]]
+                problems.append((f"traffic.demand.od[{k}].{field}",
+                                 f"got {shown(link)}; expected an {name} edge of the network, e.g. {', '.join(edges)}"))
+    if problems:
+        return problems
+    od = t.demand.od_vph_by_origin()
+    peak = t.demand.peak_factor()
+    for e in net.entries:
+        link = net.link_ids[e]
+        vph = (t.demand.entry_vph + od.get(link, 0.0)) * peak
+        capacity = float(net.lanes[e]) * t.saturation_flow_vphpl
+        if vph > capacity:
+            problems.append(("traffic.demand", f"entry edge {link} would get {vph:,.0f} vehicles/h; its {net.lanes[e]} "
+                                               f"lane(s) carry at most {capacity:,.0f}: lower entry_vph, od or the profile"))
+            break
+    return problems

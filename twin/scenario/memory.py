@@ -106,39 +106,67 @@ def _telemetry(scenario: Scenario) -> MemoryPart:
     t = scenario.traffic
     if t is not None:
         traffic_readings = scenario.duration // t.detector_interval + 1
-        values += traffic_readings * TRAFFIC_VALUES_PER_READING * t.network.rows * t.network.cols
+        values += traffic_readings * TRAFFIC_VALUES_PER_READING * _street_sizes(scenario).n_int
         frames += traffic_readings
         drivers.append(f"{traffic_readings:,} traffic readings")
     return MemoryPart("telemetry", int(values * TELEMETRY_ROW_BYTES + frames * TELEMETRY_FRAME_BYTES),
                       " and ".join(drivers))
 
 
+@dataclass(frozen=True)
+class _StreetSizes:
+    """What drives a street network's memory: counts, the longest link's storage, entry demand."""
+
+    n_int: int
+    n_queues: int
+    n_entries: int
+    storage_veh: float
+    entry_vph: list[float]   # per entry, at the profile's peak
+    cycle_s: int             # rows of the fixed-time table
+
+
+def _street_sizes(scenario: Scenario) -> _StreetSizes:
+    """Sizes of a grid from its fields; of an imported network from the file (read once, cached)."""
+    t = scenario.traffic
+    d, sig = t.demand, t.signals
+    peak, od = d.peak_factor(), d.od_vph_by_origin()
+    if t.imported:
+        from twin.traffic.network import road_network
+        from twin.traffic.signals import table_rows
+
+        net = road_network(t)
+        cycle = table_rows(net.programs, net)
+        return _StreetSizes(n_int=net.n_int, n_queues=net.n_queues, n_entries=int(net.entries.size),
+                            storage_veh=float(net.storage.max()) + 1,
+                            entry_vph=[(d.entry_vph + od.get(net.link_ids[e], 0.0)) * peak for e in net.entries],
+                            cycle_s=cycle)
+    net = t.network
+    n_int = net.rows * net.cols
+    return _StreetSizes(
+        n_int=n_int, n_queues=12 * n_int, n_entries=2 * (net.rows + net.cols),
+        storage_veh=net.lanes * max(net.block_length_m, net.border_length_m) / t.jam_spacing_m + 1,
+        entry_vph=[(d.side_vph.get(side, d.entry_vph) + od.get(entry, 0.0)) * peak
+                   for side, entry in border_entries(net.rows, net.cols)],
+        cycle_s=sum(sig.green_s) + len(sig.phases) * (sig.yellow_s + sig.all_red_s))
+
+
 def _traffic(scenario: Scenario) -> list[MemoryPart]:
     """Network, vehicles over the horizon, ring buffers and fixed-time signal tables of one world."""
-    t = scenario.traffic
-    net, d, sig = t.network, t.demand, t.signals
-    n_int = net.rows * net.cols
-    n_queues = 12 * n_int
-    entries = 2 * (net.rows + net.cols)
+    z = _street_sizes(scenario)
     hours = scenario.duration / 3600
-    peak = d.peak_factor()
-    od = d.od_vph_by_origin()
-    entry_vph = [(d.side_vph.get(side, d.entry_vph) + od.get(entry, 0.0)) * peak
-                 for side, entry in border_entries(net.rows, net.cols)]
-    vehicles = sum(entry_vph) * hours
+    vehicles = sum(z.entry_vph) * hours
     # Vehicles that cannot enter wait in their entry's ring buffer, which widens every queue row:
     # at worst all of the busiest entry's arrivals over the horizon.
-    storage = net.lanes * max(net.block_length_m, net.border_length_m) / t.jam_spacing_m + 1
-    slots = max(storage, max(entry_vph, default=0.0) * hours)
-    cycle_s = sum(sig.green_s) + len(sig.phases) * (sig.yellow_s + sig.all_red_s)
+    slots = max(z.storage_veh, max(z.entry_vph, default=0.0) * hours)
     per_int, per_queue = SIGNAL_TABLE_BYTES
+    rows = z.n_queues + z.n_entries
     return [
-        MemoryPart("street network", n_int * INTERSECTION_BYTES, f"{n_int:,} intersections"),
+        MemoryPart("street network", z.n_int * INTERSECTION_BYTES, f"{z.n_int:,} intersections"),
         MemoryPart("vehicles", int(vehicles * VEHICLE_BYTES), f"{vehicles:,.0f} vehicles over the horizon"),
-        MemoryPart("queue buffers", int((n_queues + entries) * slots * SLOT_BYTES),
-                   f"{n_queues + entries:,} queue rows x up to {slots:,.0f} waiting vehicles"),
-        MemoryPart("signal tables", cycle_s * (n_int * per_int + n_queues * per_queue),
-                   f"a {cycle_s:,} s cycle x {n_int:,} intersections"),
+        MemoryPart("queue buffers", int(rows * slots * SLOT_BYTES),
+                   f"{rows:,} queue rows x up to {slots:,.0f} waiting vehicles"),
+        MemoryPart("signal tables", z.cycle_s * (z.n_int * per_int + z.n_queues * per_queue),
+                   f"a {z.cycle_s:,} s cycle x {z.n_int:,} intersections"),
     ]
 
 

@@ -1,11 +1,12 @@
-"""The ``traffic:`` section of a scenario: the street grid, demand and signal control."""
+"""The ``traffic:`` section of a scenario: the street network (a generated grid or a SUMO file),
+demand and signal control."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from twin.scenario.base import ClockTime, FieldProblem, Model, duration_between
 from twin.traffic.ids import intersection_id, link_id
@@ -29,6 +30,33 @@ class GridNetwork(Model):
     border_length_m: float = Field(250.0, gt=10, le=5000, description="entry and exit links, m")
     lanes: int = Field(2, ge=1, le=6, description="lanes per direction on every link")
     speed_limit_kmh: float = Field(45.0, gt=5, le=130, description="free-flow speed, km/h")
+
+
+class SumoNetwork(Model):
+    """A road network read from a SUMO network file: its junctions, edges, lanes, connections and
+    signal programs (see twin.traffic.sumo_net for what is read and how)."""
+
+    sumo_net: str = Field(min_length=1, max_length=4096,
+                          description="path to a SUMO .net.xml file (netconvert, netgenerate, netedit); "
+                                      "relative to the scenario file's folder")
+
+
+# Tags pydantic puts in an error's location inside ``traffic.network``; the loader leaves them out.
+NETWORK_TAGS = {"grid_network": GridNetwork, "sumo_network": SumoNetwork}
+
+
+def _network_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return "sumo_network" if "sumo_net" in value else "grid_network"
+    return "sumo_network" if isinstance(value, SumoNetwork) else "grid_network"
+
+
+Network = Annotated[Union[Annotated[GridNetwork, Tag("grid_network")], Annotated[SumoNetwork, Tag("sumo_network")]],
+                    Discriminator(_network_tag)]
+# Signal fields an imported network brings itself, in its programs.
+PROGRAM_FIELDS = ("phases", "green_s", "yellow_s", "all_red_s", "offsets", "wave_speed_kmh")
+# Controllers that run on any network; max_pressure and agents (external) need a grid's four approaches.
+ANY_NETWORK_CONTROLLERS = ("fixed_time", "actuated")
 
 
 class TurningRatios(Model):
@@ -150,7 +178,8 @@ class Signals(Model):
 class Traffic(Model):
     """The city's streets: network, demand, signals, and their time step."""
 
-    network: GridNetwork = GridNetwork()
+    network: Network = Field(default_factory=GridNetwork,
+                             description="a generated grid (rows, cols, ...) or {sumo_net: path/to/x.net.xml}")
     demand: Demand = Demand()
     signals: Signals = Signals()
     resolution: duration_between(1, 5) = Field(1, description="traffic time step, 1s to 5s")
@@ -158,8 +187,32 @@ class Traffic(Model):
     jam_spacing_m: float = Field(7.5, gt=2, le=30, description="road length one queued vehicle takes, m")
     detector_interval: duration_between(1, 86400) = Field(60, description="detector and queue readings, 1s to 1d")
 
+    @property
+    def imported(self) -> bool:
+        """Whether the network comes from a SUMO file (its own signal programs) rather than a grid."""
+        return isinstance(self.network, SumoNetwork)
+
+    @model_validator(mode="after")
+    def _signals_of_imported_net(self) -> "Traffic":
+        if not self.imported:
+            return self
+        for name in PROGRAM_FIELDS:
+            if name in self.signals.model_fields_set:
+                raise FieldProblem(f"signals.{name}", "comes from the SUMO network's signal programs "
+                                                      "(network.sumo_net); remove it")
+        if self.signals.controller not in ANY_NETWORK_CONTROLLERS:
+            raise FieldProblem("signals.controller", f"got {self.signals.controller!r}; on a SUMO network twin "
+                                                     f"runs {' or '.join(ANY_NETWORK_CONTROLLERS)} (fixed_time "
+                                                     "is the network's own programs)")
+        if self.demand.side_vph:
+            raise FieldProblem("demand.side_vph", "names the sides of a generated grid; on a SUMO network give "
+                                                  "entry_vph for every entry and od flows by edge id")
+        return self
+
     @model_validator(mode="after")
     def _od_links_exist(self) -> "Traffic":
+        if self.imported:  # the loader checks them against the file
+            return self
         rows, cols = self.network.rows, self.network.cols
         for k, flow in enumerate(self.demand.od):
             for field, link, kind in (("origin", flow.origin, "entry"), ("destination", flow.destination, "exit")):
@@ -176,8 +229,11 @@ class Traffic(Model):
             if value <= 0 or value % dt:
                 raise FieldProblem(field, f"got {value}s; must be a whole, positive number of traffic steps ({dt}s)")
         sig = self.signals
-        for field, value in [("yellow_s", sig.yellow_s), ("all_red_s", sig.all_red_s), ("min_green_s", sig.min_green_s),
-                             ("max_green_s", sig.max_green_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]:
+        timed = [("yellow_s", sig.yellow_s), ("all_red_s", sig.all_red_s), ("min_green_s", sig.min_green_s),
+                 ("max_green_s", sig.max_green_s)] + [(f"green_s[{k}]", g) for k, g in enumerate(sig.green_s)]
+        if self.imported:  # an imported net's program times are rounded to steps when it is read
+            timed = [(f, v) for f, v in timed if f in ("min_green_s", "max_green_s")]
+        for field, value in timed:
             if value % dt:
                 # Signals change only between steps; a time between them would be skipped or stretched.
                 raise FieldProblem(f"signals.{field}", f"got {value}s; must be a multiple of the traffic step ({dt}s)")
@@ -191,6 +247,8 @@ class Traffic(Model):
         # More vehicles than an entry link can ever carry only pile up outside the network, without
         # bound: refuse them rather than let the backlog take the machine's memory.
         d, net = self.demand, self.network
+        if self.imported:  # the loader checks each entry of the file
+            return self
         capacity = net.lanes * self.saturation_flow_vphpl
         peak = d.peak_factor()
         od = d.od_vph_by_origin()
@@ -206,6 +264,8 @@ class Traffic(Model):
     @model_validator(mode="after")
     def _links_hold_vehicles(self) -> "Traffic":
         net = self.network
+        if self.imported:  # an imported link holds at least one vehicle (twin.traffic.sumo_net)
+            return self
         shortest = min(net.block_length_m, net.border_length_m)
         if net.lanes * shortest < self.jam_spacing_m:
             raise FieldProblem("jam_spacing_m", f"got {self.jam_spacing_m} m; a {shortest:g} m link with {net.lanes} "

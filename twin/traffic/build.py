@@ -50,12 +50,13 @@ class TrafficSystem:
 
 def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar: Calendar,
                   streams: Streams, horizon_s: int) -> TrafficSystem:
-    """Everything that runs on the road network ``one`` (``grid_network(cfg)``), one copy per
+    """Everything that runs on the road network ``one`` (``road_network(cfg)``), one copy per
     replica world. The device graph's street nodes are :func:`twin.traffic.network.add_traffic_nodes`'."""
     dt_s = cfg.resolution
     k = streams.replicas
     net = tile_network(one, k)
-    plan = tile_plan(make_plan(cfg.signals, one, cfg.network.block_length_m, dt_s), one, k)
+    block_m = 0.0 if cfg.imported else cfg.network.block_length_m
+    plan = tile_plan(make_plan(cfg.signals, one, dt_s, block_m), one, k)
     demand = tile_demand(make_demand(cfg.demand, one, dt_s), one, k)
     # Vehicle arrays and buffers start at a typical size and grow (between steps) when they must.
     vehicles = empty_vehicles(int(demand.peak_vph() * min(horizon_s, 3600) / 3600) + 64)

@@ -16,6 +16,8 @@ a lane each), so the three together never exceed the link's lanes.
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +82,11 @@ class RoadNetwork:
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property
+    def imported(self) -> bool:
+        """Whether the network was read from a file (its own signal programs, no grid rows and columns)."""
+        return self.programs is not None
+
+    @property
     def n_int(self) -> int:
         """Number of intersections."""
         return len(self.int_ids)
@@ -107,6 +114,31 @@ def free_flow_steps_s(net: RoadNetwork, dt_s: int) -> np.ndarray:
     """Each link's free-flow time rounded up to whole traffic steps of ``dt_s`` (s, int64): how
     long a vehicle takes to reach the stop line (or to leave, on an exit link) in the stepped model."""
     return np.ceil(net.free_flow_s / dt_s - 1e-9).astype(np.int64) * dt_s
+
+
+def road_network(cfg: Traffic) -> RoadNetwork:
+    """The network ``cfg`` runs on: the grid it describes, or the SUMO file it names (read once per
+    version of the file and settings: the arrays are shared, and read-only)."""
+    if not cfg.imported:
+        return grid_network(cfg)
+    from twin.traffic.sumo_net import read_sumo_net
+
+    path = cfg.network.sumo_net
+    stat = os.stat(path)
+    return _read_cached(path, stat.st_mtime_ns, stat.st_size, cfg.saturation_flow_vphpl / 3600.0, cfg.jam_spacing_m,
+                        cfg.resolution, read_sumo_net)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(path: str, mtime_ns: int, size: int, lane_sat_vps: float, jam_spacing_m: float, dt_s: int,
+                 reader) -> RoadNetwork:
+    net = reader(path, lane_sat_vps=lane_sat_vps, jam_spacing_m=jam_spacing_m, dt_s=dt_s)
+    # Every world built from this file shares these arrays: a write to one would change the others.
+    for part in (net, net.programs):
+        for value in vars(part).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    return net
 
 
 def grid_network(cfg: Traffic) -> RoadNetwork:
@@ -174,8 +206,9 @@ def detector_ids(net: RoadNetwork) -> list[str]:
 def add_traffic_nodes(graph: DeviceGraph, net: RoadNetwork, parent: str = "city") -> None:
     """Add intersections, signals, roads and detectors with their edges to ``graph``."""
     n = net.n_int
-    graph.add_nodes("intersection", list(net.int_ids), index=list(range(n)),
-                    row=net.int_rc[:, 0].tolist(), col=net.int_rc[:, 1].tolist())
+    place = ({"row": net.int_rc[:, 0].tolist(), "col": net.int_rc[:, 1].tolist()} if not net.imported else
+             {"x_m": net.int_xy_m[:, 0].tolist(), "y_m": net.int_xy_m[:, 1].tolist()})
+    graph.add_nodes("intersection", list(net.int_ids), index=list(range(n)), **place)
     graph.add_edges("contains", [(parent, i) for i in net.int_ids])
     signals = [f"{i}/signal" for i in net.int_ids]
     graph.add_nodes("signal", signals, index=list(range(n)))

@@ -83,6 +83,19 @@ class ProgramsTooLong(ValueError):
     """The intersections' cycles have a common multiple too long to tabulate."""
 
 
+def table_rows(progs: SignalPrograms, net: RoadNetwork) -> int:
+    """Rows (s) of the fixed-time table: the least common multiple of the intersections' cycles.
+    ProgramsTooLong, naming the cycles, if the table would pass :data:`MAX_TABLE_ENTRIES`."""
+    cycles = (progs.green_s + progs.yellow_s + progs.all_red_s).sum(axis=1)
+    rows = int(np.lcm.reduce(np.unique(cycles)))
+    if rows * (net.n_int + net.n_queues) > MAX_TABLE_ENTRIES:
+        shown = ", ".join(str(c) for c in np.unique(cycles)[:6])
+        raise ProgramsTooLong(f"the signal cycles ({shown} s) repeat together only every {rows:,} s, too long a "
+                              f"fixed-time table for {net.n_int:,} intersections; give the programs cycles "
+                              "with a shorter common multiple")
+    return rows
+
+
 def grid_programs(cfg: Signals, net: RoadNetwork, block_length_m: float, dt_s: int) -> SignalPrograms:
     """The scenario's one phase plan at every intersection of a generated grid, with its offsets
     (green-wave offsets fall on step boundaries)."""
@@ -107,10 +120,11 @@ def grid_programs(cfg: Signals, net: RoadNetwork, block_length_m: float, dt_s: i
                           offset_s=offset, signalized=np.ones(n_int, dtype=bool))
 
 
-def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float, dt_s: int) -> SignalPlan:
+def make_plan(cfg: Signals, net: RoadNetwork, dt_s: int, block_length_m: float = 0.0) -> SignalPlan:
     """Bind ``cfg`` to ``net`` stepped every ``dt_s`` (s): the net's own programs (an imported net)
-    or the scenario's plan at every intersection (a generated grid), and the fixed-time table.
-    ProgramsTooLong if the cycles' common multiple is too long to tabulate."""
+    or the scenario's plan at every intersection of a grid with blocks of ``block_length_m`` (m, for
+    green-wave offsets), and the fixed-time table. ProgramsTooLong if the cycles' common multiple is
+    too long to tabulate."""
     progs = net.programs if net.programs is not None else grid_programs(cfg, net, block_length_m, dt_s)
     bits, dt, n_int = progs.q_bits, dt_s, net.n_int
     # Intersections with the same program share one table column pattern: a grid has one program.
@@ -118,11 +132,7 @@ def make_plan(cfg: Signals, net: RoadNetwork, block_length_m: float, dt_s: int) 
     programs, program_of = np.unique(timing, axis=0, return_inverse=True)
     program_of = program_of.ravel()
     tables = [_program_table(row, progs.green_s.shape[1]) for row in programs]
-    cycle = int(np.lcm.reduce([t[0].size for t in tables]))
-    if cycle * (n_int + net.n_queues) > MAX_TABLE_ENTRIES:
-        cycles = sorted({t[0].size for t in tables})[:6]
-        raise ProgramsTooLong(f"the signal cycles ({', '.join(map(str, cycles))} s) repeat together only every "
-                              f"{cycle:,} s, too long a fixed-time table for {n_int:,} intersections")
+    cycle = table_rows(progs, net)
     at_phase = np.empty((cycle, n_int), dtype=np.int64)
     at_interval, at_t_in, at_change = np.empty_like(at_phase), np.empty_like(at_phase), np.empty_like(at_phase)
     for j, (table_phase, table_interval) in enumerate(tables):
