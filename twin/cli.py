@@ -212,14 +212,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def describe_world(scenario) -> str:
-    """``"200 homes on 4 feeders"``, ``"a 4x4 street grid"``, or both joined by "and"."""
+    """``"200 homes on 4 feeders"``, ``"a 4x4 street grid"`` (or ``"the SUMO network x.net.xml"``), or
+    both joined by "and"."""
     parts = []
     homes, feeders = scenario.homes.count, scenario.grid.feeders
     if homes:
         parts.append(f"{homes} home{'s' * (homes != 1)} on {feeders} feeder{'s' * (feeders != 1)}")
     if scenario.traffic is not None:
         net = scenario.traffic.network
-        parts.append(f"a {net.rows}x{net.cols} street grid")
+        if scenario.traffic.imported:
+            parts.append(f"the SUMO network {Path(net.sumo_net).name}")
+        else:
+            parts.append(f"a {net.rows}x{net.cols} street grid")
     return " and ".join(parts) or "an empty world"
 
 

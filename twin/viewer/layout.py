@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.engine import World
-from twin.traffic.network import ENTRY, EXIT
+from twin.traffic.network import ENTRY, EXIT, INTERNAL
 
 PLOT_PITCH_M = 14.0        # home plot spacing; the tile is TILE_SHARE of it
 TILE_SHARE = 0.86
@@ -230,14 +230,23 @@ def _plots_per_side(homes_per_feeder: int, feeders: int) -> int:
 def _street_layout(world: World) -> StreetLayout:
     traffic = world.traffic
     net = traffic.net
-    cfg = world.scenario.traffic.network
     k = net.replicas
     n_int, n_links, n_q = net.n_int // k, net.n_links // k, net.n_queues // k
-    block, border = float(cfg.block_length_m), float(cfg.border_length_m)
-    int_xy = border + net.int_rc[:n_int, ::-1].astype(float) * block  # (col, row) -> (x, y)
     kind = net.link_kind[:n_links]
     l_from, l_to = net.link_from[:n_links], net.link_to[:n_links]
     d = HEADING_XY[net.link_heading[:n_links].astype(int)]
+    if not net.imported:
+        cfg = world.scenario.traffic.network
+        block, border = float(cfg.block_length_m), float(cfg.border_length_m)
+        int_xy = border + net.int_rc[:n_int, ::-1].astype(float) * block  # (col, row) -> (x, y)
+    else:  # an imported net: junctions where SUMO puts them (y turned to point south), border links by heading
+        border = float(min(200.0, np.median(net.length_m[:n_links][kind != INTERNAL])))
+        xy = net.int_xy_m[:n_int]
+        int_xy = border + np.c_[xy[:, 0] - xy[:, 0].min(), xy[:, 1].max() - xy[:, 1]]
+        inner = kind == INTERNAL
+        run = int_xy[np.maximum(l_to, 0)] - int_xy[np.maximum(l_from, 0)]
+        span = np.linalg.norm(run, axis=1)
+        d = np.where((inner & (span > 0))[:, None], run / np.maximum(span, 1e-9)[:, None], d)
     normal = np.c_[-d[:, 1], d[:, 0]]  # to the right of the direction of travel (y points south)
     lanes = net.lanes[:n_links].astype(float)
     width = lanes * LANE_M

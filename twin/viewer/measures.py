@@ -13,6 +13,7 @@ import numpy as np
 from twin.engine import World
 from twin.homes.state import ASLEEP, AWAKE, AWAY
 from twin.traffic.signals import ALL_RED, GREEN, YELLOW
+from twin.traffic.network import TURN_LETTERS
 from twin.viewer.quantities import Unit, format_field, format_quantity
 
 # twin.traffic.readings (the numba kernel) and twin.traffic.trips (pyarrow) are imported inside the
@@ -168,9 +169,11 @@ def field_text(kind: str, name: str, value: object) -> str:
 def signal_text(world: World, index: int) -> str:
     """A signal's state in words: phase number and name, interval, seconds in it."""
     t = world.traffic
-    sig, phases = t.signals, t.plan.cfg.phases
+    sig = t.signals
     phase, interval = int(sig.phase[index]), int(sig.interval[index])
-    return f"phase {phase} ({phases[phase]}), {INTERVAL_NAMES[interval]}, {int(sig.t_in_s[index])} s in"
+    # A grid's phases have the scenario's names; an imported net's programs are numbered.
+    name = t.plan.cfg.phases[phase] if not t.net.imported else f"of {int(t.plan.phases_at[index])}"
+    return f"phase {phase} ({name}), {INTERVAL_NAMES[interval]}, {int(sig.t_in_s[index])} s in"
 
 
 def inspector_lines(world: World, node_id: str) -> list[str]:
@@ -188,7 +191,11 @@ def inspector_lines(world: World, node_id: str) -> list[str]:
     if node["kind"] == "road":
         queue_rows = world.traffic.net.queue_of[node["index"]]
         counts = world.traffic.queues.count
-        lines.append("  queued L/T/R: " + "/".join("-" if r < 0 else str(int(counts[r])) for r in queue_rows))
+        if not world.traffic.net.imported:  # a grid: always left, through, right
+            lines.append("  queued L/T/R: " + "/".join("-" if r < 0 else str(int(counts[r])) for r in queue_rows))
+        else:
+            turns = world.traffic.net.q_turn
+            lines.append("  queued: " + ", ".join(f"{TURN_LETTERS[turns[r]]} {int(counts[r])}" for r in queue_rows if r >= 0))
     if node["kind"] in ("feeder", "transformer"):
         load = float(feeder_load_kw(world)[node["index"]])
         rating = world.energy.transformer_rating_kw
