@@ -294,7 +294,13 @@ def broken_nets() -> dict[str, tuple[str, list[str]]]:
     no_program = NetFile(cross.junctions, cross.edges, cross.connections, {})
     odd_dir = NetFile(cross.junctions, cross.edges, [c[:4] + ("x",) + c[5:] for c in cross.connections],
                       cross.programs)
+    # A junction named like an edge ("C_n" is the edge out to the north arm).
+    clash = NetFile({("C_n" if j == "C" else j): v for j, v in cross.junctions.items()},
+                    [(e, "C_n" if a == "C" else a, "C_n" if b == "C" else b, n, v) for e, a, b, n, v in cross.edges],
+                    [c[:5] + ("C_n" if c[5] == "C" else c[5],) + c[6:] for c in cross.connections],
+                    {"C_n": cross.programs["C"]})
     return {
+        "id_clash": (_text(clash), ["'C_n' names both a junction and an edge", "--prefix.junction"]),
         "not_xml": ("this is not <xml", ["not a SUMO network file sumolib can read"]),
         "no_edges": ('<net version="1.20"></net>\n', ["holds no edges"]),
         "no_green": (_text(all_yellow), ["traffic light C", "no green phase"]),

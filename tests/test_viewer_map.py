@@ -171,3 +171,16 @@ def test_moving_vehicles_stay_visible_on_a_10x10_grid(grid_10x10, zoom):
             assert white[y - r:y + r + 1, x - r:x + r + 1].all(), f"the dot at {(x, y)} is not whole"
             whole += 1
     assert whole >= 10
+
+
+def test_an_imported_net_is_drawn_where_sumo_puts_its_junctions(tmp_path):
+    from sumo_nets import corridor_net
+    from test_sumo_net import sumo_scenario
+
+    layout, camera = fitted(build_world(sumo_scenario(corridor_net(tmp_path / "c.net.xml"))))
+    (ax, ay), (bx, by) = pixel_of(camera, layout, "A"), pixel_of(camera, layout, "B")
+    assert bx > ax and by == ay  # B is 300 m east of A
+    assert tooltip_text(layout, camera, ax, ay) == "A (intersection)"
+    road = tooltip_text(layout, camera, (ax + bx) // 2, ay + 4)
+    assert road in ("A_B (road)", "B_A (road)")
+    assert np.isfinite(layout.bounds).all()

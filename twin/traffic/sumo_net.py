@@ -92,6 +92,10 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
     ends = {edges[m.link].getToNode().getID() for m in moves}
     nodes = [n for n in net.getNodes() if n.getID() in ends]
     int_index = {n.getID(): i for i, n in enumerate(nodes)}
+    shared = sorted(set(int_index) & {e.getID() for e in edges})
+    if shared:  # the device graph (and everything that names a node) holds both in one namespace
+        raise SumoNetError(f"{path}: {', '.join(map(repr, shared[:3]))} names both a junction and an edge; twin "
+                           "names every junction and road apart: rename one (netconvert --prefix.junction J --sumo-net-file IN -o OUT)")
     link_to = np.array([int_index[e.getToNode().getID()] if kind[k] != EXIT else -1 for k, e in enumerate(edges)],
                        dtype=np.int32)
     link_from = np.array([int_index.get(e.getFromNode().getID(), -1) if kind[k] != ENTRY else -1
