@@ -244,6 +244,13 @@ def test_traffic_env_refuses_a_scenario_without_streets():
         traffic_grid_v0.parallel_env(scenario="scenarios/smart_home.yaml")
 
 
+def test_traffic_envs_refuse_an_imported_net_until_they_can_observe_it():
+    for make in (lambda: traffic_grid_v0.parallel_env(scenario="scenarios/sumo_arterial.yaml"),
+                 lambda: gym.make("twin/TrafficGrid-v0", scenario="scenarios/sumo_arterial.yaml")):
+        with pytest.raises(envs.EnvConfigError, match="runs on a SUMO network .* generated grids only"):
+            make()
+
+
 def test_make_with_module_prefix_registers_the_ids():
     env = gym.make("envs:twin/SmartHome-v0", duration="1h")
     assert env.observation_space.shape == (14,)
