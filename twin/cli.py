@@ -207,6 +207,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{scenario.name}: {describe_world(scenario)}, {args.scenario} "
           f"({result.wall_s:.1f} s wall, {len(result.telemetry):,} readings)")
     print(kpi_table(result.kpis))
+    for note in result.notes:
+        print(f"note: {note}")
     print(f"\nresults: {result.out_dir}/  ({', '.join(result.files)})")
     return 0
 

@@ -45,6 +45,7 @@ class RunResult:
     telemetry: Telemetry
     files: tuple[str, ...]
     wall_s: float
+    notes: tuple[str, ...] = ()   # what the user should know about how the scenario was read
 
 
 def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -124,6 +125,18 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, *, progress: bool = Tr
         }
         if baseline is not None:
             manifest["baseline_kpis"] = baseline
+        notes = run_notes(world)
+        if notes:
+            manifest["notes"] = list(notes)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         files = tuple(sorted(p.name for p in tmp.iterdir()))
-    return RunResult(out_dir=out_dir, kpis=kpis, telemetry=telemetry, files=files, wall_s=wall_s)
+    return RunResult(out_dir=out_dir, kpis=kpis, telemetry=telemetry, files=files, wall_s=wall_s, notes=notes)
+
+
+def run_notes(world) -> tuple[str, ...]:
+    """Sentences on what of the scenario's inputs the run left out (a route file's unroutable vehicles)."""
+    file = world.traffic.demand.file if world.traffic is not None else None
+    if file is None or not file.left_out:
+        return ()
+    return (f"{file.left_out:,} vehicle(s) of the route file left out (unroutable: skip), e.g. "
+            + "; ".join(file.left_out_why),)

@@ -24,6 +24,7 @@ from twin.scenario.base import FieldProblem
 from twin.scenario.schema import Scenario
 from twin.scenario.traffic_schema import NETWORK_TAGS, Traffic
 from twin.scenario.yaml_guard import YamlProblem, parse_yaml, read_yaml_file
+from twin.traffic.sumo_rl_nets import SumoRlMissing, is_sumo_rl, sumo_rl_file, sumo_rl_net
 
 if TYPE_CHECKING:
     from twin.traffic.network import RoadNetwork
@@ -84,7 +85,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 #: Scenario fields that name a file: relative to the scenario's folder in the file, to the working
 #: directory on the command line.
-PATH_FIELDS = frozenset({"weather.epw_path", "traffic.network.sumo_net"})
+PATH_FIELDS = frozenset({"weather.epw_path", "traffic.network.sumo_net", "traffic.demand.sumo_routes"})
 
 
 def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
@@ -106,7 +107,7 @@ def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
             value = text  # taken as the string it is, for the schema to judge
         else:
             raise ScenarioError(str(path), [("--set", f"value of {shown(dotted.strip())}: {exc.message}")]) from None
-    if ".".join(k.strip() for k in keys) in PATH_FIELDS and isinstance(value, str) and value:
+    if ".".join(k.strip() for k in keys) in PATH_FIELDS and isinstance(value, str) and value and not is_sumo_rl(value):
         # A path typed on the command line means what the shell means by it: relative to the working
         # directory. Paths written in the file stay relative to the file's folder (_resolve_paths).
         value = os.path.abspath(value)
@@ -210,17 +211,21 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
-    """File paths the scenario names, made absolute against its folder and checked to exist."""
+    """File paths the scenario names, made absolute against its folder (or found in the installed
+    sumo-rl, for ``sumo-rl:NAME``) and checked to exist."""
     traffic = scenario.traffic
     if traffic is not None and traffic.imported:
-        net_file = Path(traffic.network.sumo_net)
-        if not net_file.is_absolute():
-            net_file = (path.parent / net_file).resolve()
-        if not net_file.is_file():
-            raise ScenarioError(str(path), [("traffic.network.sumo_net",
-                                             f"got {shown(traffic.network.sumo_net)}; no such file ({net_file})")])
-        network = traffic.network.model_copy(update={"sumo_net": str(net_file)})
-        scenario = scenario.model_copy(update={"traffic": traffic.model_copy(update={"network": network})})
+        network = traffic.network.model_copy(
+            update={"sumo_net": _input_file(traffic.network.sumo_net, "traffic.network.sumo_net", "net", path)})
+        demand = traffic.demand
+        if demand.sumo_routes is not None:
+            update: dict[str, Any] = {"sumo_routes": _input_file(demand.sumo_routes, "traffic.demand.sumo_routes",
+                                                                 "routes", path)}
+            if is_sumo_rl(demand.sumo_routes) and "sumo_begin" not in demand.model_fields_set:
+                update["sumo_begin"] = sumo_rl_net(demand.sumo_routes).begin_s  # the time sumo-rl starts it at
+            demand = demand.model_copy(update=update)
+        scenario = scenario.model_copy(update={"traffic": traffic.model_copy(update={"network": network,
+                                                                                     "demand": demand})})
     weather = scenario.weather
     if weather.source != "epw" or weather.epw_path is None:
         return scenario
@@ -230,6 +235,22 @@ def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
     if not epw.is_file():
         raise ScenarioError(str(path), [("weather.epw_path", f"got {weather.epw_path!r}; no such EPW file ({epw})")])
     return scenario.model_copy(update={"weather": weather.model_copy(update={"epw_path": str(epw)})})
+
+
+def _input_file(value: str, field: str, kind: str, path: Path) -> str:
+    """The absolute path of the SUMO file ``value`` of ``field``: relative to the scenario's folder,
+    or one of the installed sumo-rl's (``kind`` "net" or "routes"); ScenarioError if there is none."""
+    if is_sumo_rl(value):
+        try:
+            return str(sumo_rl_file(value, kind))
+        except SumoRlMissing as exc:
+            raise ScenarioError(str(path), [(field, str(exc))]) from None
+    file = Path(value)
+    if not file.is_absolute():
+        file = (path.parent / file).resolve()
+    if not file.is_file():
+        raise ScenarioError(str(path), [(field, f"got {shown(value)}; no such file ({file})")])
+    return str(file)
 
 
 def _check_network(scenario: Scenario, path: Path) -> None:
@@ -244,6 +265,7 @@ def _check_network(scenario: Scenario, path: Path) -> None:
     from twin.traffic.network import road_network
     from twin.traffic.signals import ProgramsTooLong, table_rows
     from twin.traffic.sumo_net import SumoNetError
+    from twin.traffic.sumo_routes import RouteFileError
 
     try:
         net = road_network(t)
@@ -256,9 +278,11 @@ def _check_network(scenario: Scenario, path: Path) -> None:
         if problems:
             raise ScenarioError(str(path), problems)
     try:
-        make_demand(t.demand, net, t.resolution)
+        make_demand(t.demand, net, t.resolution, scenario.duration)
     except NoRoute as exc:
         raise ScenarioError(str(path), [(f"traffic.demand.od[{exc.index}]", str(exc))]) from None
+    except RouteFileError as exc:
+        raise ScenarioError(str(path), [("traffic.demand.sumo_routes", str(exc))]) from None
 
 
 def imported_demand_problems(t: Traffic, net: "RoadNetwork") -> list[tuple[str, str]]:
@@ -280,7 +304,7 @@ def imported_demand_problems(t: Traffic, net: "RoadNetwork") -> list[tuple[str, 
     peak = t.demand.peak_factor()
     for e in net.entries:
         link = net.link_ids[e]
-        vph = (t.demand.entry_vph + od.get(link, 0.0)) * peak
+        vph = (t.demand.entry_rate_vph + od.get(link, 0.0)) * peak
         capacity = float(net.lanes[e]) * t.saturation_flow_vphpl
         if vph > capacity:
             problems.append(("traffic.demand", f"entry edge {link} would get {vph:,.0f} vehicles/h; its {net.lanes[e]} "

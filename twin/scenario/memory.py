@@ -138,14 +138,14 @@ def _street_sizes(scenario: Scenario) -> _StreetSizes:
         cycle = table_rows(net.programs, net)
         return _StreetSizes(n_int=net.n_int, n_queues=net.n_queues, n_entries=int(net.entries.size),
                             storage_veh=float(net.storage.max()) + 1,
-                            entry_vph=[(d.entry_vph + od.get(net.link_ids[e], 0.0)) * peak for e in net.entries],
+                            entry_vph=[(d.entry_rate_vph + od.get(net.link_ids[e], 0.0)) * peak for e in net.entries],
                             cycle_s=cycle)
     net = t.network
     n_int = net.rows * net.cols
     return _StreetSizes(
         n_int=n_int, n_queues=12 * n_int, n_entries=2 * (net.rows + net.cols),
         storage_veh=net.lanes * max(net.block_length_m, net.border_length_m) / t.jam_spacing_m + 1,
-        entry_vph=[(d.side_vph.get(side, d.entry_vph) + od.get(entry, 0.0)) * peak
+        entry_vph=[(d.side_vph.get(side, d.entry_rate_vph) + od.get(entry, 0.0)) * peak
                    for side, entry in border_entries(net.rows, net.cols)],
         cycle_s=sum(sig.green_s) + len(sig.phases) * (sig.yellow_s + sig.all_red_s))
 

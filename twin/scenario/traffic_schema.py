@@ -104,6 +104,25 @@ class Demand(Model):
     batch: duration_between(1, 3600) = Field(60, description="arrivals are drawn in bulk once per batch; the "
                                                              "profile factor in force at the start of a batch "
                                                              "holds for all of it; 1s to 1h")
+    sumo_routes: str | None = Field(None, min_length=1, max_length=4096,
+                                    description="a SUMO route file (.rou.xml) of vehicles, trips and flows on the "
+                                                "SUMO network, relative to the scenario file; entry_vph is 0 then "
+                                                "unless given")
+    sumo_begin: duration_between(0, 10 * 86_400) = Field(0, description="sumo_routes: the SUMO time at the "
+                                                                        "scenario's start (the sumocfg's begin); "
+                                                                        "0s to 10d")
+    unroutable: Literal["refuse", "skip"] = Field("refuse", description="sumo_routes: a vehicle whose route twin "
+                                                                       "cannot drive (a U-turn, off an entry or "
+                                                                       "exit edge) is refused, or left out and "
+                                                                       "counted")
+
+    @property
+    def entry_rate_vph(self) -> float:
+        """Poisson arrivals per entry (vehicles/hour): ``entry_vph``, or 0 when a route file brings
+        the demand and entry_vph is not given."""
+        if self.sumo_routes is not None and "entry_vph" not in self.model_fields_set:
+            return 0.0
+        return self.entry_vph
 
     def peak_factor(self) -> float:
         """The largest multiplier the profile applies at any time of day (1.0 without a profile)."""
@@ -195,6 +214,9 @@ class Traffic(Model):
     @model_validator(mode="after")
     def _signals_of_imported_net(self) -> "Traffic":
         if not self.imported:
+            if self.demand.sumo_routes is not None:
+                raise FieldProblem("demand.sumo_routes", "names edges of a SUMO network: set network.sumo_net to "
+                                                         "the .net.xml the route file was made for")
             return self
         for name in PROGRAM_FIELDS:
             if name in self.signals.model_fields_set:
@@ -253,7 +275,7 @@ class Traffic(Model):
         peak = d.peak_factor()
         od = d.od_vph_by_origin()
         for side, entry in border_entries(net.rows, net.cols):
-            vph = (d.side_vph.get(side, d.entry_vph) + od.get(entry, 0.0)) * peak
+            vph = (d.side_vph.get(side, d.entry_rate_vph) + od.get(entry, 0.0)) * peak
             if vph > capacity:
                 shaped = f" at the profile's peak factor {peak:g}" if d.profile else ""
                 raise FieldProblem("demand", f"{entry} would get {vph:,.0f} vehicles/h{shaped}; its {net.lanes} "

@@ -57,7 +57,7 @@ def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar
     net = tile_network(one, k)
     block_m = 0.0 if cfg.imported else cfg.network.block_length_m
     plan = tile_plan(make_plan(cfg.signals, one, dt_s, block_m), one, k)
-    demand = tile_demand(make_demand(cfg.demand, one, dt_s), one, k)
+    demand = tile_demand(make_demand(cfg.demand, one, dt_s, horizon_s), one, k)
     # Vehicle arrays and buffers start at a typical size and grow (between steps) when they must.
     vehicles = empty_vehicles(int(demand.peak_vph() * min(horizon_s, 3600) / 3600) + 64)
     rows = net.n_queues + net.entries.size

@@ -4,8 +4,10 @@ Once per ``batch`` the source draws, for every entry at once, how many vehicles 
 window (Poisson, rate = vehicles/hour x the time-of-day factor) and when (uniform, on traffic
 steps). Vehicles of plain entry flows choose their turn at each intersection by the turning
 ratios; vehicles of an OD flow follow its route, the shortest free-flow path from origin to
-destination (networkx, Dijkstra on the link graph). New vehicles join the outside queue of their
-entry and enter when the entry link has room.
+destination (networkx, Dijkstra on the link graph). On a SUMO network a route file
+(:mod:`twin.traffic.sumo_routes`) adds its vehicles: each distinct route is a source whose fixed
+departures are taken batch by batch and whose random flows each replica draws. New vehicles join
+the outside queue of their entry and enter when the entry link has room.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import SIDES, RoadNetwork, free_flow_steps_s
 from twin.traffic import ring
 from twin.traffic.state import QueueState, Vehicles, grow_vehicles
+from twin.traffic.sumo_routes import RouteDemand, read_sumo_routes
 
 
 class NoRoute(ValueError):
@@ -45,6 +48,8 @@ class DemandPlan:
     profile_s: np.ndarray           # second of day each factor starts
     profile_factor: np.ndarray
     turn_cdf: np.ndarray            # (L, K) per link, cumulative share of each movement slot (net.queue_of)
+    file: RouteDemand | None = None  # a SUMO route file's vehicles; its routes follow the OD routes in route_q
+    file_vph: float = 0.0           # the route file's vehicles per hour over the run
 
     def factor_at(self, second_of_day: int) -> float:
         """The demand multiplier in force at a second of the day (1.0 without a profile)."""
@@ -56,7 +61,7 @@ class DemandPlan:
     def peak_vph(self) -> float:
         """Total arrival rate at the busiest time of day (vehicles/hour)."""
         peak = self.profile_factor.max() if self.profile_factor.size else 1.0
-        return float((self.entry_vph.sum() + self.od_vph.sum()) * peak)
+        return float((self.entry_vph.sum() + self.od_vph.sum()) * peak + self.file_vph)
 
 
 def link_graph(net: RoadNetwork, dt_s: int) -> nx.DiGraph:
@@ -75,13 +80,15 @@ def shortest_route(links: nx.DiGraph, origin: int, destination: int) -> list[int
     return nx.dijkstra_path(links, origin, destination, weight="weight")
 
 
-def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
+def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int, horizon_s: int) -> DemandPlan:
     """Bind ``cfg`` to ``net`` stepped every ``dt_s`` (s; OD routes take the shortest free-flow time
-    in whole steps). OD link ids are checked by the schema; NoRoute if an OD flow has none."""
+    in whole steps) for a run of ``horizon_s`` (s). OD link ids are checked by the schema (the
+    loader, on an imported net); NoRoute if an OD flow has none; RouteFileError for a route file
+    twin cannot use."""
     sides = [SIDES[(h + 2) % 4] for h in net.link_heading[net.entries]]
-    entry_vph = np.array([cfg.side_vph.get(side, cfg.entry_vph) for side in sides], dtype=float)
+    entry_vph = np.array([cfg.side_vph.get(side, cfg.entry_rate_vph) for side in sides], dtype=float)
     od_entry, od_vph, routes = [], [], []
-    links = link_graph(net, dt_s) if cfg.od else None
+    links = link_graph(net, dt_s) if cfg.od or cfg.sumo_routes else None
     for k, flow in enumerate(cfg.od):
         origin, dest = net.link_index(flow.origin), net.link_index(flow.destination)
         try:
@@ -91,6 +98,11 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
                              "(vehicles do not make U-turns); pick another destination") from None
         od_entry.append(int(np.flatnonzero(net.entries == origin)[0]))
         od_vph.append(flow.vph)
+    file = None
+    if cfg.sumo_routes is not None:
+        file = read_sumo_routes(cfg.sumo_routes, net, links, begin_s=cfg.sumo_begin, horizon_s=horizon_s, dt_s=dt_s,
+                                skip_unroutable=cfg.unroutable == "skip")
+        routes += file.routes
     hops = max((len(r) - 1 for r in routes), default=1)
     route_q = np.full((len(routes), hops), -1, dtype=np.int32)
     for r, links in enumerate(routes):
@@ -102,7 +114,8 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int) -> DemandPlan:
                       od_vph=np.array(od_vph, dtype=float), route_q=route_q, route_links=tuple(routes),
                       profile_s=np.array([p[0] for p in points], dtype=np.int64),
                       profile_factor=np.array([p[1] for p in points], dtype=float),
-                      turn_cdf=turn_cdf(net, (t.left, t.through, t.right)))
+                      turn_cdf=turn_cdf(net, (t.left, t.through, t.right)), file=file,
+                      file_vph=file.mean_vph(horizon_s) if file is not None else 0.0)
 
 
 def turn_cdf(net: RoadNetwork, shares: tuple[float, float, float]) -> np.ndarray:
@@ -145,9 +158,16 @@ class TrafficDemand:
         k = streams.replicas
         self.n_entries = net.entries.size // k
         self.n_od = plan.od_vph.size // k
+        self.n_routes = plan.route_q.shape[0] // k  # the OD flows' routes, then the route file's
         self.rates_vph = np.concatenate([plan.entry_vph[: self.n_entries], plan.od_vph[: self.n_od]])
-        self.entry = np.concatenate([np.arange(self.n_entries), plan.od_entry[: self.n_od]])
-        self.route = np.concatenate([np.full(self.n_entries, -1), np.arange(self.n_od)])
+        self.file = plan.file
+        n_file = self.file.n_routes if self.file is not None else 0
+        # A route file's routes are sources of their own, after the Poisson ones, entering at their first edge.
+        file_entry = [int(np.flatnonzero(net.entries[: self.n_entries] == r[0])[0]) for r in plan.route_links[self.n_od:self.n_routes]]
+        self.entry = np.concatenate([np.arange(self.n_entries), plan.od_entry[: self.n_od],
+                                     np.array(file_entry, dtype=np.int64)]).astype(np.int64)
+        self.route = np.concatenate([np.full(self.n_entries, -1), np.arange(self.n_od),
+                                     self.n_od + np.arange(n_file)]).astype(np.int64)
 
     def first_wake_s(self) -> int:
         """The first batch covers the start."""
@@ -169,8 +189,40 @@ class TrafficDemand:
         u = np.concatenate([d[1] for d in drawn])
         dt = self.dt_s  # vehicles come on step boundaries
         time_s = now_s + (u * window // dt).astype(np.int64) * dt
+        if self.file is not None:
+            counts, time_s = self._with_file(counts, time_s, now_s, window)
         self._add(counts, time_s)
         return now_s + self.batch_s
+
+    def _with_file(self, counts: np.ndarray, time_s: np.ndarray, now_s: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+        """``counts`` and ``time_s`` with the route file's departures in [now, now + window) added
+        as its routes' sources: the fixed ones, and each replica's draws of the random flows."""
+        f, dt = self.file, self.dt_s
+        lo, hi = np.searchsorted(f.depart_s, [now_s, now_s + window])
+        fixed_route, fixed_s = f.depart_route[lo:hi], f.depart_s[lo:hi]
+        live = np.flatnonzero((f.flow_begin_s < now_s + window) & (f.flow_end_s > now_s))
+
+        def draw(k: int, g: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+            routes, times = [fixed_route], [fixed_s]
+            for j in live:  # SUMO's random flows: a chance each second (or Poisson counts)
+                first, stop = max(now_s, int(f.flow_begin_s[j])), min(now_s + window, int(f.flow_end_s[j]))
+                seconds = np.arange(first, stop)
+                n = g.poisson(f.flow_per_s[j], seconds.size) if f.flow_poisson[j] else \
+                    (g.random(seconds.size) < f.flow_per_s[j]).astype(np.int64)
+                t = np.repeat(seconds, n) // dt * dt
+                routes.append(np.full(t.size, f.flow_route[j]))
+                times.append(t)
+            route, t = np.concatenate(routes), np.concatenate(times)
+            order = np.argsort(route, kind="stable")  # source by source, each in time order
+            return np.bincount(route, minlength=f.n_routes), t[order]
+
+        extra = self.streams.each(draw) if live.size else [draw(0, None)] * counts.shape[0]
+        per_replica = counts.sum(axis=1)
+        parts, start = [], 0
+        for k, (_, t) in enumerate(extra):
+            parts += [time_s[start:start + per_replica[k]], t]
+            start += per_replica[k]
+        return np.concatenate([counts, np.stack([c for c, _ in extra])], axis=1), np.concatenate(parts)
 
     def _add(self, counts: np.ndarray, time_s: np.ndarray) -> None:
         """Create the vehicles drawn (``counts[k, source]`` of replica k, their times ``time_s`` in
@@ -187,7 +239,7 @@ class TrafficDemand:
         if np.any(needed > q.buf.shape[1]):
             ring.grow(q, int(needed.max()))
         # By name: two dozen arrays, many of one dtype, where a swapped pair would compile silently.
-        append_arrivals(counts=counts, time_s=time_s, src_entry=self.entry, src_route=self.route, n_od=self.n_od,
+        append_arrivals(counts=counts, time_s=time_s, src_entry=self.entry, src_route=self.route, n_routes=self.n_routes,
                         first=first, entry_links=net.entries, n_queues=net.n_queues, gen_s=v.gen_s,
                         ready_s=v.ready_s, route=v.route, origin=v.origin, hop=v.hop, enter_s=v.enter_s,
                         arrive_s=v.arrive_s, dest=v.dest, free_flow_s=v.free_flow_s, wait_s=v.wait_s, stops=v.stops,
@@ -197,13 +249,14 @@ class TrafficDemand:
 
 
 @njit(cache=True, nogil=True)
-def append_arrivals(counts, time_s, src_entry, src_route, n_od, first, entry_links, n_queues,
+def append_arrivals(counts, time_s, src_entry, src_route, n_routes, first, entry_links, n_queues,
                     gen_s, ready_s, route, origin, hop, enter_s, arrive_s, dest, free_flow_s, wait_s, stops,
                     buf, slot_ready_s, head, count, head_ready_s):
     """Write the new vehicles (ids from ``first``) and queue them outside their entries.
 
-    ``counts[k, s]`` vehicles of replica k come from source s (an entry flow, or an OD flow: its
-    entry ``src_entry[s]``, its route ``src_route[s]`` or -1); ``time_s`` holds their times (s),
+    ``counts[k, s]`` vehicles of replica k come from source s (an entry flow, an OD flow or a
+    route file's route: its entry ``src_entry[s]``, its route ``src_route[s]`` among the replica's
+    ``n_routes``, or -1); ``time_s`` holds their times (s),
     replica by replica, source by source. Ids go replica by replica, then by entry, then by time
     (ties in draw order), so each outside queue stays FIFO and a replica's ids are those of a
     single world shifted.
@@ -232,7 +285,7 @@ def append_arrivals(counts, time_s, src_entry, src_route, n_od, first, entry_lin
             s, t = src[j], t_k[j]
             e = k * n_ent + src_entry[s]
             gen_s[v] = ready_s[v] = t
-            route[v] = src_route[s] + k * n_od if src_route[s] >= 0 else -1
+            route[v] = src_route[s] + k * n_routes if src_route[s] >= 0 else -1
             origin[v] = entry_links[e]
             hop[v] = 0
             enter_s[v] = arrive_s[v] = dest[v] = -1
