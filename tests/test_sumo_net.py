@@ -334,3 +334,18 @@ def test_loading_resolves_the_net_against_the_scenario_file(tmp_path):
     path = write_scenario(tmp_path)
     scenario = load_scenario(path)
     assert Path(scenario.traffic.network.sumo_net) == (tmp_path / "nets" / "c.net.xml").resolve()
+
+
+def test_a_right_turn_on_red_arrow_lets_vehicles_go_in_every_phase(tmp_path):
+    # SUMO's 's' (go after stopping) on the right turns' link indices, in every phase.
+    net = NetFile()
+    add_junction(net, "C", 0.0, 0.0, arms={"N": "n", "E": "e", "S": "s", "W": "w"})
+    two_phase_program(net, "C")
+    rights = {c[6] for c in net.connections if c[4] == "r"}
+    offset, phases = net.programs["C"]
+    net.programs["C"] = (offset, [(d, "".join("s" if j in rights and ch == "r" else ch for j, ch in enumerate(state)))
+                                  for d, state in phases])
+    read_net = read(net.write(tmp_path / "rights.net.xml"))
+    bits = read_net.programs.q_bits
+    assert all(int(bits[q]) == 0b11 for q in range(read_net.n_queues) if read_net.q_turn[q] == RIGHT)
+    assert all(int(bits[q]) in (0b01, 0b10) for q in range(read_net.n_queues) if read_net.q_turn[q] != RIGHT)

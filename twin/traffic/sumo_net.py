@@ -20,7 +20,8 @@ What is read, and how it maps onto twin's queue model:
 - **Signals**: each junction's program is the traffic light's last program in the file (the one
   SUMO runs). Its green phases are those with a ``G`` or ``g`` and no ``y``; the phases after a
   green, up to the next green, are its yellow (with a ``y``) and all-red (without) time. A movement
-  has green in a phase when one of its connections shows ``G``, ``g``, ``O`` or ``o`` at its link
+  has green in a phase when one of its connections shows ``G``, ``g``, ``s`` (SUMO's green arrow
+  after a stop, e.g. right on red), ``O`` or ``o`` at its link
   index. The program is turned so that twin's phase 0 is its first green, the offset moved with it.
   Durations are rounded to whole traffic steps (greens to at least one). A movement whose
   connections no light controls is always green, and a junction without a light (priority, right
@@ -43,7 +44,7 @@ import numpy as np
 from twin.traffic.network import ENTRY, EXIT, INTERNAL, LEFT, RIGHT, THROUGH, RoadNetwork, SignalPrograms
 
 TURN_OF_DIR = {"s": THROUGH, "l": LEFT, "L": LEFT, "r": RIGHT, "R": RIGHT}
-GREEN_STATES = frozenset("GgOo")
+GREEN_STATES = frozenset("GgsOo")  # states in which SUMO lets a vehicle pass (after yielding)
 MAX_PHASES = 63  # phase membership is a bit per phase in an int64
 
 

@@ -97,7 +97,7 @@ class _Reader:
 
     def route(self, edges: list[str], el) -> int | None:
         """The route's index, or None (with the reason kept) if twin cannot drive it."""
-        problem = self._problem(edges)
+        problem = route_problem(self.net, edges, self.index, self.moves)
         if problem is None:
             key = tuple(self.index[e] for e in edges)
             return self.route_of.setdefault(key, len(self.route_of))
@@ -108,22 +108,6 @@ class _Reader:
         self.why[problem] += 1
         if len(self.examples) < 3:
             self.examples.append(f"{getattr(el, 'id', '?')}: {problem}")
-        return None
-
-    def _problem(self, edges: list[str]) -> str | None:
-        if not edges:
-            return "has no edges"
-        missing = [e for e in edges if e not in self.index]
-        if missing:
-            return f"edge {missing[0]!r} is not a road of the net cars may use"
-        ks = [self.index[e] for e in edges]
-        if self.net.link_kind[ks[0]] != ENTRY:
-            return f"starts on {edges[0]!r}, not an entry edge (one no connection leads into)"
-        if self.net.link_kind[ks[-1]] != EXIT:
-            return f"ends on {edges[-1]!r}, not an exit edge (one no connection leaves)"
-        for a, b in zip(ks, ks[1:]):
-            if (a, b) not in self.moves:
-                return f"no connection from {self.net.link_ids[a]!r} to {self.net.link_ids[b]!r}"
         return None
 
     def shortest(self, stops: list[str]) -> list[str]:
@@ -264,6 +248,29 @@ class _Reader:
             flow_per_s=np.array([f[3] for f in flows], dtype=float),
             flow_poisson=np.array([f[4] for f in flows], dtype=bool),
             left_out=sum(self.why.values()), left_out_why=tuple(self.examples))
+
+
+def route_problem(net: RoadNetwork, edges: list[str], index: dict[str, int] | None = None,
+                  moves: set[tuple[int, int]] | None = None) -> str | None:
+    """Why twin cannot drive a vehicle along ``edges`` (edge ids) on ``net``, or None if it can:
+    from an entry edge to an exit edge, each edge joined to the next by a connection. ``index``
+    (edge id -> link) and ``moves`` ((link, link) pairs a movement joins) may be given to reuse."""
+    index = index if index is not None else {e: k for k, e in enumerate(net.link_ids)}
+    moves = moves if moves is not None else {(int(a), int(b)) for a, b in zip(net.q_link, net.q_out)}
+    if not edges:
+        return "has no edges"
+    missing = [e for e in edges if e not in index]
+    if missing:
+        return f"edge {missing[0]!r} is not a road of the net cars may use"
+    ks = [index[e] for e in edges]
+    if net.link_kind[ks[0]] != ENTRY:
+        return f"starts on {edges[0]!r}, not an entry edge (one no connection leads into)"
+    if net.link_kind[ks[-1]] != EXIT:
+        return f"ends on {edges[-1]!r}, not an exit edge (one no connection leaves)"
+    for a, b in zip(ks, ks[1:]):
+        if (a, b) not in moves:
+            return f"no connection from {net.link_ids[a]!r} to {net.link_ids[b]!r}"
+    return None
 
 
 def read_sumo_routes(path: str | os.PathLike, net: RoadNetwork, links: nx.DiGraph, *, begin_s: float,

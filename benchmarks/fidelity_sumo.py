@@ -1,0 +1,176 @@
+"""twin against SUMO on the same SUMO networks and route files: trip KPIs side by side, and speed.
+
+For each net (RESCO's grid4x4, arterial4x4 and cologne3 from the installed sumo-rl) and demand
+scale (the route file's vehicles thinned or copied, seeded, so both simulators get the very same
+file), SUMO runs the net's fixed-time programs through libsumo and writes tripinfo; twin runs the
+same net and route file (`traffic: {network: {sumo_net}, demand: {sumo_routes}}`). Printed per
+case: mean duration (travel time), timeLoss, waitingTime, waitingCount, throughput, for vehicles
+that arrived, as SUMO's tripinfo defines them, twin vs SUMO, and simulated seconds per wall second.
+Vehicles twin cannot drive (starting or ending inside the cut-out network, or U-turns) are left
+out of the file both get, and counted.
+
+SUMO runs in an environment of its own (``eclipse-sumo``, ``libsumo``, ``sumo-rl``):
+
+    python benchmarks/fidelity_sumo.py --sumo-python ../sumo-venv/bin/python
+    python benchmarks/fidelity_sumo.py --sumo-python ../sumo-venv/bin/python --nets grid4x4 --scales 0.5 1 1.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from peers import run_peer
+
+SUMO_RUN = r"""
+import json, os, sys, time
+try:
+    import sumo
+    os.environ.setdefault("SUMO_HOME", os.path.dirname(sumo.__file__))
+    import libsumo, sumolib
+except ImportError as exc:
+    print(json.dumps({"missing": str(exc)})); sys.exit(0)
+net, routes, begin, end, tripinfo = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+began = time.perf_counter()
+libsumo.start(["sumo", "-n", net, "-r", routes, "-b", begin, "-e", end, "--tripinfo-output", tripinfo,
+               "--no-step-log", "--no-warnings", "--seed", "1", "--duration-log.disable"])
+loaded = time.perf_counter()
+teleports = 0
+while libsumo.simulation.getTime() < float(end):
+    libsumo.simulationStep()
+    teleports += libsumo.simulation.getStartingTeleportNumber()
+ran = time.perf_counter()
+libsumo.close()
+keys = ("duration", "timeLoss", "waitingTime", "waitingCount", "departDelay")
+rows = [[float(getattr(t, k)) for k in keys] for t in sumolib.xml.parse(tripinfo, "tripinfo")]
+means = {k: (sum(r[i] for r in rows) / len(rows) if rows else None) for i, k in enumerate(keys)}
+print(json.dumps({"load_s": loaded - began, "run_s": ran - loaded, "arrived": len(rows), "teleports": teleports, **means}))
+"""
+
+SUMO_RL_FOLDER = r"""
+import importlib.util, json
+spec = importlib.util.find_spec("sumo_rl")
+print(json.dumps({"folder": list(spec.submodule_search_locations)[0]} if spec else {"missing": "sumo-rl"}))
+"""
+
+NETS = ("grid4x4", "arterial4x4", "cologne3")
+HOUR_S = 3600
+
+
+def scaled_routes(source: Path, net_file: Path, scale: float, seed: int, out: Path) -> tuple[int, int]:
+    """Write ``out``: the vehicles of ``source`` twin can drive on ``net_file``, each kept
+    floor(scale) times plus once more with the fractional chance (seeded), ids suffixed. Returns
+    (vehicles written, vehicles of the file twin cannot drive)."""
+    import sumolib
+
+    from twin.scenario.schema import Scenario
+    from twin.traffic.network import road_network
+    from twin.traffic.sumo_routes import route_problem
+
+    sc = Scenario.model_validate({"name": "x", "homes": {"count": 0}, "traffic": {"network": {"sumo_net": str(net_file)}}})
+    net = road_network(sc.traffic)
+    index = {e: k for k, e in enumerate(net.link_ids)}
+    moves = {(int(a), int(b)) for a, b in zip(net.q_link, net.q_out)}
+    rng = np.random.default_rng(seed)
+    written = skipped = 0
+    lines = ["<routes>"]
+    root = next(sumolib.xml.parse(str(source), "routes"))
+    for el in root.getChildList():
+        if el.name != "vehicle" or not el.hasChild("route"):
+            continue
+        edges = el.getChild("route")[0].edges
+        if route_problem(net, edges.split(), index, moves) is not None:
+            skipped += 1
+            continue
+        copies = int(scale) + (rng.random() < scale - int(scale))
+        for c in range(copies):
+            lines.append(f'  <vehicle id={quoteattr(f"{el.id}.{c}")} depart="{el.depart}" departLane="best">'
+                         f'<route edges="{edges}"/></vehicle>')
+            written += 1
+    lines.append("</routes>")
+    # SUMO wants departures sorted; they are in the RESCO files, and copies keep the order.
+    out.write_text("\n".join(lines) + "\n")
+    return written, skipped
+
+
+def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int) -> dict:
+    """twin on the net and route file for ``horizon_s`` (s): its trip KPIs and wall times."""
+    from twin.build import build_world
+    from twin.scenario.schema import Scenario
+    from twin.traffic.trips import Trips
+
+    sc = Scenario.model_validate({
+        "name": "fidelity", "seed": 1, "duration": horizon_s, "homes": {"count": 0}, "outputs": {"record": []},
+        "traffic": {"network": {"sumo_net": str(net_file)},
+                    "demand": {"sumo_routes": str(routes), "sumo_begin": begin_s}}})
+    began = time.perf_counter()
+    world = build_world(sc)
+    built = time.perf_counter()
+    world.run(horizon_s)
+    ran = time.perf_counter()
+    t = world.traffic
+    trips = Trips.from_vehicles(t.vehicles, t.net.link_ids, world.now_s)
+    arrived = trips.arrived_s >= 0
+    return {"load_s": built - began, "run_s": ran - built, "arrived": int(arrived.sum()),
+            "duration": float(np.nanmean(trips.duration_s())), "timeLoss": float(np.nanmean(trips.time_loss_s())),
+            "waitingTime": float(np.nanmean(trips.network_waiting_s())),
+            "waitingCount": float(np.nanmean(trips.network_stops()))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sumo-python", metavar="PYTHON", default=sys.executable,
+                        help="the Python with eclipse-sumo, libsumo and sumo-rl (default: this one)")
+    parser.add_argument("--nets", nargs="+", default=list(NETS), choices=NETS)
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 1.0, 1.5],
+                        help="demand: each vehicle of the route file this many times (seeded rounding)")
+    args = parser.parse_args()
+    from twin.traffic.sumo_rl_nets import SUMO_RL_NETS
+
+    found = run_peer(SUMO_RL_FOLDER, python=args.sumo_python)
+    if "folder" not in found:
+        print(f"SUMO peer not available ({found}); give --sumo-python with eclipse-sumo, libsumo and sumo-rl")
+        return 1
+    nets = Path(found["folder"]) / "nets"
+    keys = ("duration", "timeLoss", "waitingTime", "waitingCount")
+    print(f"{'net':12s} {'scale':>5s} {'veh':>6s} {'left out':>8s} | " + " | ".join(f"{k:>22s}" for k in keys)
+          + f" | {'arrived':>15s} | {'sim s / wall s':>22s}")
+    print(f"{'':12s} {'':>5s} {'':>6s} {'':>8s} | " + " | ".join(f"{'twin  SUMO  diff':>22s}" for _ in keys)
+          + f" | {'twin SUMO':>15s} | {'twin   SUMO   ratio':>22s}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.nets:
+            entry = SUMO_RL_NETS[name]
+            net_file, source = nets / entry.net, nets / entry.routes
+            for scale in args.scales:
+                routes = Path(tmp) / f"{name}_{scale}.rou.xml"
+                n, skipped = scaled_routes(source, net_file, scale, seed=7, out=routes)
+                sumo = run_peer(SUMO_RUN, str(net_file), str(routes), str(entry.begin_s), str(entry.begin_s + HOUR_S),
+                                str(Path(tmp) / "tripinfo.xml"), python=args.sumo_python)
+                if "arrived" not in sumo:
+                    print(f"{name:12s} {scale:5.2f}: SUMO failed: {sumo}")
+                    continue
+                ours = twin_run(net_file, routes, entry.begin_s, HOUR_S)
+                cells = []
+                for k in keys:
+                    a, b = ours[k], sumo[k]
+                    diff = f"{(a - b) / b:+.0%}" if b else "-"
+                    cells.append(f"{a:7.1f} {b:7.1f} {diff:>6s}")
+                speed_twin, speed_sumo = HOUR_S / ours["run_s"], HOUR_S / sumo["run_s"]
+                print(f"{name:12s} {scale:5.2f} {n:6d} {skipped:8d} | " + " | ".join(cells)
+                      + f" | {ours['arrived']:7d} {sumo['arrived']:7d} | {speed_twin:9.0f} {speed_sumo:6.0f} "
+                        f"{speed_twin / speed_sumo:5.0f}x" + (f"  ({sumo['teleports']} SUMO teleports)" if sumo["teleports"] else ""))
+                sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    raise SystemExit(main())
