@@ -262,8 +262,8 @@ BAD_SCENARIOS = {
                      ["traffic.network.sumo_net", "nope.net.xml", "no such file"]),
     "program_fields": ("nets/c.net.xml", "  signals: {green_s: [30, 30]}\n",
                        ["traffic.signals", "green_s", "SUMO network"]),
-    "max_pressure": ("nets/c.net.xml", "  signals: {controller: max_pressure}\n",
-                     ["traffic.signals.controller", "max_pressure", "fixed_time", "actuated"]),
+    "external": ("nets/c.net.xml", "  signals: {controller: external}\n",
+                 ["traffic.signals.controller", "'external'", "fixed_time, actuated, max_pressure"]),
     "side_vph": ("nets/c.net.xml", "  demand: {side_vph: {N: 300}}\n", ["side_vph"]),
     "bad_od_edge": ("nets/c.net.xml", "  demand:\n    od: [{origin: nowhere, destination: B_be, vph: 50}]\n",
                     ["traffic.demand.od[0].origin", "'nowhere'", "an entry edge", "aw_A"]),
@@ -349,3 +349,33 @@ def test_a_right_turn_on_red_arrow_lets_vehicles_go_in_every_phase(tmp_path):
     bits = read_net.programs.q_bits
     assert all(int(bits[q]) == 0b11 for q in range(read_net.n_queues) if read_net.q_turn[q] == RIGHT)
     assert all(int(bits[q]) in (0b01, 0b10) for q in range(read_net.n_queues) if read_net.q_turn[q] != RIGHT)
+
+
+@pytest.mark.parametrize("controller", ["actuated", "max_pressure"])
+def test_adaptive_control_beats_the_nets_even_split_when_demand_is_unbalanced(controller, tmp_path):
+    # A busy east-west arterial through a quiet north-south street; the program splits green 27/27.
+    path = cross_net(tmp_path / "cross.net.xml")
+    demand = {"entry_vph": 40, "od": [{"origin": "w_C", "destination": "C_e", "vph": 700},
+                                      {"origin": "e_C", "destination": "C_w", "vph": 600}]}
+
+    def delay(signals: dict) -> float:
+        world = build_world(sumo_scenario(path, duration="1h", demand=demand, signals=signals))
+        world.run(3600)
+        return float(np.nanmean(trips_of(world).delay_s()))
+
+    fixed, adaptive = delay({"controller": "fixed_time"}), delay({"controller": controller})
+    assert adaptive < 0.8 * fixed, (adaptive, fixed)
+
+
+def test_max_pressure_asks_each_junction_only_for_phases_its_program_has(tmp_path):
+    path = corridor_with_b_starting_in_yellow(tmp_path / "c.net.xml")
+    world = build_world(sumo_scenario(path, duration="20min", demand={"entry_vph": 400},
+                                      signals={"controller": "max_pressure"}))
+    tr = world.traffic
+    asked = set()
+    for t in range(5, 1201, 5):
+        world.run(t)
+        assert np.all(tr.signals.request < tr.plan.phases_at)
+        asked |= {(i, int(p)) for i, p in enumerate(tr.signals.request)}
+        assert np.all(tr.signals.phase < tr.plan.phases_at)
+    assert asked == {(0, 0), (0, 1), (1, 0), (1, 1)}  # both phases of both junctions are chosen

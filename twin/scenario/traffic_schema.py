@@ -56,7 +56,7 @@ Network = Annotated[Union[Annotated[GridNetwork, Tag("grid_network")], Annotated
 # Signal fields an imported network brings itself, in its programs.
 PROGRAM_FIELDS = ("phases", "green_s", "yellow_s", "all_red_s", "offsets", "wave_speed_kmh")
 # Controllers that run on any network; max_pressure and agents (external) need a grid's four approaches.
-ANY_NETWORK_CONTROLLERS = ("fixed_time", "actuated")
+ANY_NETWORK_CONTROLLERS = ("fixed_time", "actuated", "max_pressure")
 
 
 class TurningRatios(Model):
@@ -224,8 +224,9 @@ class Traffic(Model):
                                                       "(network.sumo_net); remove it")
         if self.signals.controller not in ANY_NETWORK_CONTROLLERS:
             raise FieldProblem("signals.controller", f"got {self.signals.controller!r}; on a SUMO network twin "
-                                                     f"runs {' or '.join(ANY_NETWORK_CONTROLLERS)} (fixed_time "
-                                                     "is the network's own programs)")
+                                                     f"runs {', '.join(ANY_NETWORK_CONTROLLERS)} (fixed_time "
+                                                     "is the network's own programs; agents control grids only "
+                                                     "so far)")
         if self.demand.side_vph:
             raise FieldProblem("demand.side_vph", "names the sides of a generated grid; on a SUMO network give "
                                                   "entry_vph for every entry and od flows by edge id")

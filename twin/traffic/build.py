@@ -85,7 +85,8 @@ def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar
     if cfg.signals.controller == "max_pressure":
         t = cfg.demand.turning
         control = MaxPressureControl(net=net, plan=plan, signals=signals, queues=queues,
-                                     turning=(t.left, t.through, t.right), decision_s=cfg.signals.decision_s)
+                                     turning=(t.left, t.through, t.right), decision_s=cfg.signals.decision_s,
+                                     turn_cdf=demand.turn_cdf)
     return TrafficSystem(net=net, plan=plan, demand=demand, signals=signals, queues=queues, vehicles=vehicles,
                          detectors=detectors, turns=turns, physics=physics, readings=readings, source=arrivals,
                          control=control)

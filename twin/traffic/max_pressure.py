@@ -45,16 +45,43 @@ def choose_phases(pressure: np.ndarray, phase: np.ndarray) -> np.ndarray:
     return np.where(pressure[at, best] <= pressure[at, phase], phase, best).astype(np.int64)
 
 
+def network_pressure(halted: np.ndarray, fed: np.ndarray, fed_share: np.ndarray, serves: np.ndarray,
+                     q_int: np.ndarray, has_phase: np.ndarray) -> np.ndarray:
+    """(intersections, phases) pressure on any network: per queue q, ``halted[q]`` minus the
+    vehicles at the lines of the queues ``fed[q]`` (Q, K) it feeds weighted by ``fed_share`` (Q, K,
+    0 where it feeds none); summed per intersection ``q_int`` over the queues each phase
+    ``serves`` (Q, P); -inf for phases an intersection's program lacks (``has_phase``, (I, P))."""
+    movement = halted - (halted[fed] * fed_share).sum(axis=1)
+    pressure = np.zeros(has_phase.shape)
+    np.add.at(pressure, q_int, movement[:, None] * serves)
+    return np.where(has_phase, pressure, -np.inf)
+
+
 class MaxPressureControl(Periodic):
-    """Scheduled event: set every intersection's phase request from the queues."""
+    """Scheduled event: set every intersection's phase request from the queues.
+
+    On a generated grid every intersection has the same 12 movements and phases (the rule in
+    :func:`phase_pressure`, shared with the baseline policy); on an imported net each has its own
+    movements and program (:func:`network_pressure`), its downstream queues weighted by each
+    link's turn shares ``turn_cdf`` (the demand plan's)."""
 
     name = "signal_control"
     priority = -8  # before anything else at its time, so the step that follows uses the request
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, signals: SignalState, queues: QueueState,
-                 turning: tuple[float, float, float], decision_s: int):
+                 turning: tuple[float, float, float], decision_s: int, turn_cdf: np.ndarray):
         self.sig, self.q = signals, queues
         self.period_s, self.first_s = decision_s, 0
+        self.n_queues = net.n_queues
+        self.imported = net.imported
+        if net.imported:
+            fed = net.queue_of[net.q_out]                                # (Q, K) queues of the link fed
+            share = np.diff(turn_cdf, axis=1, prepend=0.0)[net.q_out]    # that link's share per slot
+            self.fed, self.fed_share = np.maximum(fed, 0), np.where(fed >= 0, share, 0.0)
+            self.serves = ((plan.q_bits[:, None] >> np.arange(plan.n_phases)[None, :]) & 1).astype(np.float64)
+            self.q_int = net.q_int
+            self.has_phase = np.arange(plan.n_phases)[None, :] < plan.phases_at[:, None]
+            return
         movement = net.q_side.astype(np.int64) * 3 + net.q_turn.astype(np.int64)
         self.q_of_int = np.zeros((net.n_int, MOVEMENTS_PER_INTERSECTION), dtype=np.int64)
         self.q_of_int[net.q_int, movement] = np.arange(net.n_queues)
@@ -62,10 +89,13 @@ class MaxPressureControl(Periodic):
         self.fed, self.into_grid = np.maximum(fed, 0), fed >= 0      # exit links hold no queue
         self.serves = ((plan.q_bits[self.q_of_int[0]][None, :] >> np.arange(plan.n_phases)[:, None]) & 1).astype(bool)
         self.turning = np.asarray(turning, dtype=np.float64) / sum(turning)
-        self.n_queues = net.n_queues
 
     def step(self, now_s: int) -> None:
         """Ask every intersection for its highest-pressure phase (its current one on a tie)."""
         halted = waiting_per_queue(self.q, now_s, self.n_queues).astype(np.float64)
-        pressure = phase_pressure(halted[self.q_of_int], halted[self.fed] * self.into_grid, self.turning, self.serves)
+        if self.imported:
+            pressure = network_pressure(halted, self.fed, self.fed_share, self.serves, self.q_int, self.has_phase)
+        else:
+            pressure = phase_pressure(halted[self.q_of_int], halted[self.fed] * self.into_grid, self.turning,
+                                      self.serves)
         self.sig.request[...] = choose_phases(pressure, self.sig.phase)
