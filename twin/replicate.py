@@ -79,7 +79,7 @@ def tile_demand(demand: DemandPlan, net: RoadNetwork, k: int) -> DemandPlan:
     return dataclasses.replace(
         demand, entry_vph=np.tile(demand.entry_vph, k), turn_cdf=np.tile(demand.turn_cdf, (k, 1)),
         od_entry=np.concatenate([demand.od_entry + r * net.entries.size for r in range(k)]),
-        od_vph=np.tile(demand.od_vph, k), route_q=np.concatenate(routes),
+        od_vph=np.tile(demand.od_vph, k), file_route_vph=np.tile(demand.file_route_vph, k), route_q=np.concatenate(routes),
         route_links=tuple(tuple(x + r * net.n_links for x in links) for r in range(k) for links in demand.route_links))
 
 

@@ -12,7 +12,7 @@ the outside queue of their entry and enter when the entry link has room.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -49,7 +49,7 @@ class DemandPlan:
     profile_factor: np.ndarray
     turn_cdf: np.ndarray            # (L, K) per link, cumulative share of each movement slot (net.queue_of)
     file: RouteDemand | None = None  # a SUMO route file's vehicles; its routes follow the OD routes in route_q
-    file_vph: float = 0.0           # the route file's vehicles per hour over the run
+    file_route_vph: np.ndarray = field(default_factory=lambda: np.zeros(0))  # vehicles/hour along each of the file's routes over the run
 
     def factor_at(self, second_of_day: int) -> float:
         """The demand multiplier in force at a second of the day (1.0 without a profile)."""
@@ -61,7 +61,7 @@ class DemandPlan:
     def peak_vph(self) -> float:
         """Total arrival rate at the busiest time of day (vehicles/hour)."""
         peak = self.profile_factor.max() if self.profile_factor.size else 1.0
-        return float((self.entry_vph.sum() + self.od_vph.sum()) * peak + self.file_vph)
+        return float((self.entry_vph.sum() + self.od_vph.sum()) * peak + self.file_route_vph.sum())
 
 
 def link_graph(net: RoadNetwork, dt_s: int) -> nx.DiGraph:
@@ -115,7 +115,7 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int, horizon_s: int) -> Dem
                       profile_s=np.array([p[0] for p in points], dtype=np.int64),
                       profile_factor=np.array([p[1] for p in points], dtype=float),
                       turn_cdf=turn_cdf(net, (t.left, t.through, t.right)), file=file,
-                      file_vph=file.mean_vph(horizon_s) if file is not None else 0.0)
+                      file_route_vph=file.route_vph(horizon_s) if file is not None else np.zeros(0))
 
 
 def turn_cdf(net: RoadNetwork, shares: tuple[float, float, float]) -> np.ndarray:

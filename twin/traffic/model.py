@@ -31,6 +31,7 @@ from twin.engine import ArrayState, Periodic
 from twin.streams import Streams
 from twin.traffic import kernel
 from twin.traffic.demand import DemandPlan
+from twin.traffic.lanes import expected_queue_flow_vph, lane_groups, lane_storage, movement_lanes
 from twin.traffic.network import EXIT, RoadNetwork, free_flow_steps_s
 from twin.traffic.signals import SignalPlan, SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
@@ -42,6 +43,18 @@ PARALLEL_MIN_REPLICAS = 64
 # The kernel's tuples read off the state dataclasses by field name.
 _CARS_FIELDS = attrgetter(*kernel.Cars._fields)
 _LIGHTS_FIELDS = attrgetter(*kernel.Lights._fields)
+
+
+def movement_sat_vps(net: RoadNetwork, demand: DemandPlan) -> np.ndarray:
+    """(Q,) each movement's own saturation flow, vehicles/s: the network's on a grid; on an imported
+    net its lanes by the demand's expected flows (:func:`twin.traffic.lanes.movement_lanes`)."""
+    if net.q_lane_mask is None:
+        return net.q_sat_vps
+    k = net.replicas
+    od, file = demand.od_vph.reshape(k, -1), demand.file_route_vph.reshape(k, -1)
+    route_vph = np.concatenate([od, file], axis=1).ravel()  # route_q: each replica's OD routes, then its file's
+    flow = expected_queue_flow_vph(net, demand.entry_vph, demand.turn_cdf, demand.route_q, route_vph)
+    return movement_lanes(net, flow) * net.lane_sat_vps
 
 
 class TrafficPhysics(Periodic):
@@ -67,7 +80,7 @@ class TrafficPhysics(Periodic):
         self.rows = np.arange(n_q + n_e)
         self.rows_per_replica = (n_q + n_e) // k
         self.target = np.concatenate([net.q_out, net.entries])
-        self.refill = np.concatenate([net.q_sat_vps, net.lanes[net.entries] * net.lane_sat_vps]) * dt
+        self.refill = np.concatenate([movement_sat_vps(net, demand), net.lanes[net.entries] * net.lane_sat_vps]) * dt
         self.cap = np.maximum(self.refill, 1.0)
         # A queue's head moves at most once per pass; enough passes let each reach its saturation flow.
         self.passes = int(np.ceil(self.refill.max() - 1e-9))
@@ -79,9 +92,13 @@ class TrafficPhysics(Periodic):
         if turns.u.shape[1] < block:
             turns.u, turns.used = np.zeros((k, block)), np.full(k, block, dtype=np.int64)
         cfg = plan.cfg
+        q_group, group_lanes = lane_groups(net)
+        g_refill = np.maximum(group_lanes, 1) * net.lane_sat_vps * dt if group_lanes.size else np.ones(1)
         self.layout = kernel.Layout(
             dt_s=dt, passes=self.passes, turns_per_step=self.turns_per_step,
             controller=kernel.CONTROLLERS[self.controller], routed=demand.route_q.size > 0,
+            lane_caps=net.q_lane_mask is not None and demand.route_q.size > 0,
+            lane_groups=group_lanes.size > 0, groups_per_replica=group_lanes.size // k,
             n_movement_queues=n_q, movements_per_replica=n_q // k, entries_per_replica=n_e // k,
             links_per_replica=net.n_links // k, ints_per_replica=net.n_int // k,
             cycle_s=plan.cycle_s, min_green_s=cfg.min_green_s, max_green_s=cfg.max_green_s, gap_s=float(cfg.gap_s))
@@ -91,7 +108,8 @@ class TrafficPhysics(Periodic):
         int_row_start = np.concatenate([[0], np.cumsum(np.bincount(net.q_int, minlength=net.n_int))])
         self.row_constants = kernel.Rows(
             refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
-            storage=net.storage, is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
+            storage=net.storage, q_cap=lane_storage(net), q_group=np.concatenate([q_group, np.full(n_e, -1)]),
+            g_refill=g_refill, g_cap=np.maximum(g_refill, 1.0), is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
             turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
             int_row_start=int_row_start, int_rows=int_rows, n_phases=plan.phases_at, yellow_s=plan.yellow_s,
             all_red_s=plan.all_red_s, signalized=plan.signalized,
@@ -138,7 +156,7 @@ class TrafficPhysics(Periodic):
         queues = kernel.Queues(green=self.green, buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head,
                                count=q.count, head_ready_s=q.head_ready_s, tokens=q.tokens, occupancy=q.occupancy,
                                delay_s=q.delay_s, passed=d.passed, busy_steps=d.busy_steps, turn_u=turns.u,
-                               turn_used=turns.used, halted=q.halted)
+                               turn_used=turns.used, halted=q.halted, lane_tokens=q.lane_tokens)
         cars = kernel.Cars._make(_CARS_FIELDS(v))
         lights = kernel.Lights._make(_LIGHTS_FIELDS(sig))
         self._done = np.zeros(turns.used.size, dtype=np.int64)  # steps run so far, per replica

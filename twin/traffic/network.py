@@ -30,6 +30,7 @@ SIDES = "NESW"
 ENTRY, INTERNAL, EXIT = 0, 1, 2
 LEFT, THROUGH, RIGHT = 0, 1, 2
 TURN_LETTERS = "LTR"
+MIN_LANE_SHARE = 0.05  # the least part of a lane a movement gets, so no movement is shut out
 _STEP = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # heading -> (d_row, d_col)
 
 
@@ -79,6 +80,7 @@ class RoadNetwork:
     approach: tuple[str, ...]   # per link: its name as an approach (a grid's side letter, an imported edge's id)
     int_xy_m: np.ndarray        # (I, 2) intersection positions, m (x east, y north)
     programs: SignalPrograms | None = None  # an imported net's own signal programs; grids use the scenario's
+    q_lane_mask: np.ndarray | None = None   # (Q,) imported: bit b set if the queue may use lane b of its link
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property
@@ -180,7 +182,7 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
     # Lane groups: the approach's lanes are split between its movements in proportion to the
     # turning ratios (at least 5% of a lane each), so an approach never carries more than its lanes.
     ratios = np.array([cfg.demand.turning.left, cfg.demand.turning.through, cfg.demand.turning.right])
-    share = np.maximum(ratios, 0.05)
+    share = np.maximum(ratios, MIN_LANE_SHARE)
     movement_lanes = lanes[q_link] * (share / share.sum())[q_turn]
     queue_of = np.full((n_links, 3), -1, dtype=np.int32)
     queue_of[q_link, q_turn] = np.arange(q_link.size, dtype=np.int32)
@@ -223,9 +225,17 @@ def add_traffic_nodes(graph: DeviceGraph, net: RoadNetwork, parent: str = "city"
         graph.add_edge(net.int_ids[net.link_from[k]], net.int_ids[net.link_to[k]], "connects",
                        road=net.link_ids[k], length_m=float(net.length_m[k]), lanes=int(net.lanes[k]),
                        speed_mps=float(net.speed_mps[k]), storage_veh=int(net.storage[k]),
-                       saturation_vph=float(net.q_sat_vps[net.queue_of[k]].sum() * 3600))
+                       saturation_vph=float(_link_saturation_vps(net, k) * 3600))
     queued = np.flatnonzero(net.link_kind != EXIT)
     dets = detector_ids(net)
     graph.add_nodes("detector", dets, index=list(range(len(dets))))
     graph.add_edges("measures", [(d, net.link_ids[k]) for d, k in zip(dets, queued)])
     graph.add_edges("contains", [(net.int_ids[net.link_to[k]], d) for d, k in zip(dets, queued)])
+
+
+def _link_saturation_vps(net: RoadNetwork, link: int) -> float:
+    """Vehicles/s a link can discharge: its movements' sum on a grid (they split its lanes), its
+    lanes' on an imported net (where movements sharing a lane share its flow)."""
+    if net.q_lane_mask is not None:
+        return float(net.lanes[link] * net.lane_sat_vps)
+    return float(net.q_sat_vps[net.queue_of[link]].sum())

@@ -11,8 +11,9 @@ What is read, and how it maps onto twin's queue model:
   junction's (x, y), m.
 - **Movements**: one queue per (incoming edge, outgoing edge) pair that a connection joins, its
   turn from the connection's ``dir`` (``s`` through; ``l``/``L`` left; ``r``/``R`` right). U-turns
-  (``t``, ``T``) are left out: vehicles never choose them. A lane shared by k movements counts as 1/k of
-  a lane for each, and a movement's saturation flow is its lanes x the saturation flow per lane.
+  (``t``, ``T``) are left out: vehicles never choose them. A movement's saturation flow is that of
+  every lane its connections leave from; movements sharing a lane share one allowance as well
+  (:mod:`twin.traffic.lanes`).
   A link's movements go in its ``queue_of`` row left-most first (left, through, right), so a link
   with one movement of each kind has the slots of a generated grid.
 - **Headings** (0 N, 1 E, 2 S, 3 W) are the compass bearing of the last segment of the edge's
@@ -33,6 +34,7 @@ right-of-way foes) is not read.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections import defaultdict
@@ -57,8 +59,9 @@ class _Movement:
     link: int          # incoming edge (index into the kept links)
     out: int           # outgoing edge
     turn: int          # LEFT, THROUGH or RIGHT
-    lanes: float       # lanes of the incoming edge it gets (shared lanes split)
+    lanes: float       # lanes of the incoming edge it may use
     tls: str           # controlling traffic light id, "" if none
+    lane_mask: int     # bit b set if a connection leaves from lane b of the incoming edge
     link_indices: tuple[int, ...]  # its connections' indices into the light's state
 
 
@@ -78,7 +81,7 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
                            "with at least one junction")
     renumber = {k: n for n, k in enumerate(keep)}
     edges = [edges[k] for k in keep]
-    moves = [_Movement(renumber[m.link], renumber[m.out], m.turn, m.lanes, m.tls, m.link_indices) for m in moves]
+    moves = [dataclasses.replace(m, link=renumber[m.link], out=renumber[m.out]) for m in moves]
     n_links = len(edges)
     fed, has_moves = {m.out for m in moves}, {m.link for m in moves}
     kind = np.array([(INTERNAL if k in fed else ENTRY) if k in has_moves else EXIT for k in range(n_links)],
@@ -130,7 +133,7 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         q_out=np.array([m.out for m in moves], dtype=np.int32),
         q_sat_vps=np.array([m.lanes for m in moves]) * lane_sat_vps, queue_of=queue_of,
         entries=entries, exits=exits, lane_sat_vps=lane_sat_vps, approach=tuple(e.getID() for e in edges),
-        programs=programs)
+        programs=programs, q_lane_mask=np.array([m.lane_mask for m in moves], dtype=np.int64))
 
 
 def _parse(path: Path):
@@ -165,11 +168,6 @@ def _movements(edges, index: dict[str, int]) -> list[_Movement]:
                     raise SumoNetError(f"connection {edge.getID()} -> {out_edge.getID()}: direction {d!r} is not "
                                        "one twin knows; allowed: s, l, L, r, R, t, T (U-turns are left out)")
                 by_out[out_edge.getID()].append(c)
-        # A lane used by k movements gives each 1/k of a lane.
-        shares: dict[int, int] = defaultdict(int)
-        for conns in by_out.values():
-            for lane in {c.getFromLane().getIndex() for c in conns}:
-                shares[lane] += 1
         for out_id, conns in by_out.items():
             from_lanes = {c.getFromLane().getIndex() for c in conns}
             tls = {c.getTLSID() for c in conns if c.getTLSID()}
@@ -177,7 +175,8 @@ def _movements(edges, index: dict[str, int]) -> list[_Movement]:
                 raise SumoNetError(f"connections {edge.getID()} -> {out_id}: controlled by two traffic lights "
                                    f"({', '.join(sorted(tls))}); one movement needs one light")
             moves.append(_Movement(link=k, out=index[out_id], turn=TURN_OF_DIR[conns[0].getDirection()],
-                                   lanes=sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
+                                   lanes=float(len(from_lanes)), tls=next(iter(tls), ""),
+                                   lane_mask=sum(1 << lane for lane in from_lanes),
                                    link_indices=tuple(c.getTLLinkIndex() for c in conns if c.getTLSID())))
     return moves
 

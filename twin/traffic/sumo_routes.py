@@ -66,10 +66,11 @@ class RouteDemand:
     def n_routes(self) -> int:
         return len(self.routes)
 
-    def mean_vph(self, horizon_s: int) -> float:
-        """Vehicles per hour over ``horizon_s`` (s), fixed departures and the flows' expected ones."""
-        expected = float(((self.flow_end_s - self.flow_begin_s) * self.flow_per_s).sum())
-        return (self.depart_s.size + expected) * 3600.0 / max(horizon_s, 1)
+    def route_vph(self, horizon_s: int) -> np.ndarray:
+        """(routes,) vehicles per hour along each route over ``horizon_s`` (s), the random flows' expected."""
+        count = np.bincount(self.depart_route, minlength=self.n_routes).astype(float)
+        np.add.at(count, self.flow_route, (self.flow_end_s - self.flow_begin_s) * self.flow_per_s)
+        return count * 3600.0 / max(horizon_s, 1)
 
 
 @dataclass
