@@ -4,8 +4,8 @@ A vehicle entering a link joins the FIFO of the movement it will take and reache
 at free flow after the link's free-flow time. In a step starting at ``t`` the head vehicle of a
 queue crosses when all hold: it has reached the line (ready <= t), its movement has green, the
 saturation-flow allowance has a whole vehicle (a token bucket refilled at the saturation flow,
-capped at one step's worth), and the link it turns into has room (occupancy < storage); else it
-waits, so queues spill back. Exit links take every vehicle; it arrives after their free-flow time.
+holding at most one step's worth plus one vehicle, so no part is lost between steps), and the
+link it turns into has room (occupancy < storage); else it waits, so queues spill back. Exit links take every vehicle; it arrives after their free-flow time.
 
 Entries use the same machinery: each entry's outside queue is one more queue, always green,
 whose vehicles are ready at the time they want to enter and which discharges onto the entry link
@@ -81,7 +81,9 @@ class TrafficPhysics(Periodic):
         self.rows_per_replica = (n_q + n_e) // k
         self.target = np.concatenate([net.q_out, net.entries])
         self.refill = np.concatenate([movement_sat_vps(net, demand), net.lanes[net.entries] * net.lane_sat_vps]) * dt
-        self.cap = np.maximum(self.refill, 1.0)
+        # Room for one step's allowance on top of a part-token left over: a cap of one step's worth
+        # (or one vehicle) threw the left-over part away, so a row refilled 0.75 a step moved 0.5.
+        self.cap = self.refill + 1.0
         # A queue's head moves at most once per pass; enough passes let each reach its saturation flow.
         self.passes = int(np.ceil(self.refill.max() - 1e-9))
         self.green = np.ones(n_q + n_e, dtype=bool)  # outside queues stay green; movements are refilled
@@ -109,7 +111,7 @@ class TrafficPhysics(Periodic):
         self.row_constants = kernel.Rows(
             refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
             storage=net.storage, q_cap=lane_storage(net), q_group=np.concatenate([q_group, np.full(n_e, -1)]),
-            g_refill=g_refill, g_cap=np.maximum(g_refill, 1.0), is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
+            g_refill=g_refill, g_cap=g_refill + 1.0, is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
             turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
             int_row_start=int_row_start, int_rows=int_rows, n_phases=plan.phases_at, yellow_s=plan.yellow_s,
             all_red_s=plan.all_red_s, signalized=plan.signalized,
