@@ -20,8 +20,7 @@ def empty_queues(cap: int) -> QueueState:
     zeros = np.zeros(ROWS)
     return QueueState(buf=np.full((ROWS, cap), ring.EMPTY, dtype=np.int64), slot_ready_s=np.zeros((ROWS, cap), np.int64),
                       head=np.zeros(ROWS, np.int64), count=np.zeros(ROWS, np.int64), head_ready_s=zeros.astype(np.int64),
-                      tokens=zeros, occupancy=zeros, delay_s=zeros, halted=zeros, halted_at_s=np.zeros(()),
-                      lane_tokens=np.ones(1))
+                      tokens=zeros, occupancy=zeros, delay_s=zeros, halted=zeros, halted_at_s=np.zeros(()))
 
 
 # An operation: (row, True) pushes the next vehicle onto the row, (row, False) pops its head.

@@ -12,7 +12,6 @@ from twin.scenario.traffic_schema import Traffic
 from twin.streams import Streams
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.demand import DemandPlan, TrafficDemand, make_demand
-from twin.traffic.lanes import lane_groups
 from twin.traffic.model import TrafficPhysics
 from twin.traffic.network import RoadNetwork, detector_ids
 from twin.traffic.readings import TrafficReadings
@@ -68,8 +67,7 @@ def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar
                         count=np.zeros(rows, dtype=np.int64), head_ready_s=np.full(rows, NEVER_S),
                         tokens=np.ones(rows),
                         occupancy=np.zeros(net.n_links, dtype=np.int64), delay_s=np.zeros(rows),
-                        halted=np.zeros(net.n_queues, dtype=np.int64), halted_at_s=np.full((), -1, dtype=np.int64),
-                        lane_tokens=np.ones(max(lane_groups(net)[1].size, 1)))
+                        halted=np.zeros(net.n_queues, dtype=np.int64), halted_at_s=np.full((), -1, dtype=np.int64))
     dets = detector_ids(net)
     # Registers per queue (the outside queues' rows are never published); summed per approach when read.
     detectors = DetectorRegisters(passed=np.zeros(rows), busy_steps=np.zeros(rows),

@@ -39,17 +39,16 @@ CONTROLLERS = {"fixed_time": FIXED_TIME, "actuated": ACTUATED, "external": EXTER
 Layout = namedtuple("Layout", [
     "dt_s", "passes", "turns_per_step", "controller", "routed",
     "lane_caps",                  # hold a routed vehicle while its next movement's queue is full (imported nets)
-    "lane_groups", "groups_per_replica",  # movements sharing lanes share an allowance too (twin.traffic.lanes)
     "n_movement_queues",          # movement rows of all replicas; outside rows follow them
     "movements_per_replica", "entries_per_replica", "links_per_replica", "ints_per_replica",
     "cycle_s", "min_green_s", "max_green_s", "gap_s"])
 Rows = namedtuple("Rows", [
-    "refill", "token_cap", "target", "q_link", "storage", "q_cap", "q_group", "g_refill", "g_cap", "is_exit", "fft_s", "queue_of", "turn_cdf", "route_q",
+    "refill", "token_cap", "target", "q_link", "storage", "q_cap", "is_exit", "fft_s", "queue_of", "turn_cdf", "route_q",
     "q_int", "q_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s", "signalized",
     "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
     "green", "buf", "slot_ready_s", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
-    "passed", "busy_steps", "turn_u", "turn_used", "halted", "lane_tokens"])
+    "passed", "busy_steps", "turn_u", "turn_used", "halted"])
 Cars = namedtuple("Cars", ["ready_s", "wait_s", "stops", "enter_s", "arrive_s", "free_flow_s", "dest", "route", "hop"])
 Lights = namedtuple("Lights", ["phase", "interval", "t_in_s", "changes", "request", "target"])
 
@@ -100,7 +99,6 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
     ready_s, wait_s, stops, enter_s, arrive_s = cars.ready_s, cars.wait_s, cars.stops, cars.enter_s, cars.arrive_s
     free_flow_s, dest, route, hop = cars.free_flow_s, cars.dest, cars.route, cars.hop
     block, dt_s, fixed = turn_u.shape[1], lay.dt_s, lay.controller == FIXED_TIME
-    lanes, g_tokens = lay.lane_groups, qs.lane_tokens
     refill, token_cap, storage, row_target = rows.refill, rows.token_cap, rows.storage, rows.target
     n_local = m + e
     never_s = ready_s[-1]  # the sentinel vehicle's ready time: never
@@ -116,7 +114,6 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
         rf_m, cp_m = refill[r0:r0 + m], token_cap[r0:r0 + m]
         hr_o, gr_o, tk_o, bz_o = head_ready[o0:o0 + e], green[o0:o0 + e], tokens[o0:o0 + e], busy[o0:o0 + e]
         rf_o, cp_o = refill[o0:o0 + e], token_cap[o0:o0 + e]
-        qg_m = rows.q_group[r0:r0 + m]
         # Green is kept up to date as intersections change; set it from the signal state first.
         fill_green(gr_m, rows.q_int[r0:r0 + m], i0, rows.q_bits[r0:r0 + m], phase[i0:i0 + n_int],
                    interval[i0:i0 + n_int])
@@ -133,16 +130,12 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
                                 rows.yellow_s, rows.all_red_s, rows.signalized, lay.gap_s, dt_s)
             add_step_allowance(t, hr_m, tk_m, bz_m, rf_m, cp_m)
             add_step_allowance(t, hr_o, tk_o, bz_o, rf_o, cp_o)
-            if lanes:
-                g0 = k * lay.groups_per_replica
-                for g in range(g0, g0 + lay.groups_per_replica):
-                    g_tokens[g] = min(g_tokens[g] + rows.g_refill[g], rows.g_cap[g])
             for _ in range(lay.passes):
-                n_cross = heads_at_line(t, r0, 0, hr_m, gr_m, tk_m, cross_r, cross_j, 0, lanes, qg_m, g_tokens)
-                n_cross = heads_at_line(t, o0, m, hr_o, gr_o, tk_o, cross_r, cross_j, n_cross, False, qg_m, g_tokens)
+                n_cross = heads_at_line(t, r0, 0, hr_m, gr_m, tk_m, cross_r, cross_j, 0)
+                n_cross = heads_at_line(t, o0, m, hr_o, gr_o, tk_o, cross_r, cross_j, n_cross)
                 n_move = admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, first, row_target,
                                storage, occupancy, lay.lane_caps, buf, head, count, route, hop, rows.route_q,
-                               rows.q_cap, rows.is_exit, lanes, rows.q_group, g_tokens)
+                               rows.q_cap, rows.is_exit)
                 if n_move == 0:
                     break
                 depart(t, moving[:n_move], movers, lay.n_movement_queues, buf, slot_ready, head, count, head_ready,
@@ -240,19 +233,11 @@ def add_step_allowance(t, head_ready, tokens, busy, refill, token_cap):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def heads_at_line(t, r0, j0, head_ready, green, tokens, cross_r, cross_j, n_cross, lanes, q_group, g_tokens):
+def heads_at_line(t, r0, j0, head_ready, green, tokens, cross_r, cross_j, n_cross):
     """Append the rows (views starting at row ``r0``, local row ``j0``) whose head has reached
-    the line by ``t``, has green and a whole token; with ``lanes``, also a whole token of its lane
-    group (``q_group`` of the view's rows, -1 for none), which it takes (admit gives back what
-    does not move). Returns the new count."""
+    the line by ``t``, has green and a whole token; returns the new count."""
     for j in range(head_ready.size):
         if head_ready[j] <= t and green[j] and tokens[j] >= 1.0:
-            if lanes:
-                g = q_group[j]
-                if g >= 0:
-                    if g_tokens[g] < 1.0:
-                        continue
-                    g_tokens[g] -= 1.0
             cross_r[n_cross] = r0 + j
             cross_j[n_cross] = j0 + j
             n_cross += 1
@@ -261,12 +246,12 @@ def heads_at_line(t, r0, j0, head_ready, green, tokens, cross_r, cross_j, n_cros
 
 @njit(cache=True, nogil=True, inline="always")
 def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, first, target, storage, occupancy,
-          lane_caps, buf, head, count, route, hop, route_q, q_cap, is_exit, lanes, q_group, g_tokens):
+          lane_caps, buf, head, count, route, hop, route_q, q_cap, is_exit):
     """Which of the ``n_cross`` heads move into their target links (the replica's links start at
     ``l0``): a link with room for all its heads takes them all; otherwise the first ``room`` of
     them by the rotating key (local row + t) mod rows per replica. With ``lane_caps`` a routed head
-    whose next movement's queue holds ``q_cap`` vehicles stays (its ``cross_j`` set to -1). With
-    ``lanes`` a head that stays gives its lane group's token back. Returns how many move, in ``moving``."""
+    whose next movement's queue holds ``q_cap`` vehicles stays (its ``cross_j`` set to -1).
+    Returns how many move, in ``moving``."""
     for i in range(n_cross):
         r = cross_r[i]
         if lane_caps and not is_exit[target[r]]:
@@ -282,11 +267,9 @@ def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, fir
         first[tg] = cross_j[i]
     n_move = 0
     for i in range(n_cross):
-        r = cross_r[i]
         if cross_j[i] < 0:
-            if lanes and q_group[r] >= 0:
-                g_tokens[q_group[r]] += 1.0
             continue
+        r = cross_r[i]
         tg = target[r]
         room = storage[tg] - occupancy[tg]
         ok = pending[tg - l0] <= room
@@ -302,8 +285,6 @@ def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, fir
         if ok:
             moving[n_move] = r
             n_move += 1
-        elif lanes and q_group[r] >= 0:
-            g_tokens[q_group[r]] += 1.0
     for i in range(n_cross):  # clear the scratch of the targets this pass touched
         tg = target[cross_r[i]] - l0
         pending[tg] = 0

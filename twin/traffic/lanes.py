@@ -1,18 +1,15 @@
-"""Lanes of an imported network: movements that share lanes, and how much each movement's queue holds.
+"""Lanes of an imported network: how movements share a lane, and how much each movement's queue holds.
 
 A SUMO lane may serve several movements (a right-and-through lane). twin keeps one FIFO per
-movement; SUMO's vehicles on a shared lane go one after another whichever way they turn. So the
-movements that share lanes (a *lane group*: linked through any lane they share) together
-discharge at most at the saturation flow of the lanes they have between them: each step a group
-gets one allowance, and a vehicle crossing takes from its own movement's and from its group's.
-A movement's own allowance is, summed over the lanes it may use, the larger of an equal share of
-the lane and its share of the flow the demand is expected to put on the lane: a busy through
-movement can take most of a lane it shares with a quiet right turn, and the quiet turn still
-gets its equal share when it has vehicles (shares over 1 in total, the group caps them). The
-expected flows: OD flows and a route file's routes along their queues, and the entries' Poisson
-flows spread by the turn shares link after link. A movement alone on its lanes has no group.
-A generated grid assigns no lanes to movements: it splits its lanes by the turning ratios instead
-(:mod:`twin.traffic.network`).
+movement, so it splits each shared lane's saturation flow between the movements using it: half
+of the lane equally among them, half in proportion to the flow the demand is expected to put on
+each (at least ``MIN_LANE_SHARE`` of that half each). A busy through movement so takes most of a
+lane it shares with a quiet right turn, and the turn keeps enough to clear its vehicles; the
+shares of a lane add up to the lane. The expected flows: OD flows and a route file's routes along
+their queues, and the entries' Poisson flows spread by the turn shares link after link. A
+generated grid splits its lanes by the turning ratios instead (:mod:`twin.traffic.network`).
+Of the splits tried against SUMO (benchmarks/README.md), an equal split gridlocked RESCO's
+arterial4x4 and a split by flow alone starved cologne3's quiet turns; this one tracks both.
 
 Lane storage: a movement's queue holds at most the vehicles of the lanes it may use,
 ``floor(link storage x its lanes / the link's lanes)`` (at least one). A vehicle whose next
@@ -26,36 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.traffic.network import RoadNetwork
+from twin.traffic.network import MIN_LANE_SHARE, RoadNetwork
 
 
 def lanes_used(net: RoadNetwork) -> np.ndarray:
     """(Q,) lanes each movement queue may use (an imported net's ``q_lane_mask``)."""
     return np.array([bin(int(m)).count("1") for m in net.q_lane_mask], dtype=np.int64)
-
-
-def lane_groups(net: RoadNetwork) -> tuple[np.ndarray, np.ndarray]:
-    """(Q,) the lane group of each movement queue, -1 if it shares no lane; (G,) lanes of each
-    group. Groups are numbered link by link, so replicas' groups follow one another. None on a grid."""
-    group = np.full(net.n_queues, -1, dtype=np.int64)
-    if net.q_lane_mask is None:
-        return group, np.zeros(0, dtype=np.int64)
-    group_lanes: list[int] = []
-    for link in range(net.n_links):
-        users = [int(q) for q in net.queue_of[link] if q >= 0]
-        parts: list[tuple[int, list[int]]] = []  # (lane mask, queues) of groups found so far
-        for q in users:
-            mask, members = int(net.q_lane_mask[q]), [q]
-            for other in [p for p in parts if p[0] & mask]:  # merge every group it shares a lane with
-                parts.remove(other)
-                mask |= other[0]
-                members += other[1]
-            parts.append((mask, members))
-        for mask, members in parts:
-            if len(members) > 1:
-                group[members] = len(group_lanes)
-                group_lanes.append(bin(mask).count("1"))
-    return group, np.array(group_lanes, dtype=np.int64)
 
 
 def lane_storage(net: RoadNetwork) -> np.ndarray:
@@ -94,8 +67,8 @@ def expected_queue_flow_vph(net: RoadNetwork, entry_vph: np.ndarray, turn_cdf: n
 
 
 def movement_lanes(net: RoadNetwork, flow_vph: np.ndarray) -> np.ndarray:
-    """(Q,) lanes of each movement's own allowance on an imported net (the module docstring):
-    per lane it may use, the larger of an equal share and its share of ``flow_vph`` (Q,)."""
+    """(Q,) lanes each movement's saturation flow is made of on an imported net (the module
+    docstring): per lane it may use, half an equal share and half its share of ``flow_vph`` (Q,)."""
     lanes = np.zeros(net.n_queues)
     for link in range(net.n_links):
         users = net.queue_of[link][net.queue_of[link] >= 0]
@@ -107,6 +80,7 @@ def movement_lanes(net: RoadNetwork, flow_vph: np.ndarray) -> np.ndarray:
             if on.size == 0:
                 continue
             total = flow_vph[on].sum()
-            by_flow = flow_vph[on] / total if total > 0 else np.zeros(on.size)
-            lanes[on] += np.maximum(by_flow, 1.0 / on.size)
+            by_flow = flow_vph[on] / total if total > 0 else np.full(on.size, 1.0 / on.size)
+            by_flow = np.maximum(by_flow, MIN_LANE_SHARE)
+            lanes[on] += 0.5 / on.size + 0.5 * by_flow / by_flow.sum()
     return lanes

@@ -31,7 +31,7 @@ from twin.engine import ArrayState, Periodic
 from twin.streams import Streams
 from twin.traffic import kernel
 from twin.traffic.demand import DemandPlan
-from twin.traffic.lanes import expected_queue_flow_vph, lane_groups, lane_storage, movement_lanes
+from twin.traffic.lanes import expected_queue_flow_vph, lane_storage, movement_lanes
 from twin.traffic.network import EXIT, RoadNetwork, free_flow_steps_s
 from twin.traffic.signals import SignalPlan, SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
@@ -94,13 +94,10 @@ class TrafficPhysics(Periodic):
         if turns.u.shape[1] < block:
             turns.u, turns.used = np.zeros((k, block)), np.full(k, block, dtype=np.int64)
         cfg = plan.cfg
-        q_group, group_lanes = lane_groups(net)
-        g_refill = np.maximum(group_lanes, 1) * net.lane_sat_vps * dt if group_lanes.size else np.ones(1)
         self.layout = kernel.Layout(
             dt_s=dt, passes=self.passes, turns_per_step=self.turns_per_step,
             controller=kernel.CONTROLLERS[self.controller], routed=demand.route_q.size > 0,
             lane_caps=net.q_lane_mask is not None and demand.route_q.size > 0,
-            lane_groups=group_lanes.size > 0, groups_per_replica=group_lanes.size // k,
             n_movement_queues=n_q, movements_per_replica=n_q // k, entries_per_replica=n_e // k,
             links_per_replica=net.n_links // k, ints_per_replica=net.n_int // k,
             cycle_s=plan.cycle_s, min_green_s=cfg.min_green_s, max_green_s=cfg.max_green_s, gap_s=float(cfg.gap_s))
@@ -110,8 +107,8 @@ class TrafficPhysics(Periodic):
         int_row_start = np.concatenate([[0], np.cumsum(np.bincount(net.q_int, minlength=net.n_int))])
         self.row_constants = kernel.Rows(
             refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
-            storage=net.storage, q_cap=lane_storage(net), q_group=np.concatenate([q_group, np.full(n_e, -1)]),
-            g_refill=g_refill, g_cap=g_refill + 1.0, is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
+            storage=net.storage, q_cap=lane_storage(net),
+            is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
             turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
             int_row_start=int_row_start, int_rows=int_rows, n_phases=plan.phases_at, yellow_s=plan.yellow_s,
             all_red_s=plan.all_red_s, signalized=plan.signalized,
@@ -158,7 +155,7 @@ class TrafficPhysics(Periodic):
         queues = kernel.Queues(green=self.green, buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head,
                                count=q.count, head_ready_s=q.head_ready_s, tokens=q.tokens, occupancy=q.occupancy,
                                delay_s=q.delay_s, passed=d.passed, busy_steps=d.busy_steps, turn_u=turns.u,
-                               turn_used=turns.used, halted=q.halted, lane_tokens=q.lane_tokens)
+                               turn_used=turns.used, halted=q.halted)
         cars = kernel.Cars._make(_CARS_FIELDS(v))
         lights = kernel.Lights._make(_LIGHTS_FIELDS(sig))
         self._done = np.zeros(turns.used.size, dtype=np.int64)  # steps run so far, per replica

@@ -225,17 +225,10 @@ def add_traffic_nodes(graph: DeviceGraph, net: RoadNetwork, parent: str = "city"
         graph.add_edge(net.int_ids[net.link_from[k]], net.int_ids[net.link_to[k]], "connects",
                        road=net.link_ids[k], length_m=float(net.length_m[k]), lanes=int(net.lanes[k]),
                        speed_mps=float(net.speed_mps[k]), storage_veh=int(net.storage[k]),
-                       saturation_vph=float(_link_saturation_vps(net, k) * 3600))
+                       saturation_vph=float(net.q_sat_vps[net.queue_of[k][net.queue_of[k] >= 0]].sum() * 3600))
     queued = np.flatnonzero(net.link_kind != EXIT)
     dets = detector_ids(net)
     graph.add_nodes("detector", dets, index=list(range(len(dets))))
     graph.add_edges("measures", [(d, net.link_ids[k]) for d, k in zip(dets, queued)])
     graph.add_edges("contains", [(net.int_ids[net.link_to[k]], d) for d, k in zip(dets, queued)])
 
-
-def _link_saturation_vps(net: RoadNetwork, link: int) -> float:
-    """Vehicles/s a link can discharge: its movements' sum on a grid (they split its lanes), its
-    lanes' on an imported net (where movements sharing a lane share its flow)."""
-    if net.q_lane_mask is not None:
-        return float(net.lanes[link] * net.lane_sat_vps)
-    return float(net.q_sat_vps[net.queue_of[link]].sum())

@@ -29,7 +29,6 @@ class QueueState(ArrayState):
     delay_s: np.ndarray        # per row: total stopped time of the vehicles that left it (never cleared)
     halted: np.ndarray         # (Q,) vehicles at the stop line of each movement queue at halted_at_s
     halted_at_s: np.ndarray    # shape (): when the step last counted them (s); -1 before it has
-    lane_tokens: np.ndarray    # (G,) allowance of each lane group (twin.traffic.lanes), vehicles; one unused on grids
 
 
 @dataclass

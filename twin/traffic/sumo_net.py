@@ -11,9 +11,9 @@ What is read, and how it maps onto twin's queue model:
   junction's (x, y), m.
 - **Movements**: one queue per (incoming edge, outgoing edge) pair that a connection joins, its
   turn from the connection's ``dir`` (``s`` through; ``l``/``L`` left; ``r``/``R`` right). U-turns
-  (``t``, ``T``) are left out: vehicles never choose them. A movement's saturation flow is that of
-  every lane its connections leave from; movements sharing a lane share one allowance as well
-  (:mod:`twin.traffic.lanes`).
+  (``t``, ``T``) are left out: vehicles never choose them. A lane shared by k movements counts as 1/k of
+  a lane for each here, and a movement's saturation flow is its lanes x the saturation flow per
+  lane; a world splits shared lanes by its demand instead (:mod:`twin.traffic.lanes`).
   A link's movements go in its ``queue_of`` row left-most first (left, through, right), so a link
   with one movement of each kind has the slots of a generated grid.
 - **Headings** (0 N, 1 E, 2 S, 3 W) are the compass bearing of the last segment of the edge's
@@ -59,7 +59,7 @@ class _Movement:
     link: int          # incoming edge (index into the kept links)
     out: int           # outgoing edge
     turn: int          # LEFT, THROUGH or RIGHT
-    lanes: float       # lanes of the incoming edge it may use
+    lanes: float       # lanes of the incoming edge it gets (shared lanes split equally)
     tls: str           # controlling traffic light id, "" if none
     lane_mask: int     # bit b set if a connection leaves from lane b of the incoming edge
     link_indices: tuple[int, ...]  # its connections' indices into the light's state
@@ -168,6 +168,11 @@ def _movements(edges, index: dict[str, int]) -> list[_Movement]:
                     raise SumoNetError(f"connection {edge.getID()} -> {out_edge.getID()}: direction {d!r} is not "
                                        "one twin knows; allowed: s, l, L, r, R, t, T (U-turns are left out)")
                 by_out[out_edge.getID()].append(c)
+        # A lane used by k movements gives each 1/k of a lane.
+        shares: dict[int, int] = defaultdict(int)
+        for conns in by_out.values():
+            for lane in {c.getFromLane().getIndex() for c in conns}:
+                shares[lane] += 1
         for out_id, conns in by_out.items():
             from_lanes = {c.getFromLane().getIndex() for c in conns}
             tls = {c.getTLSID() for c in conns if c.getTLSID()}
@@ -175,7 +180,7 @@ def _movements(edges, index: dict[str, int]) -> list[_Movement]:
                 raise SumoNetError(f"connections {edge.getID()} -> {out_id}: controlled by two traffic lights "
                                    f"({', '.join(sorted(tls))}); one movement needs one light")
             moves.append(_Movement(link=k, out=index[out_id], turn=TURN_OF_DIR[conns[0].getDirection()],
-                                   lanes=float(len(from_lanes)), tls=next(iter(tls), ""),
+                                   lanes=sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
                                    lane_mask=sum(1 << lane for lane in from_lanes),
                                    link_indices=tuple(c.getTLLinkIndex() for c in conns if c.getTLSID())))
     return moves
