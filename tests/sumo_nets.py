@@ -131,13 +131,16 @@ def t_net(path: Path) -> Path:
     return net.write(path)
 
 
-def corridor_net(path: Path) -> Path:
+def corridor_net(path: Path, *, b_listed_from: int = 0) -> Path:
     """Two signalized junctions ``A`` (west) and ``B`` (east, 300 m on) of different cycles: A 60 s
-    (25 + 3 + 2 per phase), B 90 s (40 + 3 + 2) with a 10 s offset."""
+    (25 + 3 + 2 per phase), B 90 s (40 + 3 + 2) with a 10 s offset; B's program listed from its
+    phase ``b_listed_from`` (1: its first yellow; the same cycle, another start)."""
     net = NetFile()
     net.junctions["B"] = (300.0, 0.0, "traffic_light")
     add_junction(net, "A", 0.0, 0.0, arms={"N": "an", "E": "B", "S": "as", "W": "aw"})
     add_junction(net, "B", 300.0, 0.0, arms={"N": "bn", "E": "be", "S": "bs", "W": "A"})
     two_phase_program(net, "A", green_s=(25, 25))
     two_phase_program(net, "B", green_s=(40, 40), offset_s=10)
+    offset, phases = net.programs["B"]
+    net.programs["B"] = (offset, phases[b_listed_from:] + phases[:b_listed_from])
     return net.write(path)

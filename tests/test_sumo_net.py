@@ -123,15 +123,7 @@ def test_the_program_is_read_phase_by_phase_and_rounded_to_the_traffic_step(tmp_
 
 def corridor_with_b_starting_in_yellow(path: Path) -> Path:
     """The corridor, but B's program listed from its first yellow (same cycle, other start)."""
-    net = NetFile()
-    net.junctions["B"] = (300.0, 0.0, "traffic_light")
-    add_junction(net, "A", 0.0, 0.0, arms={"N": "an", "E": "B", "S": "as", "W": "aw"})
-    add_junction(net, "B", 300.0, 0.0, arms={"N": "bn", "E": "be", "S": "bs", "W": "A"})
-    two_phase_program(net, "A", green_s=(25, 25))
-    two_phase_program(net, "B", green_s=(40, 40), offset_s=10)
-    offset, phases = net.programs["B"]
-    net.programs["B"] = (offset, phases[1:] + phases[:1])
-    return net.write(path)
+    return corridor_net(path, b_listed_from=1)
 
 
 @pytest.mark.parametrize("make_net", [corridor_net, corridor_with_b_starting_in_yellow], ids=["green_first", "yellow_first"])
