@@ -6,8 +6,8 @@ file), SUMO runs the net's fixed-time programs through libsumo and writes tripin
 same net and route file (`traffic: {network: {sumo_net}, demand: {sumo_routes}}`). Printed per
 case: mean duration (travel time), timeLoss, waitingTime, waitingCount, throughput, for vehicles
 that arrived, as SUMO's tripinfo defines them, twin vs SUMO, and simulated seconds per wall second.
-Vehicles twin cannot drive (starting or ending inside the cut-out network, or U-turns) are left
-out of the file both get, and counted.
+Vehicles twin cannot drive (starting inside the cut-out network, or U-turns) are left out of the
+file both get, and counted.
 
 SUMO runs in an environment of its own (``eclipse-sumo``, ``libsumo``, ``sumo-rl``):
 

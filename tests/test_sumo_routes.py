@@ -142,10 +142,29 @@ def test_unroutable_vehicles_are_refused_by_name_or_left_out_and_counted(tmp_pat
     with pytest.raises(RouteFileError, match=r"<vehicle id='uturn'>: no connection from 'A_B' to 'B_A'.*unroutable: skip"):
         read(tmp_path, body)
     net, d = read(tmp_path, body, skip=True)
-    assert d.left_out == 4 and d.depart_s.tolist() == [1]
+    assert d.left_out == 3 and d.depart_s.tolist() == [1, 4]  # "short" ends inside the net: it drives
     assert d.left_out_why == ("uturn: no connection from 'A_B' to 'B_A'",
                               "inside: starts on 'A_B', not an entry edge (one no connection leads into)",
-                              "short: ends on 'A_B', not an exit edge (one no connection leaves)")
+                              "ghost: edge 'nowhere' is not a road of the net cars may use")
+
+
+def test_a_route_that_ends_inside_the_net_leaves_it_at_the_end_of_its_last_edge(tmp_path):
+    body = "\n".join(f'    <vehicle id="s{k}" depart="{10 * k}"><route edges="aw_A A_B"/></vehicle>' for k in range(30))
+    body += "\n" + "\n".join(f'    <vehicle id="e{k}" depart="{10 * k + 5}" route="east"/>' for k in range(30))
+    net_path = corridor_net(tmp_path / "c.net.xml")
+    world = build_world(sumo_scenario(net_path, duration="10min", demand={"sumo_routes": str(route_file(tmp_path, body))}))
+    tr = world.traffic
+    link = {e: k for k, e in enumerate(tr.net.link_ids)}
+    for t in range(10, 601, 10):
+        world.run(t)
+        # Vehicles that have left by A_B's end hold no room on it.
+        assert tr.queues.occupancy[link["A_B"]] == tr.queues.count[tr.net.queue_of[link["A_B"]][tr.net.queue_of[link["A_B"]] >= 0]].sum()
+    trips = trips_of(world)
+    ends = Counter(d for d, a in zip(trips.destination, trips.arrived_s) if a >= 0)
+    assert ends["A_B"] >= 25 and ends["B_be"] >= 20
+    short = np.array(trips.destination) == "A_B"
+    link_s = {e: np.ceil(tr.net.free_flow_s[link[e]]) for e in ("aw_A", "A_B")}
+    assert np.all(trips.free_flow_s[short] == link_s["aw_A"] + link_s["A_B"])
 
 
 SCENARIO = """\

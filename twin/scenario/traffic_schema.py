@@ -112,8 +112,8 @@ class Demand(Model):
                                                                         "scenario's start (the sumocfg's begin); "
                                                                         "0s to 10d")
     unroutable: Literal["refuse", "skip"] = Field("refuse", description="sumo_routes: a vehicle whose route twin "
-                                                                       "cannot drive (a U-turn, off an entry or "
-                                                                       "exit edge) is refused, or left out and "
+                                                                       "cannot drive (a U-turn, a start off an "
+                                                                       "entry edge) is refused, or left out and "
                                                                        "counted")
 
     @property

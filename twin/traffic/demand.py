@@ -103,7 +103,9 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int, horizon_s: int) -> Dem
         file = read_sumo_routes(cfg.sumo_routes, net, links, begin_s=cfg.sumo_begin, horizon_s=horizon_s, dt_s=dt_s,
                                 skip_unroutable=cfg.unroutable == "skip")
         routes += file.routes
-    hops = max((len(r) - 1 for r in routes), default=1)
+    # One column more than the longest route's movements: a -1 after every route's last movement
+    # ends the trip of a route that stops on a link other than an exit (a route file's).
+    hops = max((len(r) for r in routes), default=1)
     route_q = np.full((len(routes), hops), -1, dtype=np.int32)
     for r, links in enumerate(routes):
         for h, (a, b) in enumerate(zip(links[:-1], links[1:])):

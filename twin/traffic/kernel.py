@@ -258,7 +258,7 @@ def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, fir
             v = buf[r, head[r]]
             if route[v] >= 0:
                 nq = route_q[route[v], hop[v]]
-                if count[nq] >= q_cap[nq]:
+                if nq >= 0 and count[nq] >= q_cap[nq]:
                     cross_j[i] = -1
                     continue
         tg = target[r] - l0
@@ -339,6 +339,10 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
         if routed and route[v] >= 0:
             q = route_q[route[v], hop[v]]
             hop[v] += 1
+            if q < 0:  # its route ends on this link: it leaves at the link's end, as at an exit
+                arrive_s[v] = t + fft
+                dest[v] = link
+                continue
         else:
             u = turn_u[k, turn_used[k]]
             turn_used[k] += 1

@@ -18,9 +18,10 @@ What is read, and what it becomes:
 
 Vehicle types, departure lanes, positions and speeds, colours and parameters are not read: every
 vehicle is a car that enters at the start of its first edge. Persons, containers, stops and route
-or type distributions are refused. A vehicle twin cannot drive (its route starts off an entry
-edge, ends off an exit edge, turns where no connection joins two of its edges, e.g. a U-turn, or
-names an edge the net lacks) is refused by name, or left out and counted with ``skip``.
+or type distributions are refused. A vehicle leaves the network at the end of its route's last
+edge, an exit edge or not. A vehicle twin cannot drive (its route starts off an entry edge, turns
+where no connection joins two of its edges, e.g. a U-turn, or names an edge the net lacks) is
+refused by name, or left out and counted with ``skip``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from twin.traffic.network import ENTRY, EXIT, RoadNetwork
+from twin.traffic.network import ENTRY, RoadNetwork
 
 SUMO_DEFAULT_FLOW_END_S = 86_400.0
 UNSUPPORTED = {"person": "persons", "personFlow": "person flows", "container": "containers",
@@ -51,7 +52,7 @@ class RouteFileError(ValueError):
 class RouteDemand:
     """The route file's vehicles on a network: its routes, fixed departures and random flows."""
 
-    routes: tuple[tuple[int, ...], ...]  # link indices of each distinct route, entry to exit
+    routes: tuple[tuple[int, ...], ...]  # link indices of each distinct route, from an entry
     depart_s: np.ndarray      # (N,) fixed departures, scenario seconds on step boundaries, sorted
     depart_route: np.ndarray  # (N,) index into routes
     flow_route: np.ndarray    # (F,) random flows: index into routes
@@ -103,8 +104,8 @@ class _Reader:
             key = tuple(self.index[e] for e in edges)
             return self.route_of.setdefault(key, len(self.route_of))
         if not self.skip:
-            raise RouteFileError(f"{self.where(el)}: {problem}; twin drives routes from an entry edge to an exit "
-                                 "edge through the net's connections (no U-turns); set "
+            raise RouteFileError(f"{self.where(el)}: {problem}; twin drives routes from an entry edge "
+                                 "through the net's connections (no U-turns); set "
                                  "traffic.demand.unroutable: skip to leave such vehicles out")
         self.why[problem] += 1
         if len(self.examples) < 3:
@@ -254,7 +255,8 @@ class _Reader:
 def route_problem(net: RoadNetwork, edges: list[str], index: dict[str, int] | None = None,
                   moves: set[tuple[int, int]] | None = None) -> str | None:
     """Why twin cannot drive a vehicle along ``edges`` (edge ids) on ``net``, or None if it can:
-    from an entry edge to an exit edge, each edge joined to the next by a connection. ``index``
+    from an entry edge, each edge joined to the next by a connection (it leaves the network at the
+    end of its last edge, an exit or not). ``index``
     (edge id -> link) and ``moves`` ((link, link) pairs a movement joins) may be given to reuse."""
     index = index if index is not None else {e: k for k, e in enumerate(net.link_ids)}
     moves = moves if moves is not None else {(int(a), int(b)) for a, b in zip(net.q_link, net.q_out)}
@@ -266,8 +268,6 @@ def route_problem(net: RoadNetwork, edges: list[str], index: dict[str, int] | No
     ks = [index[e] for e in edges]
     if net.link_kind[ks[0]] != ENTRY:
         return f"starts on {edges[0]!r}, not an entry edge (one no connection leads into)"
-    if net.link_kind[ks[-1]] != EXIT:
-        return f"ends on {edges[-1]!r}, not an exit edge (one no connection leaves)"
     for a, b in zip(ks, ks[1:]):
         if (a, b) not in moves:
             return f"no connection from {net.link_ids[a]!r} to {net.link_ids[b]!r}"
