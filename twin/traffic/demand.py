@@ -13,6 +13,7 @@ the outside queue of their entry and enter when the entry link has room.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -25,7 +26,9 @@ from twin.scenario.traffic_schema import Demand
 from twin.traffic.network import SIDES, RoadNetwork, free_flow_steps_s
 from twin.traffic import ring
 from twin.traffic.state import QueueState, Vehicles, grow_vehicles
-from twin.traffic.sumo_routes import RouteDemand, read_sumo_routes
+
+if TYPE_CHECKING:
+    from twin.traffic.sumo_routes import RouteDemand
 
 
 class NoRoute(ValueError):
@@ -48,7 +51,7 @@ class DemandPlan:
     profile_s: np.ndarray           # second of day each factor starts
     profile_factor: np.ndarray
     turn_cdf: np.ndarray            # (L, K) per link, cumulative share of each movement slot (net.queue_of)
-    file: RouteDemand | None = None  # a SUMO route file's vehicles; its routes follow the OD routes in route_q
+    file: "RouteDemand | None" = None  # a SUMO route file's vehicles; its routes follow the OD routes in route_q
     file_route_vph: np.ndarray = field(default_factory=lambda: np.zeros(0))  # vehicles/hour along each of the file's routes over the run
 
     def factor_at(self, second_of_day: int) -> float:
@@ -100,6 +103,8 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int, horizon_s: int) -> Dem
         od_vph.append(flow.vph)
     file = None
     if cfg.sumo_routes is not None:
+        from twin.traffic.sumo_routes import read_sumo_routes  # it reads with this module's routing
+
         file = read_sumo_routes(cfg.sumo_routes, net, links, begin_s=cfg.sumo_begin, horizon_s=horizon_s, dt_s=dt_s,
                                 skip_unroutable=cfg.unroutable == "skip")
         routes += file.routes
@@ -144,6 +149,12 @@ def turn_cdf(net: RoadNetwork, shares: tuple[float, float, float]) -> np.ndarray
     last = np.where(have.any(axis=1), have.sum(axis=1) - 1, 0)
     cdf[np.arange(slots.shape[1])[None, :] >= last[:, None]] = 1.0
     return cdf
+
+
+def slot_shares(turn_cdf: np.ndarray) -> np.ndarray:
+    """(L, K) the share of each link's vehicles that take each of its movement slots (the steps
+    of :func:`turn_cdf`'s rows; 0 for slots a link lacks)."""
+    return np.diff(turn_cdf, axis=1, prepend=0.0)
 
 
 class TrafficDemand:

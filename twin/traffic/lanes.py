@@ -21,14 +21,19 @@ one pass see the counts at its start, so a queue may pass its limit by the few e
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from twin.traffic.demand import slot_shares
 from twin.traffic.network import MIN_LANE_SHARE, RoadNetwork
 
 
-def lanes_used(net: RoadNetwork) -> np.ndarray:
-    """(Q,) lanes each movement queue may use (an imported net's ``q_lane_mask``)."""
-    return np.array([bin(int(m)).count("1") for m in net.q_lane_mask], dtype=np.int64)
+def lane_bits(net: RoadNetwork) -> np.ndarray:
+    """(lanes, Q) 1 where movement queue q may use lane b of its link (an imported net's
+    ``q_lane_mask``), one row per lane of the widest edge."""
+    width = int(np.bitwise_or.reduce(net.q_lane_mask, initial=0)).bit_length()
+    return (net.q_lane_mask[None, :] >> np.arange(width)[:, None]) & 1
 
 
 def lane_storage(net: RoadNetwork) -> np.ndarray:
@@ -37,7 +42,7 @@ def lane_storage(net: RoadNetwork) -> np.ndarray:
     whole = net.storage[net.q_link].astype(np.int64)
     if net.q_lane_mask is None:
         return whole
-    return np.maximum(1, whole * lanes_used(net) // net.lanes[net.q_link]).astype(np.int64)
+    return np.maximum(1, whole * lane_bits(net).sum(axis=0) // net.lanes[net.q_link]).astype(np.int64)
 
 
 PROPAGATION_STEPS = 500  # links a turning-ratio vehicle is followed through (all but a trace have left by then)
@@ -49,12 +54,12 @@ def expected_queue_flow_vph(net: RoadNetwork, entry_vph: np.ndarray, turn_cdf: n
     hops) queue ids, -1 padded, at ``route_vph`` (R,) each) along their queues, plus ``entry_vph``
     (per entry of ``net.entries``) split at every link by its turn shares ``turn_cdf`` (L, K)."""
     flow = np.zeros(net.n_queues)
-    for r in range(route_q.shape[0]):
-        np.add.at(flow, route_q[r][route_q[r] >= 0], route_vph[r])
+    on_route = route_q >= 0
+    np.add.at(flow, route_q[on_route], np.broadcast_to(route_vph[:, None], route_q.shape)[on_route])
     slot = np.zeros(net.n_queues, dtype=np.int64)
     rows, cols = np.nonzero(net.queue_of >= 0)
     slot[net.queue_of[rows, cols]] = cols
-    share = np.diff(turn_cdf, axis=1, prepend=0.0)[net.q_link, slot]  # (Q,) of its link's vehicles
+    share = slot_shares(turn_cdf)[net.q_link, slot]  # (Q,) of its link's vehicles
     inflow = np.zeros(net.n_links)
     inflow[net.entries] = entry_vph
     for _ in range(PROPAGATION_STEPS):  # vehicles leave by the exits, so this dies away
@@ -70,17 +75,12 @@ def movement_lanes(net: RoadNetwork, flow_vph: np.ndarray) -> np.ndarray:
     """(Q,) lanes each movement's saturation flow is made of on an imported net (the module
     docstring): per lane it may use, half an equal share and half its share of ``flow_vph`` (Q,)."""
     lanes = np.zeros(net.n_queues)
-    for link in range(net.n_links):
-        users = net.queue_of[link][net.queue_of[link] >= 0]
-        if users.size == 0:
-            continue
-        masks = net.q_lane_mask[users]
-        for bit in range(int(np.bitwise_or.reduce(masks)).bit_length()):
-            on = users[(masks >> bit) & 1 == 1]
-            if on.size == 0:
-                continue
-            total = flow_vph[on].sum()
-            by_flow = flow_vph[on] / total if total > 0 else np.full(on.size, 1.0 / on.size)
-            by_flow = np.maximum(by_flow, MIN_LANE_SHARE)
-            lanes[on] += 0.5 / on.size + 0.5 * by_flow / by_flow.sum()
+    per_link = functools.partial(np.bincount, net.q_link, minlength=net.n_links)
+    for on in lane_bits(net).astype(float):  # one lane index at a time, over every link at once
+        users = np.maximum(per_link(on), 1)[net.q_link]           # movements on this lane of the link
+        total = per_link(on * flow_vph)[net.q_link]
+        by_flow = np.where(total > 0, flow_vph / np.where(total > 0, total, 1.0), 1.0 / users)
+        floored = np.maximum(by_flow, MIN_LANE_SHARE) * on
+        norm = per_link(floored)[net.q_link]
+        lanes += on * 0.5 / users + 0.5 * floored / np.where(norm > 0, norm, 1.0)
     return lanes

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine import Periodic
+from twin.traffic.demand import slot_shares
 from twin.traffic.network import RoadNetwork
 from twin.traffic.readings import waiting_per_queue
 from twin.traffic.signals import SignalPlan, SignalState
@@ -76,7 +77,7 @@ class MaxPressureControl(Periodic):
         self.imported = net.imported
         if net.imported:
             fed = net.queue_of[net.q_out]                                # (Q, K) queues of the link fed
-            share = np.diff(turn_cdf, axis=1, prepend=0.0)[net.q_out]    # that link's share per slot
+            share = slot_shares(turn_cdf)[net.q_out]                    # that link's share per slot
             self.fed, self.fed_share = np.maximum(fed, 0), np.where(fed >= 0, share, 0.0)
             self.serves = ((plan.q_bits[:, None] >> np.arange(plan.n_phases)[None, :]) & 1).astype(np.float64)
             self.q_int = net.q_int

@@ -5,7 +5,8 @@ at free flow after the link's free-flow time. In a step starting at ``t`` the he
 queue crosses when all hold: it has reached the line (ready <= t), its movement has green, the
 saturation-flow allowance has a whole vehicle (a token bucket refilled at the saturation flow,
 holding at most one step's worth plus one vehicle, so no part is lost between steps), and the
-link it turns into has room (occupancy < storage); else it waits, so queues spill back. Exit links take every vehicle; it arrives after their free-flow time.
+link it turns into has room (occupancy < storage); else it waits, so queues spill back. Exit
+links take every vehicle; it arrives after their free-flow time.
 
 Entries use the same machinery: each entry's outside queue is one more queue, always green,
 whose vehicles are ready at the time they want to enter and which discharges onto the entry link

@@ -231,4 +231,3 @@ def add_traffic_nodes(graph: DeviceGraph, net: RoadNetwork, parent: str = "city"
     graph.add_nodes("detector", dets, index=list(range(len(dets))))
     graph.add_edges("measures", [(d, net.link_ids[k]) for d, k in zip(dets, queued)])
     graph.add_edges("contains", [(net.int_ids[net.link_to[k]], d) for d, k in zip(dets, queued)])
-

@@ -35,6 +35,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from twin.traffic.demand import shortest_route
 from twin.traffic.network import ENTRY, RoadNetwork
 
 SUMO_DEFAULT_FLOW_END_S = 86_400.0
@@ -60,7 +61,7 @@ class RouteDemand:
     flow_end_s: np.ndarray    # (F,) first second none comes
     flow_per_s: np.ndarray    # (F,) probability per second, or Poisson rate per second
     flow_poisson: np.ndarray  # (F,) bool: Poisson (period="exp(r)") rather than one chance per second
-    left_out: int             # vehicles not driven (``skip``), departures before the start or after the horizon excluded
+    left_out: int             # vehicles not driven (``skip``); those outside the run do not count
     left_out_why: tuple[str, ...]  # up to three examples
 
     @property
@@ -120,13 +121,13 @@ class _Reader:
         out = [stops[0]]
         for a, b in zip(stops, stops[1:]):
             try:
-                path = nx.dijkstra_path(self.links, self.index[a], self.index[b], weight="weight")
+                path = shortest_route(self.links, self.index[a], self.index[b])
             except (nx.NetworkXNoPath, nx.NodeNotFound):
-                return out + [b, b]  # an impossible hop, reported as the missing connection
+                return out + [b]  # no way on to b: the route check names the hop
             out += [self.net.link_ids[k] for k in path[1:]]
         return out
 
-    def edges_of(self, el) -> list[str] | None:
+    def edges_of(self, el) -> list[str]:
         """The edges a vehicle or flow drives: its own <route>, a named route, or from/via/to."""
         inner = el.getChild("route") if el.hasChild("route") else []
         if inner:
