@@ -10,7 +10,7 @@ import pytest
 from traffic_helpers import in_network, make, traffic_scenario, trips_of
 from twin.build import build_world
 from twin.traffic.network import EXIT, free_flow_steps_s, grid_network
-from twin.traffic import kernel, ring
+from twin.traffic import kernel, ring, signal_kernel
 from twin.traffic.signals import ALL_RED, GREEN, YELLOW
 from twin.traffic.state import NEVER_S
 from twin.traffic.trips import Trips, traffic_kpis
@@ -55,7 +55,7 @@ def test_vehicles_are_conserved_at_every_step():
 
 
 def test_the_kernel_agrees_with_the_signal_model():
-    assert (kernel.GREEN, kernel.YELLOW, kernel.ALL_RED) == (GREEN, YELLOW, ALL_RED)
+    assert (signal_kernel.GREEN, signal_kernel.YELLOW, signal_kernel.ALL_RED) == (GREEN, YELLOW, ALL_RED)
     world, _ = make(traffic_scenario(duration="10min", signals={"controller": "actuated"}))
     tr = world.traffic
     for t in range(0, 600, 7):

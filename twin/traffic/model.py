@@ -30,7 +30,7 @@ import numpy as np
 from twin.compiled import bind
 from twin.engine import ArrayState, Periodic
 from twin.streams import Streams
-from twin.traffic import kernel
+from twin.traffic import kernel, signal_kernel
 from twin.traffic.demand import DemandPlan
 from twin.traffic.lanes import expected_queue_flow_vph, lane_storage, movement_lanes
 from twin.traffic.network import EXIT, RoadNetwork, free_flow_steps_s
@@ -97,7 +97,7 @@ class TrafficPhysics(Periodic):
         cfg = plan.cfg
         self.layout = kernel.Layout(
             dt_s=dt, passes=self.passes, turns_per_step=self.turns_per_step,
-            controller=kernel.CONTROLLERS[self.controller], routed=demand.route_q.size > 0,
+            controller=signal_kernel.CONTROLLERS[self.controller], routed=demand.route_q.size > 0,
             lane_caps=net.q_lane_mask is not None and demand.route_q.size > 0,
             n_movement_queues=n_q, movements_per_replica=n_q // k, entries_per_replica=n_e // k,
             links_per_replica=net.n_links // k, ints_per_replica=net.n_int // k,

@@ -18,8 +18,8 @@ which no movement has green: vehicles cross only on green.
   yellow and all-red wait for the next green). Asking for the phase that is green keeps it;
   ``max_green_s`` is not imposed on an agent.
 
-The controllers step inside the compiled traffic step (:func:`twin.traffic.kernel.fixed_time_step`
-and :func:`twin.traffic.kernel.controlled_step`); this module holds the plans and the state they step.
+The controllers step inside the compiled traffic step (:func:`twin.traffic.signal_kernel.fixed_time_step`
+and :func:`twin.traffic.signal_kernel.controlled_step`); this module holds the plans and the state they step.
 """
 
 from __future__ import annotations

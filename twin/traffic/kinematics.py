@@ -1,0 +1,71 @@
+"""Speed changes at junctions: the time a vehicle loses slowing for a turn and starting from a stop.
+
+The queue model moves a vehicle at free-flow speed from one stop line to the next and lets it
+cross a line instantly. Real vehicles (and SUMO's) also take time to cross the junction, slow down
+for turns, and accelerate again after standing in a queue; on a grid of a few junctions per trip
+that is several seconds per junction, which a travel time or a timeLoss must hold. Each queue row
+r (a movement, or an entry's outside queue) gets, with acceleration ``a`` and deceleration ``b``
+(m/s², SUMO's passenger defaults 2.6 and 4.5), approach speed ``v_in``, the next link's speed
+``v_out`` and the speed through the junction ``u = min(turn speed, v_in, v_out)`` (m/s):
+
+- **ideal time** ``c_r + L_out / v_out``: crossing the junction at its own speed (``c_r``, s, the
+  SUMO internal lanes' length / speed; 0 on a generated grid) and then the next link at free flow,
+  rounded up to whole traffic steps as the link's free-flow time is. This is free-flow time:
+  a trip's timeLoss does not count it.
+- **pass loss** ``(v_in - u)^2 / (2 v_in b) + (v_out - u)^2 / (2 v_out a)``: a vehicle that crosses
+  without stopping brakes from ``v_in`` to ``u`` and accelerates to ``v_out`` again (the time
+  lost against driving at those speeds throughout).
+- **stop loss** ``u / (2 a) + (v_out - u)^2 / (2 v_out a)``: a vehicle that stood at the line
+  accelerates from rest to ``u``, then to ``v_out``.
+- A wait ``w`` (s) at the line shorter than braking to a standstill costs (``v_in / (2 b)``) is a
+  slow-down, not a stop: the loss goes linearly from the pass loss (``w = 0``) to the stop loss.
+
+The loss is added to the time the vehicle reaches its next stop line (or leaves the network), with
+the ideal time; the sum is rounded up to whole steps, so a vehicle with no loss keeps the stepped
+model's times exactly. On an imported (SUMO) network vehicles enter from rest, as SUMO inserts
+them by default (``departSpeed`` 0: loss ``v / (2 a)`` on the entry link); on a generated grid
+they come in from the roads beyond at speed, and lose ``v / (2 a)`` only if they had to wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.traffic.network import RoadNetwork, free_flow_steps_s
+
+
+@dataclass(frozen=True, eq=False)
+class JunctionTimes:
+    """Per queue row (movement rows, then outside rows): what crossing its line costs."""
+
+    ideal_steps_s: np.ndarray  # (R,) int64: ideal time to the next line, whole steps (s)
+    ideal_s: np.ndarray        # (R,) the same unrounded (s)
+    pass_loss_s: np.ndarray    # (R,) time lost crossing without a stop (s)
+    stop_loss_s: np.ndarray    # (R,) time lost starting from a stop at the line (s)
+    stop_wait_s: np.ndarray    # (R,) a wait at least this long is a full stop (s, > 0)
+
+
+def junction_times(net: RoadNetwork, *, accel_mps2: float, decel_mps2: float, dt_s: int) -> JunctionTimes:
+    """The rows' times (see the module docstring) for vehicles accelerating at ``accel_mps2`` and
+    braking at ``decel_mps2`` (m/s²), on traffic steps of ``dt_s`` (s)."""
+    a, b = float(accel_mps2), float(decel_mps2)
+    speed, length = net.speed_mps, net.length_m
+    v_in, v_out = speed[net.q_link], speed[net.q_out]
+    u = np.minimum(np.minimum(net.q_turn_speed_mps, v_in), v_out)
+    move_ideal = net.q_cross_s + length[net.q_out] / v_out
+    move_pass = (v_in - u) ** 2 / (2 * v_in * b) + (v_out - u) ** 2 / (2 * v_out * a)
+    move_stop = u / (2 * a) + (v_out - u) ** 2 / (2 * v_out * a)
+    v_entry = speed[net.entries]
+    from_rest = v_entry / (2 * a)
+    # A vehicle leaving an outside queue after waiting has stood: any wait is a full stop.
+    ideal = np.concatenate([move_ideal, net.free_flow_s[net.entries]])
+    # Rounded as the links' free-flow times are, so a row with no crossing time keeps them exactly.
+    entry_steps = free_flow_steps_s(net, dt_s)[net.entries]
+    move_steps = np.ceil(move_ideal / dt_s - 1e-9).astype(np.int64) * dt_s
+    return JunctionTimes(
+        ideal_steps_s=np.concatenate([move_steps, entry_steps]), ideal_s=ideal,
+        pass_loss_s=np.concatenate([move_pass, from_rest if net.imported else np.zeros_like(from_rest)]),
+        stop_loss_s=np.concatenate([move_stop, from_rest]),
+        stop_wait_s=np.concatenate([v_in / (2 * b), np.full(v_entry.size, float(dt_s))]))
