@@ -204,6 +204,10 @@ class Traffic(Model):
     resolution: duration_between(1, 5) = Field(1, description="traffic time step, 1s to 5s")
     saturation_flow_vphpl: float = Field(1800.0, gt=0, le=3600, description="vehicles/hour/lane at green")
     jam_spacing_m: float = Field(7.5, gt=2, le=30, description="road length one queued vehicle takes, m")
+    accel_mps2: float = Field(2.6, ge=0.5, le=10, description="vehicles' acceleration after a stop or a turn, "
+                                                             "m/s² (SUMO's passenger default)")
+    decel_mps2: float = Field(4.5, ge=0.5, le=10, description="vehicles' braking for a stop or a turn, m/s² "
+                                                             "(SUMO's passenger default)")
     detector_interval: duration_between(1, 86400) = Field(60, description="detector and queue readings, 1s to 1d")
 
     @property

@@ -12,6 +12,7 @@ from twin.scenario.traffic_schema import Traffic
 from twin.streams import Streams
 from twin.telemetry.bus import TelemetryBus
 from twin.traffic.demand import DemandPlan, TrafficDemand, make_demand
+from twin.traffic.kinematics import junction_times
 from twin.traffic.model import TrafficPhysics
 from twin.traffic.network import RoadNetwork, detector_ids
 from twin.traffic.readings import TrafficReadings
@@ -76,6 +77,8 @@ def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar
     turns = empty_turn_draws(k, 0)  # the physics sizes it to the draws a step may need
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
                              vehicles=vehicles, detectors=detectors, turns=turns,
+                             junctions=junction_times(net, accel_mps2=cfg.accel_mps2, decel_mps2=cfg.decel_mps2,
+                                                      dt_s=dt_s),
                              streams=streams.substream("traffic_turns"), dt_s=dt_s)
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)

@@ -37,7 +37,8 @@ Layout = namedtuple("Layout", [
     "movements_per_replica", "entries_per_replica", "links_per_replica", "ints_per_replica",
     "cycle_s", "min_green_s", "max_green_s", "gap_s"])
 Rows = namedtuple("Rows", [
-    "refill", "token_cap", "target", "q_link", "storage", "q_cap", "is_exit", "fft_s", "queue_of", "turn_cdf", "route_q",
+    "refill", "token_cap", "target", "q_link", "storage", "q_cap", "is_exit", "queue_of", "turn_cdf", "route_q",
+    "ideal_steps_s", "ideal_s", "pass_loss_s", "stop_loss_s", "stop_wait_s",  # per row: twin.traffic.kinematics
     "q_int", "q_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s", "signalized",
     "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
@@ -79,7 +80,7 @@ def run_steps_parallel(t0_s, n_steps, done, lay, rows, qs, cars, lights, n_chunk
 def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
     """Replicas k0..k1-1, one after the other, sharing one set of scratch arrays."""
     m, e, n_int = lay.movements_per_replica, lay.entries_per_replica, lay.ints_per_replica
-    scratch_rows = np.empty((5, m + e), dtype=np.int64)   # cross rows, their local rows, moving, movers, after
+    scratch_rows = np.empty((6, m + e), dtype=np.int64)   # cross rows, their local rows, moving, movers, after, travel
     pending = np.zeros(lay.links_per_replica, dtype=np.int64)
     first = np.full(lay.links_per_replica, -1, dtype=np.int64)
     no_demand = np.zeros(n_int, dtype=np.bool_)
@@ -96,7 +97,7 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
     refill, token_cap, storage, row_target = rows.refill, rows.token_cap, rows.storage, rows.target
     n_local = m + e
     never_s = ready_s[-1]  # the sentinel vehicle's ready time: never
-    cross_r, cross_j, moving, movers, after = scratch_rows
+    cross_r, cross_j, moving, movers, after, travel = scratch_rows
     for k in range(k0, k1):
         if done[k] >= n_steps:  # finished in an earlier call (the caller refilled another's pool)
             continue
@@ -132,11 +133,12 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
                                rows.q_cap, rows.is_exit)
                 if n_move == 0:
                     break
-                depart(t, moving[:n_move], movers, lay.n_movement_queues, buf, slot_ready, head, count, head_ready,
-                       tokens, passed, delay_s, occupancy, never_s, wait_s, stops, enter_s, rows.q_link)
-                arrive(k, t, moving[:n_move], movers, lay.routed, buf, slot_ready, head, count, head_ready,
+                depart(t, dt_s, moving[:n_move], movers, travel, lay.n_movement_queues, buf, slot_ready, head, count,
+                       head_ready, tokens, passed, delay_s, occupancy, never_s, wait_s, stops, enter_s, rows.q_link,
+                       rows.ideal_steps_s, rows.ideal_s, rows.pass_loss_s, rows.stop_loss_s, rows.stop_wait_s)
+                arrive(k, t, moving[:n_move], movers, travel, lay.routed, buf, slot_ready, head, count, head_ready,
                        occupancy, turn_u, turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, row_target,
-                       rows.fft_s, rows.is_exit, rows.route_q, rows.turn_cdf, rows.queue_of)
+                       rows.ideal_steps_s, rows.is_exit, rows.route_q, rows.turn_cdf, rows.queue_of)
             s += 1
         done[k] = s
         if s == n_steps:  # while the replica's queues are in cache: who is at the line when the run ends
@@ -214,9 +216,12 @@ def admit(t, n_cross, l0, n_local, cross_r, cross_j, moving, after, pending, fir
 
 
 @njit(cache=True, nogil=True, inline="always")
-def depart(t, moving, movers, n_movement_queues, buf, slot_ready, head, count, head_ready, tokens, passed, delay_s,
-           occupancy, never_s, wait_s, stops, enter_s, q_link):
-    """The heads of rows ``moving`` leave their queues (and links); ``movers`` gets their ids.
+def depart(t, dt_s, moving, movers, travel, n_movement_queues, buf, slot_ready, head, count, head_ready, tokens,
+           passed, delay_s, occupancy, never_s, wait_s, stops, enter_s, q_link, ideal_steps_s, ideal_s, pass_loss_s,
+           stop_loss_s, stop_wait_s):
+    """The heads of rows ``moving`` leave their queues (and links); ``movers`` gets their ids and
+    ``travel`` the time each takes to its next line, whole steps of ``dt_s``: the row's ideal time
+    plus what slowing for the turn or starting from a stop loses (:mod:`twin.traffic.kinematics`).
 
     ``head_ready`` caches each row's head ready time, so the sweeps read contiguous arrays and
     only moving rows touch the buffers; ``slot_ready`` holds the ready times beside the ids, so
@@ -230,10 +235,16 @@ def depart(t, moving, movers, n_movement_queues, buf, slot_ready, head, count, h
         head_ready[r] = slot_ready[r, head[r]] if count[r] else never_s
         tokens[r] -= 1.0
         passed[r] += 1.0
+        loss = pass_loss_s[r]
         if delay > 0:  # the vehicle's row is touched only when it waited: most rows are far apart in memory
             delay_s[r] += delay
             wait_s[v] += delay
             stops[v] += 1
+            loss += (stop_loss_s[r] - loss) * min(1.0, delay / stop_wait_s[r])
+        if loss > 0.0:
+            travel[i] = int(np.ceil((ideal_s[r] + loss) / dt_s - 1e-9)) * dt_s
+        else:
+            travel[i] = ideal_steps_s[r]
         if r < n_movement_queues:
             occupancy[q_link[r]] -= 1
         else:  # an outside queue: the vehicle enters the network
@@ -241,27 +252,28 @@ def depart(t, moving, movers, n_movement_queues, buf, slot_ready, head, count, h
 
 
 @njit(cache=True, nogil=True, inline="always")
-def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_ready, occupancy, turn_u,
-           turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, target, fft_s, is_exit, route_q, turn_cdf,
-           queue_of):
-    """Each mover, in row order, leaves the network by its exit link or joins the queue of its
-    next movement (its route's, or one drawn by the turning ratios from replica ``k``'s pool: the
-    first slot of the link's ``turn_cdf`` row above the draw)."""
+def arrive(k, t, moving, movers, travel, routed, buf, slot_ready, head, count, head_ready, occupancy, turn_u,
+           turn_used, ready_s, free_flow_s, arrive_s, dest, route, hop, target, ideal_steps_s, is_exit, route_q,
+           turn_cdf, queue_of):
+    """Each mover, in row order, reaches the end of its next link ``travel`` after ``t`` (s) and
+    leaves the network there if it is an exit, or joins the queue of its next movement (its route's,
+    or one drawn by the turning ratios from replica ``k``'s pool: the first slot of the link's
+    ``turn_cdf`` row above the draw). Its free-flow time grows by the row's ideal time."""
     last_slot = turn_cdf.shape[1] - 1
     for i in range(moving.size):
-        v = movers[i]
-        link = target[moving[i]]
-        fft = fft_s[link]
-        free_flow_s[v] += fft
+        v, r = movers[i], moving[i]
+        link = target[r]
+        to_end_s = travel[i]
+        free_flow_s[v] += ideal_steps_s[r]
         if is_exit[link]:
-            arrive_s[v] = t + fft
+            arrive_s[v] = t + to_end_s
             dest[v] = link
             continue
         if routed and route[v] >= 0:
             q = route_q[route[v], hop[v]]
             hop[v] += 1
             if q < 0:  # its route ends on this link: it leaves at the link's end, as at an exit
-                arrive_s[v] = t + fft
+                arrive_s[v] = t + to_end_s
                 dest[v] = link
                 continue
         else:
@@ -271,7 +283,9 @@ def arrive(k, t, moving, movers, routed, buf, slot_ready, head, count, head_read
             while turn < last_slot and turn_cdf[link, turn] <= u:
                 turn += 1
             q = queue_of[link, turn]
-        ready = t + fft
+        ready = t + to_end_s
+        if count[q]:  # no overtaking in a lane group: one that lost less time catches up and follows
+            ready = max(ready, slot_ready[q, ring.nth_slot(head, q, count[q] - 1, slot_ready.shape[1])])
         ready_s[v] = ready
         ring.push(buf, slot_ready, head, count, q, v, ready)
         occupancy[link] += 1

@@ -69,3 +69,23 @@ def junction_times(net: RoadNetwork, *, accel_mps2: float, decel_mps2: float, dt
         pass_loss_s=np.concatenate([move_pass, from_rest if net.imported else np.zeros_like(from_rest)]),
         stop_loss_s=np.concatenate([move_stop, from_rest]),
         stop_wait_s=np.concatenate([v_in / (2 * b), np.full(v_entry.size, float(dt_s))]))
+
+
+def storage_for_moving_vehicles(net: RoadNetwork, *, accel_mps2: float, decel_mps2: float, dt_s: int) -> np.ndarray:
+    """(L,) each link's storage (vehicles), raised to hold what drives along it at saturation flow.
+
+    The model counts a vehicle on a link from when it crosses into it until it leaves it, driving
+    included, and a link admits vehicles only while it has room. A link shorter than the distance
+    its saturation flow covers in the time to drive it (a few metres between two junctions of a
+    city net) would then let through fewer vehicles than its lanes can carry, and more so the longer
+    that time is (crossing the junction, losses). As MATSim's queue model does, storage is at least
+    lanes x saturation flow x the longest time to the line (s) any row into the link can take
+    without waiting, rounded up: ``max(storage, ceil(lanes x lane_sat_vps x time))``.
+    """
+    t = junction_times(net, accel_mps2=accel_mps2, decel_mps2=decel_mps2, dt_s=dt_s)
+    target = np.concatenate([net.q_out, net.entries])
+    longest = np.ceil((t.ideal_s + np.maximum(t.pass_loss_s, t.stop_loss_s)) / dt_s - 1e-9) * dt_s
+    time_s = np.zeros(net.n_links)
+    np.maximum.at(time_s, target, longest)
+    moving = np.ceil(net.lanes * net.lane_sat_vps * time_s - 1e-9).astype(np.int64)
+    return np.maximum(net.storage, moving)

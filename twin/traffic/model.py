@@ -1,7 +1,9 @@
 """The mesoscopic queue model: every vehicle, every queue, one step for all of them.
 
 A vehicle entering a link joins the FIFO of the movement it will take and reaches the stop line
-at free flow after the link's free-flow time. In a step starting at ``t`` the head vehicle of a
+after the time crossing the junction it came through and the link's free-flow time, plus what it
+lost slowing for that junction's turn or starting from a stop there (:mod:`twin.traffic.kinematics`),
+rounded up to whole steps. In a step starting at ``t`` the head vehicle of a
 queue crosses when all hold: it has reached the line (ready <= t), its movement has green, the
 saturation-flow allowance has a whole vehicle (a token bucket refilled at the saturation flow,
 holding at most one step's worth plus one vehicle, so no part is lost between steps), and the
@@ -32,8 +34,9 @@ from twin.engine import ArrayState, Periodic
 from twin.streams import Streams
 from twin.traffic import kernel, signal_kernel
 from twin.traffic.demand import DemandPlan
+from twin.traffic.kinematics import JunctionTimes
 from twin.traffic.lanes import expected_queue_flow_vph, lane_storage, movement_lanes
-from twin.traffic.network import EXIT, RoadNetwork, free_flow_steps_s
+from twin.traffic.network import EXIT, RoadNetwork
 from twin.traffic.signals import SignalPlan, SignalState
 from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
 
@@ -71,7 +74,7 @@ class TrafficPhysics(Periodic):
 
     def __init__(self, *, net: RoadNetwork, plan: SignalPlan, demand: DemandPlan, signals: SignalState,
                  queues: QueueState, vehicles: Vehicles, detectors: DetectorRegisters, turns: TurnDraws,
-                 streams: Streams, dt_s: int):
+                 junctions: JunctionTimes, streams: Streams, dt_s: int):
         self.net, self.plan, self.demand, self.sig = net, plan, demand, signals
         self.q, self.v, self.det, self.turns, self.streams = queues, vehicles, detectors, turns, streams
         self.dt_s = self.period_s = dt = dt_s
@@ -109,8 +112,9 @@ class TrafficPhysics(Periodic):
         self.row_constants = kernel.Rows(
             refill=self.refill, token_cap=self.cap, target=self.target, q_link=net.q_link,
             storage=net.storage, q_cap=lane_storage(net),
-            is_exit=net.link_kind == EXIT, fft_s=free_flow_steps_s(net, dt), queue_of=net.queue_of,
-            turn_cdf=demand.turn_cdf, route_q=route_q, q_int=net.q_int, q_bits=plan.q_bits,
+            is_exit=net.link_kind == EXIT, queue_of=net.queue_of, turn_cdf=demand.turn_cdf, route_q=route_q,
+            ideal_steps_s=junctions.ideal_steps_s, ideal_s=junctions.ideal_s, pass_loss_s=junctions.pass_loss_s,
+            stop_loss_s=junctions.stop_loss_s, stop_wait_s=junctions.stop_wait_s, q_int=net.q_int, q_bits=plan.q_bits,
             int_row_start=int_row_start, int_rows=int_rows, n_phases=plan.phases_at, yellow_s=plan.yellow_s,
             all_red_s=plan.all_red_s, signalized=plan.signalized,
             at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,

@@ -11,11 +11,13 @@ Per link: length (m), lanes, free-flow speed (m/s), free-flow time (s, length / 
 free-flow times up to whole steps (:func:`free_flow_steps_s`), and nothing here depends on it. Per movement:
 saturation flow (vehicles/s) = saturation flow per lane x the lanes the movement gets, the link's
 lanes split between left, through and right in proportion to the turning ratios (at least 5% of
-a lane each), so the three together never exceed the link's lanes.
+a lane each), so the three together never exceed the link's lanes; the time crossing the junction
+(0: a grid's links meet at a point) and the speed through it (:mod:`twin.traffic.kinematics`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from dataclasses import dataclass
@@ -73,6 +75,8 @@ class RoadNetwork:
     q_side: np.ndarray          # approach side (0 N .. 3 W) the vehicles come from
     q_out: np.ndarray           # link it leads to
     q_sat_vps: np.ndarray       # saturation flow, vehicles per second
+    q_cross_s: np.ndarray       # time crossing the junction at its own speed, s (SUMO's internal lanes; 0 on a grid)
+    q_turn_speed_mps: np.ndarray  # speed through the junction, m/s (a grid's: the slower link's)
     queue_of: np.ndarray        # (L, K) queue of each link's movements, -1 where it has fewer (exit links: none)
     entries: np.ndarray         # entry link indices
     exits: np.ndarray           # exit link indices
@@ -121,20 +125,31 @@ def free_flow_steps_s(net: RoadNetwork, dt_s: int) -> np.ndarray:
 def road_network(cfg: Traffic) -> RoadNetwork:
     """The network ``cfg`` runs on: the grid it describes, or the SUMO file it names (read once per
     version of the file and settings: the arrays are shared, and read-only)."""
+    kinematics = (cfg.accel_mps2, cfg.decel_mps2, cfg.resolution)
     if not cfg.imported:
-        return grid_network(cfg)
+        return _with_room_to_drive(grid_network(cfg), *kinematics)
     from twin.traffic.sumo_net import read_sumo_net
 
     path = cfg.network.sumo_net
     stat = os.stat(path)
     return _read_cached(path, stat.st_mtime_ns, stat.st_size, cfg.saturation_flow_vphpl / 3600.0, cfg.jam_spacing_m,
-                        cfg.resolution, read_sumo_net)
+                        *kinematics, read_sumo_net)
+
+
+def _with_room_to_drive(net: RoadNetwork, accel_mps2: float, decel_mps2: float, dt_s: int) -> RoadNetwork:
+    """``net`` with each link's storage raised to hold the vehicles driving along it at saturation
+    flow (:func:`twin.traffic.kinematics.storage_for_moving_vehicles`)."""
+    from twin.traffic.kinematics import storage_for_moving_vehicles
+
+    storage = storage_for_moving_vehicles(net, accel_mps2=accel_mps2, decel_mps2=decel_mps2, dt_s=dt_s)
+    return net if np.array_equal(storage, net.storage) else dataclasses.replace(net, storage=storage)
 
 
 @functools.lru_cache(maxsize=8)
-def _read_cached(path: str, mtime_ns: int, size: int, lane_sat_vps: float, jam_spacing_m: float, dt_s: int,
-                 reader) -> RoadNetwork:
+def _read_cached(path: str, mtime_ns: int, size: int, lane_sat_vps: float, jam_spacing_m: float, accel_mps2: float,
+                 decel_mps2: float, dt_s: int, reader) -> RoadNetwork:
     net = reader(path, lane_sat_vps=lane_sat_vps, jam_spacing_m=jam_spacing_m, dt_s=dt_s)
+    net = _with_room_to_drive(net, accel_mps2, decel_mps2, dt_s)
     # Every world built from this file shares these arrays: a write to one would change the others.
     for part in (net, net.programs):
         for value in vars(part).values():
@@ -195,6 +210,7 @@ def grid_network(cfg: Traffic) -> RoadNetwork:
         length_m=length, lanes=lanes, speed_mps=speed, free_flow_s=length / speed, storage=storage,
         q_link=q_link, q_turn=q_turn, q_int=q_int.astype(np.int32), q_side=((q_heading + 2) % 4).astype(np.int8),
         q_out=q_out, q_sat_vps=movement_lanes * cfg.saturation_flow_vphpl / 3600.0, queue_of=queue_of,
+        q_cross_s=np.zeros(q_link.size), q_turn_speed_mps=np.minimum(speed[q_link], speed[q_out]),
         entries=np.flatnonzero(kind == ENTRY), exits=np.flatnonzero(kind == EXIT),
         lane_sat_vps=cfg.saturation_flow_vphpl / 3600.0)
 

@@ -15,7 +15,9 @@ What is read, and how it maps onto twin's queue model:
   a lane for each here, and a movement's saturation flow is its lanes x the saturation flow per
   lane; a world splits shared lanes by its demand instead (:mod:`twin.traffic.lanes`).
   A link's movements go in its ``queue_of`` row left-most first (left, through, right), so a link
-  with one movement of each kind has the slots of a generated grid.
+  with one movement of each kind has the slots of a generated grid. A movement's time through the
+  junction and its turn speed are its connections' internal lanes' (length / speed, summed along
+  the chain, and the slowest speed), averaged over its connections (:mod:`twin.traffic.kinematics`).
 - **Headings** (0 N, 1 E, 2 S, 3 W) are the compass bearing of the last segment of the edge's
   shape, SUMO's y axis pointing north, rounded to the nearest quarter.
 - **Signals**: each junction's program is the traffic light's last program in the file (the one
@@ -63,6 +65,8 @@ class _Movement:
     tls: str           # controlling traffic light id, "" if none
     lane_mask: int     # bit b set if a connection leaves from lane b of the incoming edge
     link_indices: tuple[int, ...]  # its connections' indices into the light's state
+    cross_s: float      # crossing the junction at its internal lanes' speeds, s (mean over its connections)
+    turn_speed_mps: float  # the slowest of those speeds, m/s (mean over its connections)
 
 
 def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m: float, dt_s: int) -> RoadNetwork:
@@ -72,7 +76,7 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
     net = _parse(Path(path))
     edges = [e for e in net.getEdges(withInternal=False) if e.getFunction() == "" and e.allows("passenger")]
     index = {e.getID(): k for k, e in enumerate(edges)}
-    moves = _movements(edges, index)
+    moves = _movements(net, edges, index)
     fed = {m.out for m in moves}
     has_moves = {m.link for m in moves}
     keep = [k for k in range(len(edges)) if k in fed or k in has_moves]
@@ -132,6 +136,7 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         q_int=q_int.astype(np.int32), q_side=((heading[q_link].astype(int) + 2) % 4).astype(np.int8),
         q_out=np.array([m.out for m in moves], dtype=np.int32),
         q_sat_vps=np.array([m.lanes for m in moves]) * lane_sat_vps, queue_of=queue_of,
+        q_cross_s=np.array([m.cross_s for m in moves]), q_turn_speed_mps=np.array([m.turn_speed_mps for m in moves]),
         entries=entries, exits=exits, lane_sat_vps=lane_sat_vps, approach=tuple(e.getID() for e in edges),
         programs=programs, q_lane_mask=np.array([m.lane_mask for m in moves], dtype=np.int64))
 
@@ -143,7 +148,7 @@ def _parse(path: Path):
     if not path.is_file():
         raise SumoNetError(f"{path}: no such file")
     try:
-        net = sumolib.net.readNet(str(path), withLatestPrograms=True)
+        net = sumolib.net.readNet(str(path), withInternal=True, withLatestPrograms=True)
     except Exception as exc:  # sumolib raises whatever its XML reader or attribute lookups raise
         raise SumoNetError(f"{path}: not a SUMO network file sumolib can read ({type(exc).__name__}: "
                            f"{str(exc)[:200]}); write it with netconvert, netgenerate or netedit") from None
@@ -152,7 +157,7 @@ def _parse(path: Path):
     return net
 
 
-def _movements(edges, index: dict[str, int]) -> list[_Movement]:
+def _movements(net, edges, index: dict[str, int]) -> list[_Movement]:
     """Movements of every kept edge (see the module docstring), U-turns left out."""
     moves: list[_Movement] = []
     for k, edge in enumerate(edges):
@@ -179,11 +184,31 @@ def _movements(edges, index: dict[str, int]) -> list[_Movement]:
             if len(tls) > 1:
                 raise SumoNetError(f"connections {edge.getID()} -> {out_id}: controlled by two traffic lights "
                                    f"({', '.join(sorted(tls))}); one movement needs one light")
+            crossing = [_crossing(net, c) for c in conns]
             moves.append(_Movement(link=k, out=index[out_id], turn=TURN_OF_DIR[conns[0].getDirection()],
                                    lanes=sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
                                    lane_mask=sum(1 << lane for lane in from_lanes),
-                                   link_indices=tuple(c.getTLLinkIndex() for c in conns if c.getTLSID())))
+                                   link_indices=tuple(c.getTLLinkIndex() for c in conns if c.getTLSID()),
+                                   cross_s=float(np.mean([x[0] for x in crossing])),
+                                   turn_speed_mps=float(np.mean([x[1] for x in crossing]))))
     return moves
+
+
+def _crossing(net, conn) -> tuple[float, float]:
+    """(s, m/s): the time through the junction along the connection's internal lanes at their
+    speeds, and the slowest of those speeds; (0, the slower of its two lanes' speeds) for a
+    connection without internal lanes (a net built with ``--no-internal-links``)."""
+    time_s, slowest = 0.0, min(conn.getFromLane().getSpeed(), conn.getToLane().getSpeed())
+    via = conn.getViaLaneID()
+    for _ in range(16):  # a chain of internal lanes (an internal junction splits one): never this long
+        if not via:
+            break
+        lane = net.getLane(via)
+        time_s += lane.getLength() / lane.getSpeed()
+        slowest = min(slowest, lane.getSpeed())
+        nxt = lane.getOutgoing()
+        via = nxt[0].getViaLaneID() if nxt else ""
+    return time_s, slowest
 
 
 def _heading(shape) -> int:
