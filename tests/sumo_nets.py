@@ -2,7 +2,8 @@
 
 Geometry follows SUMO: x east, y north, metres. Each arm of a junction is a pair of edges, one in
 and one out; connections list the lanes they join, their direction and the traffic light's link
-index. No internal lanes are written (``twin`` does not read them).
+index. Internal lanes (a connection's way through the junction) are written only for the
+(incoming, outgoing) edge pairs given in ``NetFile.internal``, one per connection.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class NetFile:
     edges: list[tuple[str, str, str, int, float]] = field(default_factory=list)   # id, from, to, lanes, speed
     connections: list[tuple[str, str, int, int, str, str, int]] = field(default_factory=list)
     programs: dict[str, tuple[float, list[tuple[float, str]]]] = field(default_factory=dict)
+    internal: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # (in, out) -> length m, speed m/s
 
     def write(self, path: Path) -> Path:
         """Write the file and return its path."""
@@ -49,9 +51,18 @@ class NetFile:
         for j, (x, y, kind) in self.junctions.items():
             lines.append(f'  <junction id={quoteattr(j)} type="{kind}" x="{x}" y="{y}" '
                          f'incLanes="{" ".join(incoming[j])}" intLanes=""/>')
-        for a, b, la, lb, d, tl, index in self.connections:
+        for n, (a, b, la, lb, d, tl, index) in enumerate(self.connections):
             light = f' tl="{tl}" linkIndex="{index}"' if tl else ""
-            lines.append(f'  <connection from="{a}" to="{b}" fromLane="{la}" toLane="{lb}"{light} dir="{d}" state="O"/>')
+            via = ""
+            if (a, b) in self.internal:
+                length, speed = self.internal[(a, b)]
+                x, y = xy[next(e[2] for e in self.edges if e[0] == a)]
+                lines.append(f'  <edge id=":i{n}" function="internal"><lane id=":i{n}_0" index="0" speed="{speed}" '
+                             f'length="{length}" shape="{x:.2f},{y:.2f} {x + 1:.2f},{y:.2f}"/></edge>')
+                lines.append(f'  <connection from=":i{n}" to="{b}" fromLane="0" toLane="{lb}" dir="{d}" state="M"/>')
+                via = f' via=":i{n}_0"'
+            lines.append(f'  <connection from="{a}" to="{b}" fromLane="{la}" toLane="{lb}"{via}{light} dir="{d}" '
+                         'state="O"/>')
         lines.append("</net>")
         path.write_text("\n".join(lines) + "\n")
         return path
