@@ -1,13 +1,16 @@
 """twin against SUMO on the same SUMO networks and route files: trip KPIs side by side, and speed.
 
-For each net (RESCO's grid4x4, arterial4x4 and cologne3 from the installed sumo-rl) and demand
+For each net (RESCO's grid4x4, arterial4x4 and cologne3 from the installed sumo-rl), demand
 scale (the route file's vehicles thinned or copied, seeded, so both simulators get the very same
-file), SUMO runs the net's fixed-time programs through libsumo and writes tripinfo; twin runs the
-same net and route file (`traffic: {network: {sumo_net}, demand: {sumo_routes}}`). Printed per
-case: mean duration (travel time), timeLoss, waitingTime, waitingCount, throughput, for vehicles
-that arrived, as SUMO's tripinfo defines them, twin vs SUMO, and simulated seconds per wall second.
+file) and signal controller (the net's fixed-time programs, actuated, max-pressure: see
+sumo_trips_peer.py for SUMO's side), SUMO runs through libsumo and writes tripinfo; twin runs the
+same net and route file (`traffic: {network: {sumo_net}, demand: {sumo_routes}}`) with the same
+controller settings. Printed per case: mean duration (travel time), timeLoss, waitingTime,
+waitingCount, throughput, for vehicles that arrived, as SUMO's tripinfo defines them, twin vs
+SUMO, and simulated seconds per wall second; then whether the two rank the controllers alike.
 Vehicles twin cannot drive (starting inside the cut-out network, or U-turns) are left out of the
-file both get, and counted.
+file both get, and counted. SUMO's max-pressure runs as Python between libsumo steps, so its
+speed is not SUMO's own: compare speed on fixed time.
 
 SUMO runs in an environment of its own (``eclipse-sumo``, ``libsumo``, ``sumo-rl``):
 
@@ -30,30 +33,7 @@ import numpy as np
 
 from peers import run_peer
 
-SUMO_RUN = r"""
-import json, os, sys, time
-try:
-    import sumo
-    os.environ.setdefault("SUMO_HOME", os.path.dirname(sumo.__file__))
-    import libsumo, sumolib
-except ImportError as exc:
-    print(json.dumps({"missing": str(exc)})); sys.exit(0)
-net, routes, begin, end, tripinfo = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-began = time.perf_counter()
-libsumo.start(["sumo", "-n", net, "-r", routes, "-b", begin, "-e", end, "--tripinfo-output", tripinfo,
-               "--no-step-log", "--no-warnings", "--seed", "1", "--duration-log.disable"])
-loaded = time.perf_counter()
-teleports = 0
-while libsumo.simulation.getTime() < float(end):
-    libsumo.simulationStep()
-    teleports += libsumo.simulation.getStartingTeleportNumber()
-ran = time.perf_counter()
-libsumo.close()
-keys = ("duration", "timeLoss", "waitingTime", "waitingCount", "departDelay")
-rows = [[float(getattr(t, k)) for k in keys] for t in sumolib.xml.parse(tripinfo, "tripinfo")]
-means = {k: (sum(r[i] for r in rows) / len(rows) if rows else None) for i, k in enumerate(keys)}
-print(json.dumps({"load_s": loaded - began, "run_s": ran - loaded, "arrived": len(rows), "teleports": teleports, **means}))
-"""
+SUMO_RUN = (Path(__file__).parent / "sumo_trips_peer.py").read_text()
 
 SUMO_RL_FOLDER = r"""
 import importlib.util, json
@@ -62,6 +42,9 @@ print(json.dumps({"folder": list(spec.submodule_search_locations)[0]} if spec el
 """
 
 NETS = ("grid4x4", "arterial4x4", "cologne3")
+CONTROLLERS = ("fixed_time", "actuated", "max_pressure")
+# Both simulators' controllers run with these (twin's defaults), s.
+MIN_GREEN_S, MAX_GREEN_S, GAP_S, DECISION_S = 7, 45, 3.0, 5
 HOUR_S = 3600
 
 
@@ -101,8 +84,8 @@ def scaled_routes(source: Path, net_file: Path, scale: float, seed: int, out: Pa
     return written, skipped
 
 
-def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int) -> dict:
-    """twin on the net and route file for ``horizon_s`` (s): its trip KPIs and wall times."""
+def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int, controller: str) -> dict:
+    """twin on the net and route file for ``horizon_s`` (s) under ``controller``: its trip KPIs and wall times."""
     from twin.build import build_world
     from twin.scenario.schema import Scenario
     from twin.traffic.trips import Trips
@@ -110,7 +93,9 @@ def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int) -> dict
     sc = Scenario.model_validate({
         "name": "fidelity", "seed": 1, "duration": horizon_s, "homes": {"count": 0}, "outputs": {"record": []},
         "traffic": {"network": {"sumo_net": str(net_file)},
-                    "demand": {"sumo_routes": str(routes), "sumo_begin": begin_s}}})
+                    "demand": {"sumo_routes": str(routes), "sumo_begin": begin_s},
+                    "signals": {"controller": controller, "min_green_s": MIN_GREEN_S, "max_green_s": MAX_GREEN_S,
+                                "gap_s": GAP_S, "decision_s": DECISION_S}}})
     began = time.perf_counter()
     world = build_world(sc)
     built = time.perf_counter()
@@ -125,11 +110,28 @@ def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int) -> dict
             "waitingCount": float(np.nanmean(trips.network_stops()))}
 
 
+KEYS = ("duration", "timeLoss", "waitingTime", "waitingCount")
+
+
+def row(ours: dict, sumo: dict) -> str:
+    """One printed row's cells: each KPI twin / SUMO / difference, arrivals, simulated s per wall s."""
+    cells = []
+    for k in KEYS:
+        a, b = ours[k], sumo[k]
+        diff = f"{(a - b) / b:+.0%}" if b else "-"
+        cells.append(f"{a:7.1f} {b:7.1f} {diff:>6s}")
+    speed_twin, speed_sumo = HOUR_S / ours["run_s"], HOUR_S / sumo["run_s"]
+    teleports = f"  ({sumo['teleports']} SUMO teleports)" if sumo["teleports"] else ""
+    return (" | ".join(cells) + f" | {ours['arrived']:7d} {sumo['arrived']:7d} | {speed_twin:9.0f} {speed_sumo:6.0f} "
+            f"{speed_twin / speed_sumo:5.0f}x" + teleports)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sumo-python", metavar="PYTHON", default=sys.executable,
                         help="the Python with eclipse-sumo, libsumo and sumo-rl (default: this one)")
     parser.add_argument("--nets", nargs="+", default=list(NETS), choices=NETS)
+    parser.add_argument("--controllers", nargs="+", default=list(CONTROLLERS), choices=CONTROLLERS)
     parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 1.0, 1.5],
                         help="demand: each vehicle of the route file this many times (seeded rounding)")
     args = parser.parse_args()
@@ -140,11 +142,12 @@ def main() -> int:
         print(f"SUMO peer not available ({found}); give --sumo-python with eclipse-sumo, libsumo and sumo-rl")
         return 1
     nets = Path(found["folder"]) / "nets"
-    keys = ("duration", "timeLoss", "waitingTime", "waitingCount")
-    print(f"{'net':12s} {'scale':>5s} {'veh':>6s} {'left out':>8s} | " + " | ".join(f"{k:>22s}" for k in keys)
-          + f" | {'arrived':>15s} | {'sim s / wall s':>22s}")
-    print(f"{'':12s} {'':>5s} {'':>6s} {'':>8s} | " + " | ".join(f"{'twin  SUMO  diff':>22s}" for _ in keys)
+    print(f"{'net':12s} {'scale':>5s} {'control':>12s} {'veh':>6s} {'left out':>8s} | "
+          + " | ".join(f"{k:>22s}" for k in KEYS) + f" | {'arrived':>15s} | {'sim s / wall s':>22s}")
+    print(f"{'':12s} {'':>5s} {'':>12s} {'':>6s} {'':>8s} | " + " | ".join(f"{'twin  SUMO  diff':>22s}" for _ in KEYS)
           + f" | {'twin SUMO':>15s} | {'twin   SUMO   ratio':>22s}")
+    warmed = False
+    rankings = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.nets:
             entry = SUMO_RL_NETS[name]
@@ -152,22 +155,30 @@ def main() -> int:
             for scale in args.scales:
                 routes = Path(tmp) / f"{name}_{scale}.rou.xml"
                 n, skipped = scaled_routes(source, net_file, scale, seed=7, out=routes)
-                sumo = run_peer(SUMO_RUN, str(net_file), str(routes), str(entry.begin_s), str(entry.begin_s + HOUR_S),
-                                str(Path(tmp) / "tripinfo.xml"), python=args.sumo_python)
-                if "arrived" not in sumo:
-                    print(f"{name:12s} {scale:5.2f}: SUMO failed: {sumo}")
-                    continue
-                ours = twin_run(net_file, routes, entry.begin_s, HOUR_S)
-                cells = []
-                for k in keys:
-                    a, b = ours[k], sumo[k]
-                    diff = f"{(a - b) / b:+.0%}" if b else "-"
-                    cells.append(f"{a:7.1f} {b:7.1f} {diff:>6s}")
-                speed_twin, speed_sumo = HOUR_S / ours["run_s"], HOUR_S / sumo["run_s"]
-                print(f"{name:12s} {scale:5.2f} {n:6d} {skipped:8d} | " + " | ".join(cells)
-                      + f" | {ours['arrived']:7d} {sumo['arrived']:7d} | {speed_twin:9.0f} {speed_sumo:6.0f} "
-                        f"{speed_twin / speed_sumo:5.0f}x" + (f"  ({sumo['teleports']} SUMO teleports)" if sumo["teleports"] else ""))
-                sys.stdout.flush()
+                loss = {}
+                for controller in args.controllers:
+                    sumo = run_peer(SUMO_RUN, str(net_file), str(routes), str(entry.begin_s),
+                                    str(entry.begin_s + HOUR_S), str(Path(tmp) / "tripinfo.xml"), controller,
+                                    *map(str, (MIN_GREEN_S, MAX_GREEN_S, GAP_S, DECISION_S)), python=args.sumo_python)
+                    if "arrived" not in sumo:
+                        print(f"{name:12s} {scale:5.2f} {controller:>12s}: SUMO failed: {sumo}")
+                        continue
+                    if not warmed:  # the process's first world loads the compiled kernels: not part of the timing
+                        twin_run(net_file, routes, entry.begin_s, 600, controller)
+                        warmed = True
+                    ours = twin_run(net_file, routes, entry.begin_s, HOUR_S, controller)
+                    loss[controller] = (ours["timeLoss"], sumo["timeLoss"])
+                    print(f"{name:12s} {scale:5.2f} {controller:>12s} {n:6d} {skipped:8d} | " + row(ours, sumo))
+                    sys.stdout.flush()
+                if len(loss) > 1:
+                    rankings.append((name, scale, loss))
+    if rankings:
+        print("\nController ranking by mean timeLoss, best first (twin | SUMO):")
+        for name, scale, loss in rankings:
+            twin_order = sorted(loss, key=lambda c: loss[c][0])
+            sumo_order = sorted(loss, key=lambda c: loss[c][1])
+            same = "same" if twin_order == sumo_order else "DIFFERS"
+            print(f"  {name:12s} {scale:5.2f}  {' < '.join(twin_order):45s} | {' < '.join(sumo_order):45s} {same}")
     return 0
 
 

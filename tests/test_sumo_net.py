@@ -344,6 +344,22 @@ def test_a_right_turn_on_red_arrow_lets_vehicles_go_in_every_phase(tmp_path):
     bits = read_net.programs.q_bits
     assert all(int(bits[q]) == 0b11 for q in range(read_net.n_queues) if read_net.q_turn[q] == RIGHT)
     assert all(int(bits[q]) in (0b01, 0b10) for q in range(read_net.n_queues) if read_net.q_turn[q] != RIGHT)
+    # Actuated control counts a movement as SUMO's actuated lights do: its own green (G, and the
+    # permissive lefts' g, never major) extends a phase; the rights' 's' in the other phase does not,
+    # even from a lane of their own (here lane 0 carries the right turn only).
+    net.connections = [c for c in net.connections if not (c[4] == "s" and c[2] == 0)]
+    net.connections = [c[:6] + (j,) for j, c in enumerate(sorted(net.connections, key=lambda c: c[6]))]
+    two_phase_program(net, "C")
+    rights = {c[6] for c in net.connections if c[4] == "r"}
+    offset, phases = net.programs["C"]
+    net.programs["C"] = (offset, [(d, "".join("s" if j in rights and ch == "r" else ch for j, ch in enumerate(state)))
+                                  for d, state in phases])
+    read_net = read(net.write(tmp_path / "own_right_lane.net.xml"))
+    assert all(int(read_net.programs.q_bits[q]) == 0b11 for q in range(read_net.n_queues) if read_net.q_turn[q] == RIGHT)
+    acting = read_net.programs.q_actuating_bits
+    for q in range(read_net.n_queues):
+        side = "NS" if read_net.link_ids[read_net.q_link[q]] in ("n_C", "s_C") else "EW"
+        assert int(acting[q]) == (0b01 if side == "NS" else 0b10), read_net.link_ids[read_net.q_link[q]]
 
 
 @pytest.mark.parametrize("controller", ["actuated", "max_pressure"])

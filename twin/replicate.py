@@ -67,7 +67,8 @@ def tile_plan(plan: SignalPlan, net: RoadNetwork, k: int) -> SignalPlan:
     per_int = {name: np.tile(getattr(plan, name), (1, k))
                for name in ("at_phase", "at_interval", "at_t_in_s", "at_change", "at_green")}
     per_int.update({name: np.tile(getattr(plan, name), (k,) + (1,) * (getattr(plan, name).ndim - 1))
-                    for name in ("q_bits", "offset_s", "phases_at", "yellow_s", "all_red_s", "signalized")})
+                    for name in ("q_bits", "q_actuating_bits", "offset_s", "phases_at", "yellow_s", "all_red_s",
+                                 "signalized")})
     return dataclasses.replace(plan, **per_int)
 
 

@@ -39,7 +39,7 @@ Layout = namedtuple("Layout", [
 Rows = namedtuple("Rows", [
     "refill", "token_cap", "target", "q_link", "storage", "q_cap", "is_exit", "queue_of", "turn_cdf", "route_q",
     "ideal_steps_s", "ideal_s", "pass_loss_s", "stop_loss_s", "stop_wait_s",  # per row: twin.traffic.kinematics
-    "q_int", "q_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s", "signalized",
+    "q_int", "q_bits", "q_actuating_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s", "signalized",
     "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
     "green", "buf", "slot_ready_s", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",
@@ -121,6 +121,7 @@ def _run_replicas(k0, k1, t0_s, n_steps, done, lay, rows, qs, cars, lights):
             else:
                 controlled_step(i0, n_int, r0, m, t, lay.controller == ACTUATED, no_demand, phase, interval, t_in,
                                 changes, target, request, green, head_ready, rows.q_int, rows.q_bits,
+                                rows.q_actuating_bits,
                                 rows.int_row_start, rows.int_rows, rows.n_phases, lay.min_green_s, lay.max_green_s,
                                 rows.yellow_s, rows.all_red_s, rows.signalized, lay.gap_s, dt_s)
             add_step_allowance(t, hr_m, tk_m, bz_m, rf_m, cp_m)

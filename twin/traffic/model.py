@@ -114,7 +114,7 @@ class TrafficPhysics(Periodic):
             storage=net.storage, q_cap=lane_storage(net),
             is_exit=net.link_kind == EXIT, queue_of=net.queue_of, turn_cdf=demand.turn_cdf, route_q=route_q,
             ideal_steps_s=junctions.ideal_steps_s, ideal_s=junctions.ideal_s, pass_loss_s=junctions.pass_loss_s,
-            stop_loss_s=junctions.stop_loss_s, stop_wait_s=junctions.stop_wait_s, q_int=net.q_int, q_bits=plan.q_bits,
+            stop_loss_s=junctions.stop_loss_s, stop_wait_s=junctions.stop_wait_s, q_int=net.q_int, q_bits=plan.q_bits, q_actuating_bits=plan.q_actuating_bits,
             int_row_start=int_row_start, int_rows=int_rows, n_phases=plan.phases_at, yellow_s=plan.yellow_s,
             all_red_s=plan.all_red_s, signalized=plan.signalized,
             at_phase=plan.at_phase, at_interval=plan.at_interval, at_t_in_s=plan.at_t_in_s,

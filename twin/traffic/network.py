@@ -45,6 +45,7 @@ class SignalPrograms:
     """
 
     q_bits: np.ndarray         # (Q,) bit p set if the queue has green in phase p of its intersection
+    q_actuating_bits: np.ndarray  # (Q,) bit p set if its vehicles extend phase p's green (actuated control)
     n_phases: np.ndarray       # (I,) phases of each intersection's program
     green_s: np.ndarray        # (I, P) fixed-time green of each phase, s
     yellow_s: np.ndarray       # (I, P) yellow after each phase's green, s

@@ -42,21 +42,22 @@ def fixed_time_step(i0, n_int, r0, m, cycle_s, phase, interval, t_in, changes, g
 
 @njit(cache=True, nogil=True, inline="always")
 def controlled_step(i0, n_int, r0, m, t, actuated, no_demand, phase, interval, t_in, changes, target, request,
-                    green, head_ready, q_int, q_bits, int_row_start, int_rows, n_phases,
+                    green, head_ready, q_int, q_bits, q_actuating_bits, int_row_start, int_rows, n_phases,
                     min_green_s, max_green_s, yellow_s, all_red_s, signalized, gap_s, dt_s):
     """Actuated or external control of intersections i0.. for the step starting at ``t`` (s).
 
     A green ends when the controller's rule says so (actuated: gap-out or max-out after the
-    minimum green; external: another phase requested after the minimum green), then yellow ->
+    minimum green, counting only movements that extend the phase, ``q_actuating_bits``; external:
+    another phase requested after the minimum green), then yellow ->
     all-red -> green (to the target phase, counting a change). Phase counts (``n_phases``) and the
     yellow and all-red after each phase (``yellow_s[i, p]``, ``all_red_s[i, p]``) are each
     intersection's own; unsignalized junctions (``signalized`` False) stay green. The green of an
     intersection's rows is recomputed when its interval changes.
     """
-    if actuated:  # gap-out reads the detectors: a head on a green movement within the gap of its line
-        no_demand[:] = True
+    if actuated:  # gap-out reads the detectors: a head within the gap of its line, on a movement
+        no_demand[:] = True  # that has green and extends this phase (q_actuating_bits)
         for r in range(r0, r0 + m):
-            if green[r] and head_ready[r] <= t + gap_s:
+            if green[r] and head_ready[r] <= t + gap_s and (q_actuating_bits[r] >> phase[q_int[r]]) & 1 == 1:
                 no_demand[q_int[r] - i0] = False
     for i in range(i0, i0 + n_int):
         if not signalized[i]:

@@ -54,6 +54,7 @@ class SignalPlan:
 
     n_phases: int              # the most phases any intersection has (the agent's action count on grids)
     q_bits: np.ndarray         # per queue: bit p set if the queue has green in phase p
+    q_actuating_bits: np.ndarray  # per queue: bit p set if its vehicles extend phase p's green (actuated)
     cycle_s: int               # rows of the fixed-time table: the least common multiple of the cycles
     offset_s: np.ndarray       # per intersection
     phases_at: np.ndarray      # (I,) phases of each intersection's program
@@ -114,7 +115,7 @@ def grid_programs(cfg: Signals, net: RoadNetwork, block_length_m: float, dt_s: i
     else:
         offset = np.zeros(n_int, dtype=np.int64)
     per_phase = np.ones((n_int, n_phases), dtype=np.int64)
-    return SignalPrograms(q_bits=bits, n_phases=np.full(n_int, n_phases, dtype=np.int64),
+    return SignalPrograms(q_bits=bits, q_actuating_bits=bits, n_phases=np.full(n_int, n_phases, dtype=np.int64),
                           green_s=per_phase * np.array(cfg.green_s, dtype=np.int64),
                           yellow_s=per_phase * cfg.yellow_s, all_red_s=per_phase * cfg.all_red_s,
                           offset_s=offset, signalized=np.ones(n_int, dtype=bool))
@@ -148,7 +149,8 @@ def make_plan(cfg: Signals, net: RoadNetwork, dt_s: int, block_length_m: float =
         at_t_in[:, members] = table_t_in[pos]
         at_change[:, members] = (table_phase[pos] != table_phase[(pos - dt) % own]).astype(np.int64)
     at_green = (at_interval[:, net.q_int] == GREEN) & ((bits[None, :] >> at_phase[:, net.q_int]) & 1).astype(bool)
-    return SignalPlan(n_phases=int(progs.n_phases.max(initial=1)), q_bits=bits, cycle_s=cycle,
+    return SignalPlan(n_phases=int(progs.n_phases.max(initial=1)), q_bits=bits,
+                      q_actuating_bits=progs.q_actuating_bits, cycle_s=cycle,
                       offset_s=progs.offset_s, phases_at=progs.n_phases, yellow_s=progs.yellow_s,
                       all_red_s=progs.all_red_s, signalized=progs.signalized, cfg=cfg, at_phase=at_phase,
                       at_interval=at_interval, at_t_in_s=at_t_in, at_change=at_change, at_green=at_green)

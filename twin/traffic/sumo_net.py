@@ -65,6 +65,7 @@ class _Movement:
     tls: str           # controlling traffic light id, "" if none
     lane_mask: int     # bit b set if a connection leaves from lane b of the incoming edge
     link_indices: tuple[int, ...]  # its connections' indices into the light's state
+    lane_links: tuple[tuple[int, int], ...]  # (lane of the incoming edge, link index) of each controlled connection
     cross_s: float      # crossing the junction at its internal lanes' speeds, s (mean over its connections)
     turn_speed_mps: float  # the slowest of those speeds, m/s (mean over its connections)
 
@@ -126,7 +127,7 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         queue_of[m.link, fill[m.link]] = q
         fill[m.link] += 1
     q_int = link_to[q_link]
-    programs = _programs(path, net, nodes, moves, q_int, dt_s)
+    programs = _programs(path, net, nodes, moves, q_int, lanes, dt_s)
     return RoadNetwork(
         int_ids=tuple(n.getID() for n in nodes), int_rc=None,
         int_xy_m=np.array([n.getCoord()[:2] for n in nodes], dtype=float).reshape(-1, 2),
@@ -189,6 +190,8 @@ def _movements(net, edges, index: dict[str, int]) -> list[_Movement]:
                                    lanes=sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
                                    lane_mask=sum(1 << lane for lane in from_lanes),
                                    link_indices=tuple(c.getTLLinkIndex() for c in conns if c.getTLSID()),
+                                   lane_links=tuple((c.getFromLane().getIndex(), c.getTLLinkIndex())
+                                                    for c in conns if c.getTLSID()),
                                    cross_s=float(np.mean([x[0] for x in crossing])),
                                    turn_speed_mps=float(np.mean([x[1] for x in crossing]))))
     return moves
@@ -218,13 +221,16 @@ def _heading(shape) -> int:
     return int(round(bearing / 90.0)) % 4
 
 
-def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray, dt_s: int) -> SignalPrograms:
-    """Each intersection's program from its traffic light (one always-green phase without one)."""
+def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray, edge_lanes: np.ndarray,
+              dt_s: int) -> SignalPrograms:
+    """Each intersection's program from its traffic light (one always-green phase without one);
+    ``edge_lanes``: car lanes per link."""
     n_int = len(nodes)
     rows_of: dict[int, list[int]] = defaultdict(list)
     for q, i in enumerate(q_int):
         rows_of[int(i)].append(q)
     bits = np.zeros(len(moves), dtype=np.int64)
+    actuating = np.zeros(len(moves), dtype=np.int64)
     per_int: list[tuple[list[int], list[int], list[int], int]] = []
     signalized = np.zeros(n_int, dtype=bool)
     for i, node in enumerate(nodes):
@@ -233,7 +239,7 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
             raise SumoNetError(f"{path}: junction {node.getID()} is controlled by several traffic lights "
                                f"({', '.join(sorted(lights))}); twin gives each junction one")
         if not lights:
-            bits[rows_of[i]] = 1
+            bits[rows_of[i]] = actuating[rows_of[i]] = 1
             per_int.append(([dt_s], [0], [0], 0))
             continue
         signalized[i] = True
@@ -242,7 +248,7 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
         for q in rows_of[i]:
             m = moves[q]
             if not m.tls:  # a movement no light controls is never stopped
-                bits[q] = (1 << len(greens)) - 1
+                bits[q] = (1 << len(greens)) - 1  # and holds no phase green
                 continue
             for p, state in enumerate(states):
                 if any(j < len(state) and state[j] in GREEN_STATES for j in m.link_indices):
@@ -251,6 +257,10 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
                 raise SumoNetError(f"{path}: traffic light {tls_id}: its phase states have "
                                    f"{min(len(s) for s in states)} signals, but connection link index "
                                    f"{max(m.link_indices)} needs more")
+        controlled = [moves[q] for q in rows_of[i] if moves[q].tls]
+        for q in rows_of[i]:  # once every link index is known to be in range
+            if moves[q].tls:
+                actuating[q] = _actuating_bits(moves[q], controlled, states, one_lane=edge_lanes[moves[q].link] == 1)
         per_int.append((greens, yellows, reds, offset))
     width = max(len(g) for g, _, _, _ in per_int)
     green_s, yellow_s, all_red_s = (np.zeros((n_int, width), dtype=np.int64) for _ in range(3))
@@ -258,9 +268,31 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
         green_s[i, :len(g)], yellow_s[i, :len(y)], all_red_s[i, :len(r)] = g, y, r
     cycle = (green_s + yellow_s + all_red_s).sum(axis=1)
     offset = np.array([o for _, _, _, o in per_int], dtype=np.int64) % cycle
-    return SignalPrograms(q_bits=bits, n_phases=np.array([len(g) for g, _, _, _ in per_int], dtype=np.int64),
+    return SignalPrograms(q_bits=bits, q_actuating_bits=actuating, n_phases=np.array([len(g) for g, _, _, _ in per_int], dtype=np.int64),
                           green_s=green_s, yellow_s=yellow_s, all_red_s=all_red_s, offset_s=offset,
                           signalized=signalized)
+
+
+def _actuating_bits(move: _Movement, junction: list[_Movement], states: list[str], *, one_lane: bool) -> int:
+    """Bit p set if the movement's vehicles keep phase p green under actuated control, as SUMO's
+    actuated lights choose their detectors: a connection of it has major green (G) in p, or minor
+    green (g) where it is never major in any phase or its edge has one lane, and every controlled
+    connection from that lane of the edge has green in p too (a lane whose other turn is red does not
+    extend the phase). ``s`` (go after a stop) never extends one."""
+    never_major = {j: all(s[j] != "G" for s in states) for _, j in move.lane_links}
+    from_lane: dict[int, list[int]] = defaultdict(list)
+    for other in junction:
+        if other.link == move.link:
+            for lane, j in other.lane_links:
+                from_lane[lane].append(j)
+    out = 0
+    for p, state in enumerate(states):
+        for lane, j in move.lane_links:
+            green = state[j] == "G" or (state[j] == "g" and (never_major[j] or one_lane))
+            if green and all(state[k] in "Gg" for k in from_lane[lane]):
+                out |= 1 << p
+                break
+    return out
 
 
 def _program_of(path: Path, tls, dt_s: int) -> tuple[list[int], list[int], list[int], int, list[str]]:
