@@ -49,7 +49,7 @@ def test_the_closed_form_losses_are_what_braking_and_accelerating_take(tmp_path)
     # Turns slower than the roads (the writer's junction has no internal lanes of its own).
     turn_speed = np.where(net.q_turn == LEFT, 9.0, np.where(net.q_turn == RIGHT, 6.0, 20.0))
     net = dataclasses.replace(net, q_turn_speed_mps=turn_speed)
-    times = junction_times(net, accel_mps2=A, decel_mps2=B, dt_s=1)
+    times = junction_times(net, accel_mps2=A, decel_mps2=B, shortfall_mps=0.0, dt_s=1)  # drivers at the limit
     for turn in (LEFT, THROUGH, RIGHT):
         q = int(np.flatnonzero(net.q_turn == turn)[0])
         v_in, v_out = net.speed_mps[net.q_link[q]], net.speed_mps[net.q_out[q]]
@@ -79,14 +79,18 @@ def test_a_lone_vehicle_stopped_by_red_loses_its_starts_and_crosses_at_the_junct
     assert (net.q_cross_s[q], net.q_turn_speed_mps[q]) == pytest.approx((2.0, 10.0))
     world.run(180)
     trips = trips_of(world)
-    v, u, step = 13.89, 10.0, np.ceil
-    # By hand, in whole seconds: inserted from rest at 0 (SUMO's departSpeed 0), 200 m at v and
-    # v / 2A lost: at the line at 18 s, in the north-south green. East-west green at 32 s; from
-    # the stop, 20 m at u plus 200 m at v, losing u / 2A + (v - u)^2 / 2vA speeding up: 19 s more.
-    at_line = step(200 / v + v / (2 * A))
+    v, u, d, step = 13.89, 10.0, 1.0, np.ceil
+    # By hand, in whole seconds: inserted from rest at 0 (SUMO's departSpeed 0), 200 m at v, v / 2A
+    # lost and the drivers' 1 m/s below v where they cruise (the 200 m less v^2/2A speeding up and
+    # v^2/2B slowing): at the line at 18 s, in the north-south green. East-west green at 32 s; from
+    # the stop, 20 m at u plus 200 m at v, losing u / 2A + (v - u)^2 / 2vA speeding up, and cruising
+    # again: 20 s more.
+    cruising_m = 200 - v * v / (2 * A) - v * v / (2 * B)
+    cruise = cruising_m / (v - d) - cruising_m / v
+    at_line = step(200 / v + v / (2 * A) + cruise)
     green = 27 + 3 + 2
-    arrive = green + step(2.0 + 200 / v + u / (2 * A) + (v - u) ** 2 / (2 * v * A))
-    assert (at_line, arrive) == (18, 51)
+    arrive = green + step(2.0 + 200 / v + u / (2 * A) + (v - u) ** 2 / (2 * v * A) + cruise)
+    assert (at_line, arrive) == (18, 52)
     assert trips.arrived_s[0] == arrive
     assert trips.waiting_s[0] == green - at_line
     free_flow = step(200 / v) + step(2.0 + 200 / v)  # the junction's 2 s is driving, not lost time
@@ -94,20 +98,25 @@ def test_a_lone_vehicle_stopped_by_red_loses_its_starts_and_crosses_at_the_junct
     assert trips.time_loss_s()[0] == arrive - free_flow
 
 
-def test_slower_acceleration_lengthens_a_trip_and_a_vehicle_never_stopped_loses_nothing_on_a_grid():
-    def arrivals(accel: float) -> np.ndarray:
+def test_slower_acceleration_lengthens_a_trip_and_a_vehicle_never_stopped_loses_only_its_cruising():
+    # One intersection: every trip is an entry link and an exit link, 250 m each at 12.5 m/s.
+    def arrivals(accel: float, shortfall: float) -> np.ndarray:
         world = build_world(traffic_scenario(duration="10min", network={"rows": 1, "cols": 1},
-                                             demand={"entry_vph": 300}, accel_mps2=accel))
+                                             demand={"entry_vph": 300}, accel_mps2=accel,
+                                             speed_shortfall_mps=shortfall))
         world.run(600)
         return trips_of(world)
 
-    quick, slow = arrivals(5.0), arrivals(1.0)
+    quick, slow = arrivals(5.0, 0.0), arrivals(1.0, 0.0)
     arrived = (quick.arrived_s >= 0) & (slow.arrived_s >= 0)
     assert np.mean(slow.time_loss_s()[arrived]) > np.mean(quick.time_loss_s()[arrived]) + 3
-    for trips in (quick, slow):
+    v = 45 / 3.6
+    cruising_m = 250 - v * v / (2 * A) - v * v / (2 * B)
+    per_link = np.ceil(250 / v + cruising_m / (v - 1.0) - cruising_m / v) - 250 / v
+    for trips, per_link in ((quick, 0), (slow, 0), (arrivals(A, 1.0), per_link)):
         never = (trips.arrived_s >= 0) & (trips.stops == 0)
         assert never.sum() > 10
-        np.testing.assert_array_equal(trips.time_loss_s()[never], 0)
+        np.testing.assert_array_equal(trips.time_loss_s()[never], 2 * per_link)
 
 
 def short_link_chain(path: Path, link_m: float) -> Path:
@@ -128,7 +137,8 @@ def test_a_link_a_few_metres_long_still_carries_its_lanes_saturation_flow(tmp_pa
     net = road_network(sc.traffic)
     short = net.link_index("J1_J2")
     assert net.storage[short] > int(6.0 / sc.traffic.jam_spacing_m) + 1
-    assert np.array_equal(storage_for_moving_vehicles(net, accel_mps2=A, decel_mps2=B, dt_s=1), net.storage)
+    assert np.array_equal(storage_for_moving_vehicles(net, accel_mps2=A, decel_mps2=B, shortfall_mps=1.0, dt_s=1),
+                          net.storage)
     world = build_world(sc)
     world.run(1800)
     trips = trips_of(world)

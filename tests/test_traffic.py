@@ -162,7 +162,8 @@ def test_links_never_exceed_storage_and_spill_back_blocks_upstream():
 
 
 def _always_green(**network):
-    return dict(network={"rows": 1, "cols": 1, **network}, demand={"entry_vph": 0},
+    """One always-green intersection, no demand, drivers at the speed limit (the stepped free-flow times exactly)."""
+    return dict(network={"rows": 1, "cols": 1, **network}, demand={"entry_vph": 0}, speed_shortfall_mps=0.0,
                 signals={"phases": ["NESW"], "green_s": [60], "yellow_s": 0, "all_red_s": 0})
 
 
@@ -309,7 +310,8 @@ def test_keeping_cars_out_does_not_look_good():
 
 
 def test_sumo_tripinfo_measures_per_vehicle_from_the_vehicle_rows():
-    sc = traffic_scenario(duration="15min", network={"rows": 2, "cols": 2}, demand={"entry_vph": 600})
+    sc = traffic_scenario(duration="15min", network={"rows": 2, "cols": 2}, demand={"entry_vph": 600},
+                          speed_shortfall_mps=0.0)  # drivers at the limit, so that only stops lose time
     world = build_world(sc)
     world.run(900)
     trips, v = trips_of(world), world.traffic.vehicles

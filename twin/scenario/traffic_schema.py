@@ -208,6 +208,8 @@ class Traffic(Model):
                                                              "m/s² (SUMO's passenger default)")
     decel_mps2: float = Field(4.5, ge=0.5, le=10, description="vehicles' braking for a stop or a turn, m/s² "
                                                              "(SUMO's passenger default)")
+    speed_shortfall_mps: float = Field(1.0, ge=0, le=5, description="how far below the speed limit vehicles "
+                                       "cruise on average, m/s (SUMO's default drivers: about 1)")
     detector_interval: duration_between(1, 86400) = Field(60, description="detector and queue readings, 1s to 1d")
 
     @property

@@ -78,7 +78,7 @@ def build_traffic(cfg: Traffic, *, one: RoadNetwork, bus: TelemetryBus, calendar
     physics = TrafficPhysics(net=net, plan=plan, demand=demand, signals=signals, queues=queues,
                              vehicles=vehicles, detectors=detectors, turns=turns,
                              junctions=junction_times(net, accel_mps2=cfg.accel_mps2, decel_mps2=cfg.decel_mps2,
-                                                      dt_s=dt_s),
+                                                      shortfall_mps=cfg.speed_shortfall_mps, dt_s=dt_s),
                              streams=streams.substream("traffic_turns"), dt_s=dt_s)
     readings = TrafficReadings(bus=bus, net=net, interval_s=cfg.detector_interval, signals=signals, queues=queues,
                                vehicles=vehicles, detectors=detectors, detector_ids=dets)

@@ -126,7 +126,7 @@ def free_flow_steps_s(net: RoadNetwork, dt_s: int) -> np.ndarray:
 def road_network(cfg: Traffic) -> RoadNetwork:
     """The network ``cfg`` runs on: the grid it describes, or the SUMO file it names (read once per
     version of the file and settings: the arrays are shared, and read-only)."""
-    kinematics = (cfg.accel_mps2, cfg.decel_mps2, cfg.resolution)
+    kinematics = (cfg.accel_mps2, cfg.decel_mps2, cfg.speed_shortfall_mps, cfg.resolution)
     if not cfg.imported:
         return _with_room_to_drive(grid_network(cfg), *kinematics)
     from twin.traffic.sumo_net import read_sumo_net
@@ -137,20 +137,22 @@ def road_network(cfg: Traffic) -> RoadNetwork:
                         *kinematics, read_sumo_net)
 
 
-def _with_room_to_drive(net: RoadNetwork, accel_mps2: float, decel_mps2: float, dt_s: int) -> RoadNetwork:
+def _with_room_to_drive(net: RoadNetwork, accel_mps2: float, decel_mps2: float, shortfall_mps: float,
+                        dt_s: int) -> RoadNetwork:
     """``net`` with each link's storage raised to hold the vehicles driving along it at saturation
     flow (:func:`twin.traffic.kinematics.storage_for_moving_vehicles`)."""
     from twin.traffic.kinematics import storage_for_moving_vehicles
 
-    storage = storage_for_moving_vehicles(net, accel_mps2=accel_mps2, decel_mps2=decel_mps2, dt_s=dt_s)
+    storage = storage_for_moving_vehicles(net, accel_mps2=accel_mps2, decel_mps2=decel_mps2,
+                                          shortfall_mps=shortfall_mps, dt_s=dt_s)
     return net if np.array_equal(storage, net.storage) else dataclasses.replace(net, storage=storage)
 
 
 @functools.lru_cache(maxsize=8)
 def _read_cached(path: str, mtime_ns: int, size: int, lane_sat_vps: float, jam_spacing_m: float, accel_mps2: float,
-                 decel_mps2: float, dt_s: int, reader) -> RoadNetwork:
+                 decel_mps2: float, shortfall_mps: float, dt_s: int, reader) -> RoadNetwork:
     net = reader(path, lane_sat_vps=lane_sat_vps, jam_spacing_m=jam_spacing_m, dt_s=dt_s)
-    net = _with_room_to_drive(net, accel_mps2, decel_mps2, dt_s)
+    net = _with_room_to_drive(net, accel_mps2, decel_mps2, shortfall_mps, dt_s)
     # Every world built from this file shares these arrays: a write to one would change the others.
     for part in (net, net.programs):
         for value in vars(part).values():
