@@ -331,15 +331,20 @@ def test_loading_resolves_the_net_against_the_scenario_file(tmp_path):
     assert Path(scenario.traffic.network.sumo_net) == (tmp_path / "nets" / "c.net.xml").resolve()
 
 
-def test_a_right_turn_on_red_arrow_lets_vehicles_go_in_every_phase(tmp_path):
-    # SUMO's 's' (go after stopping) on the right turns' link indices, in every phase.
-    net = NetFile()
-    add_junction(net, "C", 0.0, 0.0, arms={"N": "n", "E": "e", "S": "s", "W": "w"})
+def rights_on_red(net: NetFile) -> None:
+    """The two-phase program at ``C`` with SUMO's 's' (go after stopping) on the right turns' link
+    indices wherever they would be red, so they may go in every phase."""
     two_phase_program(net, "C")
     rights = {c[6] for c in net.connections if c[4] == "r"}
     offset, phases = net.programs["C"]
     net.programs["C"] = (offset, [(d, "".join("s" if j in rights and ch == "r" else ch for j, ch in enumerate(state)))
                                   for d, state in phases])
+
+
+def test_a_right_turn_on_red_arrow_lets_vehicles_go_in_every_phase(tmp_path):
+    net = NetFile()
+    add_junction(net, "C", 0.0, 0.0, arms={"N": "n", "E": "e", "S": "s", "W": "w"})
+    rights_on_red(net)
     read_net = read(net.write(tmp_path / "rights.net.xml"))
     bits = read_net.programs.q_bits
     assert all(int(bits[q]) == 0b11 for q in range(read_net.n_queues) if read_net.q_turn[q] == RIGHT)
@@ -349,11 +354,7 @@ def test_a_right_turn_on_red_arrow_lets_vehicles_go_in_every_phase(tmp_path):
     # even from a lane of their own (here lane 0 carries the right turn only).
     net.connections = [c for c in net.connections if not (c[4] == "s" and c[2] == 0)]
     net.connections = [c[:6] + (j,) for j, c in enumerate(sorted(net.connections, key=lambda c: c[6]))]
-    two_phase_program(net, "C")
-    rights = {c[6] for c in net.connections if c[4] == "r"}
-    offset, phases = net.programs["C"]
-    net.programs["C"] = (offset, [(d, "".join("s" if j in rights and ch == "r" else ch for j, ch in enumerate(state)))
-                                  for d, state in phases])
+    rights_on_red(net)
     read_net = read(net.write(tmp_path / "own_right_lane.net.xml"))
     assert all(int(read_net.programs.q_bits[q]) == 0b11 for q in range(read_net.n_queues) if read_net.q_turn[q] == RIGHT)
     acting = read_net.programs.q_actuating_bits
