@@ -39,7 +39,8 @@ Layout = namedtuple("Layout", [
 Rows = namedtuple("Rows", [
     "refill", "token_cap", "target", "q_link", "storage", "q_cap", "is_exit", "queue_of", "turn_cdf", "route_q",
     "ideal_steps_s", "ideal_s", "pass_loss_s", "stop_loss_s", "stop_wait_s",  # per row: twin.traffic.kinematics
-    "q_int", "q_bits", "q_actuating_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s", "signalized",
+    "q_int", "q_bits", "q_actuating_bits", "int_row_start", "int_rows", "n_phases", "yellow_s", "all_red_s",
+    "signalized",
     "at_phase", "at_interval", "at_t_in_s", "at_change", "at_green"])
 Queues = namedtuple("Queues", [
     "green", "buf", "slot_ready_s", "head", "count", "head_ready_s", "tokens", "occupancy", "delay_s",

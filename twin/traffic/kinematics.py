@@ -69,7 +69,6 @@ def junction_times(net: RoadNetwork, *, accel_mps2: float, decel_mps2: float, sh
     move_stop = u / (2 * a) + (v_out - u) ** 2 / (2 * v_out * a) + cruise[net.q_out]
     v_entry = speed[net.entries]
     from_rest = v_entry / (2 * a) + cruise[net.entries]
-    # A vehicle leaving an outside queue after waiting has stood: any wait is a full stop.
     ideal = np.concatenate([move_ideal, net.free_flow_s[net.entries]])
     # Rounded as the links' free-flow times are, so a row with no crossing time keeps them exactly.
     entry_steps = free_flow_steps_s(net, dt_s)[net.entries]
@@ -78,6 +77,7 @@ def junction_times(net: RoadNetwork, *, accel_mps2: float, decel_mps2: float, sh
         ideal_steps_s=np.concatenate([move_steps, entry_steps]), ideal_s=ideal,
         pass_loss_s=np.concatenate([move_pass, from_rest if net.imported else cruise[net.entries]]),
         stop_loss_s=np.concatenate([move_stop, from_rest]),
+        # A vehicle leaving an outside queue after waiting has stood there: any wait is a full stop.
         stop_wait_s=np.concatenate([v_in / (2 * b), np.full(v_entry.size, float(dt_s))]))
 
 
