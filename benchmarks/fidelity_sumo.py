@@ -48,10 +48,12 @@ MIN_GREEN_S, MAX_GREEN_S, GAP_S, DECISION_S = 7, 45, 3.0, 5
 HOUR_S = 3600
 
 
-def scaled_routes(source: Path, net_file: Path, scale: float, seed: int, out: Path) -> tuple[int, int]:
+def scaled_routes(source: Path, net_file: Path, scale: float, seed: int, out: Path,
+                  window_s: tuple[float, float] = (0.0, float("inf"))) -> tuple[int, int, int]:
     """Write ``out``: the vehicles of ``source`` twin can drive on ``net_file``, each kept
     floor(scale) times plus once more with the fractional chance (seeded), ids suffixed. Returns
-    (vehicles written, vehicles of the file twin cannot drive)."""
+    (vehicles written, vehicles of the file twin cannot drive, written vehicles departing within
+    ``window_s``, SUMO times [from, to): both simulators run that window and drop earlier ones)."""
     import sumolib
 
     from twin.scenario.schema import Scenario
@@ -63,7 +65,7 @@ def scaled_routes(source: Path, net_file: Path, scale: float, seed: int, out: Pa
     index = {e: k for k, e in enumerate(net.link_ids)}
     moves = {(int(a), int(b)) for a, b in zip(net.q_link, net.q_out)}
     rng = np.random.default_rng(seed)
-    written = skipped = 0
+    written = skipped = due = 0
     lines = ["<routes>"]
     root = next(sumolib.xml.parse(str(source), "routes"))
     for el in root.getChildList():
@@ -78,10 +80,11 @@ def scaled_routes(source: Path, net_file: Path, scale: float, seed: int, out: Pa
             lines.append(f'  <vehicle id={quoteattr(f"{el.id}.{c}")} depart="{el.depart}" departLane="best">'
                          f'<route edges="{edges}"/></vehicle>')
             written += 1
+            due += window_s[0] <= float(el.depart) < window_s[1]
     lines.append("</routes>")
     # SUMO wants departures sorted; they are in the RESCO files, and copies keep the order.
     out.write_text("\n".join(lines) + "\n")
-    return written, skipped
+    return written, skipped, due
 
 
 def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int, controller: str) -> dict:
@@ -111,6 +114,24 @@ def twin_run(net_file: Path, routes: Path, begin_s: int, horizon_s: int, control
 
 
 KEYS = ("duration", "timeLoss", "waitingTime", "waitingCount")
+ONSET_SHARE = 0.8  # gridlock: fewer arrivals than this share of the hour's departures
+
+
+def onset_scale(rows: list[tuple[float, float, float]], which: int) -> float | None:
+    """The demand scale where the arrived share (``rows``: scale, twin's share, SUMO's share;
+    ``which`` 1 twin, 2 SUMO) first falls below ONSET_SHARE, linear between the two scales around
+    it; None if it never does."""
+    rows = sorted(rows)
+    for (s0, *a), (s1, *b) in zip(rows, rows[1:]):
+        y0, y1 = a[which - 1], b[which - 1]
+        if y0 >= ONSET_SHARE > y1:
+            return s0 + (s1 - s0) * (y0 - ONSET_SHARE) / (y0 - y1)
+    return rows[0][0] if rows[0][which] < ONSET_SHARE else None
+
+
+def fmt_scale(scale: float | None) -> str:
+    """``2.3x``, or ``none`` for a demand that never jammed."""
+    return "none" if scale is None else f"{scale:.2f}x"
 
 
 def row(ours: dict, sumo: dict) -> str:
@@ -148,13 +169,15 @@ def main() -> int:
           + f" | {'twin SUMO':>15s} | {'twin   SUMO   ratio':>22s}")
     warmed = False
     rankings = []
+    served: dict[tuple[str, str], list[tuple[float, float, float]]] = {}  # (net, control) -> (scale, twin, SUMO)
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.nets:
             entry = SUMO_RL_NETS[name]
             net_file, source = nets / entry.net, nets / entry.routes
             for scale in args.scales:
                 routes = Path(tmp) / f"{name}_{scale}.rou.xml"
-                n, skipped = scaled_routes(source, net_file, scale, seed=7, out=routes)
+                n, skipped, due = scaled_routes(source, net_file, scale, seed=7, out=routes,
+                                                window_s=(entry.begin_s, entry.begin_s + HOUR_S))
                 loss = {}
                 for controller in args.controllers:
                     sumo = run_peer(SUMO_RUN, str(net_file), str(routes), str(entry.begin_s),
@@ -168,6 +191,8 @@ def main() -> int:
                         warmed = True
                     ours = twin_run(net_file, routes, entry.begin_s, HOUR_S, controller)
                     loss[controller] = (ours["timeLoss"], sumo["timeLoss"])
+                    served.setdefault((name, controller), []).append(
+                        (scale, ours["arrived"] / max(due, 1), sumo["arrived"] / max(due, 1)))
                     print(f"{name:12s} {scale:5.2f} {controller:>12s} {n:6d} {skipped:8d} | " + row(ours, sumo))
                     sys.stdout.flush()
                 if len(loss) > 1:
@@ -179,6 +204,16 @@ def main() -> int:
             sumo_order = sorted(loss, key=lambda c: loss[c][1])
             same = "same" if twin_order == sumo_order else "DIFFERS"
             print(f"  {name:12s} {scale:5.2f}  {' < '.join(twin_order):45s} | {' < '.join(sumo_order):45s} {same}")
+    onsets = [(key, rows) for key, rows in served.items() if len(rows) > 1]
+    if onsets:
+        print(f"\nGridlock onset: the demand scale at which arrivals fall below {ONSET_SHARE:.0%} of the hour's "
+              "departures (interpolated between the scales run):")
+        for (name, controller), rows in onsets:
+            twin_at, sumo_at = onset_scale(rows, 1), onset_scale(rows, 2)
+            shares = "  ".join(f"{sc:g}x {a:.0%}/{b:.0%}" for sc, a, b in rows)
+            diff = f"{(twin_at - sumo_at) / sumo_at:+.0%}" if twin_at and sumo_at else "-"
+            print(f"  {name:12s} {controller:12s} twin {fmt_scale(twin_at):>7s}  SUMO {fmt_scale(sumo_at):>7s}  "
+                  f"{diff:>5s}   (arrived share twin/SUMO: {shares})")
     return 0
 
 
