@@ -55,7 +55,7 @@ def actuated_programs(net_file: str, folder: str, min_green: float, max_green: f
     for tls in net.getTrafficLights():
         program = list(tls.getPrograms().values())[-1]
         lines.append(f'  <tlLogic id={quoteattr(tls.getID())} type="actuated" programID="twin_actuated" '
-                     f'offset="{program._offset}">')
+                     f'offset="{program.getOffset()}">')
         lines.append(f'    <param key="max-gap" value="{gap}"/>')
         for ph in program.getPhases():
             timing = (f' minDur="{min_green}" maxDur="{max_green}"' if is_green_phase(ph.state) else "")
