@@ -147,12 +147,23 @@ def row(ours: dict, sumo: dict) -> str:
             f"{speed_twin / speed_sumo:5.0f}x" + teleports)
 
 
+def seed_mean(runs: list[dict]) -> dict:
+    """SUMO's results of several seeds as one: the KPIs, arrivals and times averaged, teleports summed."""
+    out = {k: float(np.mean([r[k] for r in runs])) for k in (*KEYS, "run_s", "load_s")}
+    out["arrived"] = int(round(np.mean([r["arrived"] for r in runs])))
+    out["teleports"] = int(sum(r["teleports"] for r in runs))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sumo-python", metavar="PYTHON", default=sys.executable,
                         help="the Python with eclipse-sumo, libsumo and sumo-rl (default: this one)")
     parser.add_argument("--nets", nargs="+", default=list(NETS), choices=NETS)
     parser.add_argument("--controllers", nargs="+", default=list(CONTROLLERS), choices=CONTROLLERS)
+    parser.add_argument("--sumo-seeds", type=int, nargs="+", default=[1], metavar="SEED",
+                        help="SUMO's random seeds (its drivers' speed factors and dawdling); SUMO's columns are "
+                             "their means, twin's route-file runs have no randomness of their own")
     parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 1.0, 1.5],
                         help="demand: each vehicle of the route file this many times (seeded rounding)")
     args = parser.parse_args()
@@ -180,12 +191,15 @@ def main() -> int:
                                                 window_s=(entry.begin_s, entry.begin_s + HOUR_S))
                 loss = {}
                 for controller in args.controllers:
-                    sumo = run_peer(SUMO_RUN, str(net_file), str(routes), str(entry.begin_s),
-                                    str(entry.begin_s + HOUR_S), str(Path(tmp) / "tripinfo.xml"), controller,
-                                    *map(str, (MIN_GREEN_S, MAX_GREEN_S, GAP_S, DECISION_S)), python=args.sumo_python)
-                    if "arrived" not in sumo:
-                        print(f"{name:12s} {scale:5.2f} {controller:>12s}: SUMO failed: {sumo}")
+                    runs = [run_peer(SUMO_RUN, str(net_file), str(routes), str(entry.begin_s),
+                                     str(entry.begin_s + HOUR_S), str(Path(tmp) / "tripinfo.xml"), controller,
+                                     *map(str, (MIN_GREEN_S, MAX_GREEN_S, GAP_S, DECISION_S, seed)),
+                                     python=args.sumo_python) for seed in args.sumo_seeds]
+                    failed = [r for r in runs if "arrived" not in r]
+                    if failed:
+                        print(f"{name:12s} {scale:5.2f} {controller:>12s}: SUMO failed: {failed[0]}")
                         continue
+                    sumo = seed_mean(runs)
                     if not warmed:  # the process's first world loads the compiled kernels: not part of the timing
                         twin_run(net_file, routes, entry.begin_s, 600, controller)
                         warmed = True
@@ -193,7 +207,9 @@ def main() -> int:
                     loss[controller] = (ours["timeLoss"], sumo["timeLoss"])
                     served.setdefault((name, controller), []).append(
                         (scale, ours["arrived"] / max(due, 1), sumo["arrived"] / max(due, 1)))
-                    print(f"{name:12s} {scale:5.2f} {controller:>12s} {n:6d} {skipped:8d} | " + row(ours, sumo))
+                    spread = (f"  (SUMO timeLoss {min(r['timeLoss'] for r in runs):.1f}-"
+                              f"{max(r['timeLoss'] for r in runs):.1f} over seeds)" if len(runs) > 1 else "")
+                    print(f"{name:12s} {scale:5.2f} {controller:>12s} {n:6d} {skipped:8d} | " + row(ours, sumo) + spread)
                     sys.stdout.flush()
                 if len(loss) > 1:
                     rankings.append((name, scale, loss))

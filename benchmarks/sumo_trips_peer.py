@@ -3,7 +3,7 @@
 Runs in the SUMO environment (eclipse-sumo, libsumo, sumolib), not twin's, so it imports nothing of
 twin; fidelity_sumo.py hands it to ``peers.run_peer``. It prints one JSON line.
 
-    python sumo_trips_peer.py NET ROUTES BEGIN END TRIPINFO CONTROLLER MIN_GREEN MAX_GREEN GAP DECISION
+    python sumo_trips_peer.py NET ROUTES BEGIN END TRIPINFO CONTROLLER MIN_GREEN MAX_GREEN GAP DECISION [SEED]
 
 CONTROLLER is the signal control, each as twin's (``twin.traffic.signal_kernel``,
 ``twin.traffic.max_pressure``) with the same min green, max green, gap and decision period (s):
@@ -137,13 +137,14 @@ class MaxPressure:
 def main() -> None:
     net, routes, begin, end, tripinfo, controller = sys.argv[1:7]
     min_green, max_green, gap, decision = map(float, sys.argv[7:11])
+    seed = sys.argv[11] if len(sys.argv) > 11 else "1"
     with tempfile.TemporaryDirectory() as folder:
         extra = []
         if controller == "actuated":
             extra = ["-a", actuated_programs(net, folder, min_green, max_green, gap)]
         began = time.perf_counter()
         libsumo.start(["sumo", "-n", net, "-r", routes, "-b", begin, "-e", end, "--tripinfo-output", tripinfo,
-                       "--no-step-log", "--no-warnings", "--seed", "1", "--duration-log.disable", *extra])
+                       "--no-step-log", "--no-warnings", "--seed", seed, "--duration-log.disable", *extra])
         if controller == "actuated":
             for tls in libsumo.trafficlight.getIDList():
                 libsumo.trafficlight.setProgram(tls, "twin_actuated")
