@@ -16,6 +16,8 @@ SUMO runs in an environment of its own (``eclipse-sumo``, ``libsumo``, ``sumo-rl
 
     python benchmarks/fidelity_sumo.py --sumo-python ../sumo-venv/bin/python
     python benchmarks/fidelity_sumo.py --sumo-python ../sumo-venv/bin/python --nets grid4x4 --scales 0.5 1 1.5
+    python benchmarks/fidelity_sumo.py --sumo-python ... --controllers fixed_time --scales 3 4 5 6 7   # gridlock onset
+    python benchmarks/fidelity_sumo.py --sumo-python ... --scales 1 --sumo-seeds 1 2 3               # SUMO's noise
 """
 
 from __future__ import annotations
