@@ -112,3 +112,18 @@ def test_an_env_checks_memory_at_its_first_world_of_each_size_and_still_refuses_
     fresh = Episodes("test", HomeEnvConfig())
     with pytest.raises(ScenarioTooLarge):
         fresh.build([0])
+
+
+def test_a_route_files_vehicles_are_counted_in_the_estimate(tmp_path):
+    # Only the route file brings vehicles (entry_vph is 0 beside one): 120 fixed departures and a
+    # flow of one every 10 s over 20 minutes, all inside the hour.
+    from sumo_nets import corridor_net
+    from test_sumo_net import sumo_scenario
+    from test_sumo_routes import route_file
+
+    body = "\n".join(f'    <vehicle id="v{k}" depart="{k * 10}" route="east"/>' for k in range(120))
+    body += '\n    <flow id="f" route="east" begin="0" end="1200" period="10"/>'
+    sc = sumo_scenario(corridor_net(tmp_path / "c.net.xml"), duration="1h",
+                       demand={"sumo_routes": str(route_file(tmp_path, body))})
+    vehicles = next(p for p in estimate_memory(sc).parts if p.name == "vehicles")
+    assert vehicles.driver == "240 vehicles over the horizon"

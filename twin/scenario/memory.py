@@ -136,9 +136,11 @@ def _street_sizes(scenario: Scenario) -> _StreetSizes:
 
         net = road_network(t)
         cycle = table_rows(net.programs, net)
+        by_file = _route_file_vph(scenario, net)
         return _StreetSizes(n_int=net.n_int, n_queues=net.n_queues, n_entries=int(net.entries.size),
                             storage_veh=float(net.storage.max()) + 1,
-                            entry_vph=[(d.entry_rate_vph + od.get(net.link_ids[e], 0.0)) * peak for e in net.entries],
+                            entry_vph=[(d.entry_rate_vph + od.get(net.link_ids[e], 0.0)) * peak + by_file.get(int(e), 0.0)
+                                       for e in net.entries],
                             cycle_s=cycle)
     net = t.network
     n_int = net.rows * net.cols
@@ -148,6 +150,21 @@ def _street_sizes(scenario: Scenario) -> _StreetSizes:
         entry_vph=[(d.side_vph.get(side, d.entry_rate_vph) + od.get(entry, 0.0)) * peak
                    for side, entry in border_entries(net.rows, net.cols)],
         cycle_s=sum(sig.green_s) + len(sig.phases) * (sig.yellow_s + sig.all_red_s))
+
+
+def _route_file_vph(scenario: Scenario, net) -> dict[int, float]:
+    """Vehicles/hour a route file brings in at each entry link (by index) over the run: its fixed
+    departures and its flows' expected ones (the file as the world reads it, read once)."""
+    t = scenario.traffic
+    if t.demand.sumo_routes is None:
+        return {}
+    from twin.traffic.demand import make_demand
+
+    plan = make_demand(t.demand, net, t.resolution, scenario.duration)
+    out: dict[int, float] = {}
+    for route, vph in zip(plan.file.routes, plan.file_route_vph):
+        out[int(route[0])] = out.get(int(route[0]), 0.0) + float(vph)
+    return out
 
 
 def _traffic(scenario: Scenario) -> list[MemoryPart]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,8 +279,31 @@ def read_sumo_routes(path: str | os.PathLike, net: RoadNetwork, links: nx.DiGrap
                      horizon_s: int, dt_s: int, skip_unroutable: bool) -> RouteDemand:
     """The vehicles of route file ``path`` on ``net`` (``links`` from :func:`twin.traffic.demand.link_graph`,
     for trips), SUMO time ``begin_s`` (s) at the scenario's start, departures within ``horizon_s``
-    (s) on steps of ``dt_s`` (s). RouteFileError naming the element for what twin cannot use."""
-    return _Reader(Path(path), net, links, float(begin_s), int(horizon_s), int(dt_s), skip_unroutable).read()
+    (s) on steps of ``dt_s`` (s). RouteFileError naming the element for what twin cannot use.
+
+    Read once per version of the file, network object and settings (the loader's checks, the memory
+    estimate and the world all ask): the arrays are shared, and read-only."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise RouteFileError(f"{path}: no such file") from None
+    # ``links`` is made from ``net`` and ``dt_s`` alone, so it is not part of the key.
+    key = (str(path), stat.st_mtime_ns, stat.st_size, net, float(begin_s), int(horizon_s), int(dt_s),
+           bool(skip_unroutable))
+    if key not in _READ:
+        demand = _Reader(path, net, links, float(begin_s), int(horizon_s), int(dt_s), skip_unroutable).read()
+        for value in vars(demand).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        _READ[key] = demand
+        while len(_READ) > _READ_KEPT:
+            _READ.popitem(last=False)
+    return _READ[key]
+
+
+_READ_KEPT = 8  # route files read, newest last (the net in each key keeps its arrays alive too)
+_READ: "OrderedDict[tuple, RouteDemand]" = OrderedDict()
 
 
 def _parse(path: Path):
