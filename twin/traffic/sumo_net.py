@@ -64,10 +64,14 @@ class _Movement:
     lanes: float       # lanes of the incoming edge it gets (shared lanes split equally)
     tls: str           # controlling traffic light id, "" if none
     lane_mask: int     # bit b set if a connection leaves from lane b of the incoming edge
-    link_indices: tuple[int, ...]  # its connections' indices into the light's state
     lane_links: tuple[tuple[int, int], ...]  # (lane of the incoming edge, link index) of each controlled connection
     cross_s: float      # crossing the junction at its internal lanes' speeds, s (mean over its connections)
     turn_speed_mps: float  # the slowest of those speeds, m/s (mean over its connections)
+
+    @property
+    def link_indices(self) -> tuple[int, ...]:
+        """Its controlled connections' indices into the light's state."""
+        return tuple(j for _, j in self.lane_links)
 
 
 def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m: float, dt_s: int) -> RoadNetwork:
@@ -189,7 +193,6 @@ def _movements(net, edges, index: dict[str, int]) -> list[_Movement]:
             moves.append(_Movement(link=k, out=index[out_id], turn=TURN_OF_DIR[conns[0].getDirection()],
                                    lanes=sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
                                    lane_mask=sum(1 << lane for lane in from_lanes),
-                                   link_indices=tuple(c.getTLLinkIndex() for c in conns if c.getTLSID()),
                                    lane_links=tuple((c.getFromLane().getIndex(), c.getTLLinkIndex())
                                                     for c in conns if c.getTLSID()),
                                    cross_s=float(np.mean([x[0] for x in crossing])),
