@@ -68,6 +68,12 @@ def actuated_programs(net_file: str, folder: str, min_green: float, max_green: f
     return path
 
 
+def hold(tls: str, phase: int) -> None:
+    """Show program phase ``phase`` at light ``tls`` until told otherwise (the rule times it, not SUMO)."""
+    libsumo.trafficlight.setPhase(tls, phase)
+    libsumo.trafficlight.setPhaseDuration(tls, 1e6)
+
+
 class MaxPressure:
     """The max-pressure rule of the module docstring over every light, one call per second."""
 
@@ -82,8 +88,7 @@ class MaxPressure:
                      for g in greens]
             self.lights[tls] = {"phases": phases, "greens": greens, "pairs": pairs, "at": 0, "t_in": 0.0,
                                 "request": 0, "after": []}
-            libsumo.trafficlight.setPhase(tls, greens[0])
-            libsumo.trafficlight.setPhaseDuration(tls, 1e6)
+            hold(tls, greens[0])
 
     def step(self, t: float) -> None:
         """Decide (every ``decision`` s) and move lights through their transitions, before the step at ``t``."""
@@ -102,16 +107,12 @@ class MaxPressure:
                 best = max(range(len(pressure)), key=lambda k: pressure[k])
                 s["request"] = s["at"] if pressure[best] <= pressure[s["at"]] else best
             if s["after"]:  # in a yellow or red: the next one when its time is up, then the green asked for
-                idx, left = s["after"][0]
-                if left <= 0:
+                if s["after"][0][1] <= 0:
                     s["after"].pop(0)
                     if s["after"]:
-                        libsumo.trafficlight.setPhase(tls, s["after"][0][0])
-                        libsumo.trafficlight.setPhaseDuration(tls, 1e6)
+                        hold(tls, s["after"][0][0])
                     else:
-                        s["at"], s["t_in"] = s["target"], 0.0
-                        libsumo.trafficlight.setPhase(tls, s["greens"][s["at"]])
-                        libsumo.trafficlight.setPhaseDuration(tls, 1e6)
+                        self._to_target(tls, s)
             elif s["t_in"] >= self.min_green and s["request"] != s["at"]:
                 g = s["greens"][s["at"]]
                 n = len(s["phases"])
@@ -122,16 +123,19 @@ class MaxPressure:
                 s["target"] = s["request"]
                 if after:
                     s["after"] = after
-                    libsumo.trafficlight.setPhase(tls, after[0][0])
-                    libsumo.trafficlight.setPhaseDuration(tls, 1e6)
+                    hold(tls, after[0][0])
                 else:
-                    s["at"], s["t_in"] = s["target"], 0.0
-                    libsumo.trafficlight.setPhase(tls, s["greens"][s["at"]])
-                    libsumo.trafficlight.setPhaseDuration(tls, 1e6)
+                    self._to_target(tls, s)
             if s["after"]:
                 s["after"][0][1] -= 1
             else:
                 s["t_in"] += 1
+
+    @staticmethod
+    def _to_target(tls: str, s: dict) -> None:
+        """Into the green the light's transition led to, from its first second."""
+        s["at"], s["t_in"] = s["target"], 0.0
+        hold(tls, s["greens"][s["at"]])
 
 
 def main() -> None:
