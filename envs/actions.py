@@ -60,18 +60,28 @@ def _box_bounds(space: spaces.Box) -> str:
     return f"an array of shape {space.shape} of real numbers in [{space.low.min()}, {space.high.max()}]"
 
 
-def discrete_actions(action: Any, n: int, shape: tuple[int, ...], what: str) -> np.ndarray:
-    """``action`` as int64 of ``shape`` with every value in 0..n-1, else InvalidAction."""
+def discrete_actions(action: Any, n: int | np.ndarray, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``action`` as int64 of ``shape`` with every value in 0..n-1, else InvalidAction.
+
+    ``n`` is one count for every value, or one per value (a MultiDiscrete's ``nvec``, as long as
+    the flattened action) where the choices differ.
+    """
     try:
         a = np.asarray(action)
     except (TypeError, ValueError):
         a = np.asarray(None)
     kind = a.dtype.kind
     whole = kind in "iu" or (kind == "f" and np.all(np.isfinite(a) & (a == np.round(a))))
+    per_value = isinstance(n, np.ndarray)
     if a.shape != shape or not whole:
-        raise InvalidAction(f"{what}: action {shown(action)} must be whole numbers of shape {shape} in 0..{n - 1}")
+        allowed = f"each below its count in {shown(n.tolist())}" if per_value else f"in 0..{n - 1}"
+        raise InvalidAction(f"{what}: action {shown(action)} must be whole numbers of shape {shape} {allowed}")
     a = a.astype(np.int64)
-    if not _all_below(a.ravel(), n):
+    if not (_all_below_each(a.ravel(), n) if per_value else _all_below(a.ravel(), n)):
+        if per_value:
+            bad = int(np.flatnonzero((a.ravel() < 0) | (a.ravel() >= n))[0])
+            raise InvalidAction(f"{what}: action value {bad} is {int(a.ravel()[bad])}; it must lie in "
+                                f"0..{int(n[bad]) - 1} (each value below its count in {shown(n.tolist())})")
         raise InvalidAction(f"{what}: action values must lie in 0..{n - 1}, got {a.min()}..{a.max()}")
     return a
 
@@ -81,5 +91,14 @@ def _all_below(values, n):
     """Whether every value lies in 0..n-1: one compiled pass (two numpy reductions cost more, every step)."""
     for i in range(values.size):
         if not 0 <= values[i] < n:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _all_below_each(values, n):
+    """Whether every value lies in 0..n[i]-1: one compiled pass."""
+    for i in range(values.size):
+        if not 0 <= values[i] < n[i]:
             return False
     return True

@@ -86,9 +86,6 @@ class Episodes:
         self.interval_s = dt
         if traffic and sc.traffic is None:
             raise EnvConfigError(f"{env_id}: scenario {cfg.scenario} has no traffic: section; {env_id} controls signals")
-        if traffic and sc.traffic.imported:
-            raise EnvConfigError(f"{env_id}: scenario {cfg.scenario} runs on a SUMO network (traffic.network.sumo_net); "
-                                 f"{env_id} controls the signals of generated grids only so far: run it with twin run")
         step = sc.traffic.resolution if traffic else sc.resolution
         problems = []
         lo, hi = homes

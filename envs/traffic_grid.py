@@ -1,9 +1,10 @@
-"""twin/TrafficGrid-v0: every signal of a street grid under one agent, and the native vector version.
+"""twin/TrafficGrid-v0: every signal of a road network under one agent, and the native vector version.
 
-Action: MultiDiscrete, the phase each intersection asks for (the twin enforces min green, yellow
-and all-red). Observation: per intersection, halted and approaching vehicles per movement, the
-phase (one-hot), whether it is in yellow/all-red, and seconds in the current interval,
-flattened intersection by intersection. Reward: by default the weighted sum of
+The network is a generated grid or an imported SUMO net (``traffic.network.sumo_net``). Action:
+MultiDiscrete, the phase each signal asks for (``nvec``: each one's phase count; the twin
+enforces min green, yellow and all-red). Observation: per signal, halted and approaching vehicles
+per movement, the phase (one-hot), whether it is in yellow/all-red, and seconds in the current
+interval, flattened signal by signal (:mod:`envs.signal_agents`). Reward: by default the weighted sum of
 ``info["reward_terms"]`` (queue, delay, switch); ``reward=`` picks one of sumo-rl's by name or
 takes a function (:mod:`envs.rewards`). The final ``info["kpis"]`` holds the run's traffic KPIs.
 """
@@ -16,21 +17,22 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.actions import discrete_actions
-from envs.config import TrafficEnvConfig, parse_config
+from envs.config import EnvConfigError, TrafficEnvConfig, parse_config
 from envs.episodes import Episodes
 from envs.hooks import WorldHooks
 from envs.rendering import RENDER_MODES
 from envs.rewards import TRAFFIC_REWARDS, reward_function
-from envs.traffic_task import MOVEMENTS, TERMS, VEHICLE_LIMIT, TrafficTask, feature_count
+from envs.signal_agents import SignalAgents
+from envs.traffic_task import TERMS, TrafficTask
 from envs.single import WorldEnv
 from envs.vector import ReplicaVectorEnv
-from twin.traffic.ids import intersection_ids
+from twin.traffic.network import road_network
 
 ENV_ID = "twin/TrafficGrid-v0"
 
 
 class TrafficCore:
-    """One scenario's street grid: its sizes, spaces per intersection, and episodes."""
+    """One scenario's road network: its signal agents, their spaces, and episodes."""
 
     def __init__(self, env_id: str, kwargs: dict[str, Any]):
         self.env_id = env_id
@@ -38,18 +40,33 @@ class TrafficCore:
         self.episodes = Episodes(env_id, self.cfg, traffic=True)
         self.reward = reward_function(self.cfg.reward, TRAFFIC_REWARDS, env_id)
         sc = self.episodes.scenario
-        self.int_ids = intersection_ids(sc.traffic.network.rows, sc.traffic.network.cols)
-        self.n_int = len(self.int_ids)
-        self.n_phases = len(sc.traffic.signals.phases)
-        self.n_features = feature_count(self.n_phases)
-        self.low = np.zeros(self.n_features, dtype=np.float32)
-        self.high = np.full(self.n_features, VEHICLE_LIMIT, dtype=np.float32)
-        self.high[2 * len(MOVEMENTS):-1] = 1.0
-        self.high[-1] = sc.duration  # seconds in the current interval
+        self.net = net = road_network(sc.traffic)
+        phases_at = (net.programs.n_phases if net.imported
+                     else np.full(net.n_int, len(sc.traffic.signals.phases), dtype=np.int64))
+        try:
+            self.agents = SignalAgents.of(net, phases_at)
+        except ValueError as exc:
+            raise EnvConfigError(f"{env_id}: scenario {self.cfg.scenario}: {exc}") from None
+        self.int_ids = self.agents.ids
+        self.n_int = self.agents.count
+        self.nvec = self.agents.n_phases          # phases each agent may ask for
+        uniform = bool((self.nvec == self.nvec[0]).all())
+        # What discrete_actions checks against: one count where all agents share it (grids).
+        self.action_counts = int(self.nvec[0]) if uniform else self.nvec
+        self.low, self.high = self.agents.all_bounds(sc.duration)
 
-    def signal_space(self) -> spaces.Box:
-        """Observation space of one intersection."""
-        return spaces.Box(self.low, self.high, dtype=np.float32)
+    @property
+    def n_phases(self) -> int:
+        """Phases of every agent's program, where they all have the same count (generated grids);
+        ValueError on a network whose programs differ (read ``nvec`` there)."""
+        if (self.nvec != self.nvec[0]).any():
+            raise ValueError(f"{self.env_id}: the signals have {sorted(set(self.nvec.tolist()))} phases; "
+                             "read core.nvec, one count per agent")
+        return int(self.nvec[0])
+
+    def signal_space(self, a: int) -> spaces.Box:
+        """Observation space of agent ``a``."""
+        return spaces.Box(*self.agents.bounds(a, self.episodes.scenario.duration), dtype=np.float32)
 
 
 class TrafficGridHooks(WorldHooks):
@@ -66,7 +83,7 @@ class TrafficGridHooks(WorldHooks):
         return self.task.observe().reshape(self.world.replicas, -1)
 
     def _check_and_apply(self, actions: Any) -> None:
-        self.task.act(discrete_actions(actions, self.core.n_phases, self.action_space.shape, ENV_ID).ravel())
+        self.task.act(discrete_actions(actions, self._nvec, self.action_space.shape, ENV_ID).ravel())
 
     def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         obs, step = self.task.outcome()
@@ -84,8 +101,9 @@ class TrafficGridEnv(TrafficGridHooks, WorldEnv):
     def __init__(self, **kwargs: Any):
         self.core = c = TrafficCore(ENV_ID, kwargs)
         super().__init__(c.episodes)
-        self.observation_space = spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32)
-        self.action_space = spaces.MultiDiscrete(np.full(c.n_int, c.n_phases))
+        self.observation_space = spaces.Box(c.low, c.high, dtype=np.float32)
+        self.action_space = spaces.MultiDiscrete(c.nvec)
+        self._nvec = c.action_counts
 
 
 class TrafficGridVectorEnv(TrafficGridHooks, ReplicaVectorEnv):
@@ -95,9 +113,9 @@ class TrafficGridVectorEnv(TrafficGridHooks, ReplicaVectorEnv):
         core = TrafficCore(ENV_ID, kwargs)
         super().__init__(num_envs, core.episodes, max_episode_steps)
         self.core = core
-        n = core.n_int
-        self.single_observation_space = spaces.Box(np.tile(core.low, n), np.tile(core.high, n), dtype=np.float32)
-        self.single_action_space = spaces.MultiDiscrete(np.full(n, core.n_phases))
-        self.observation_space = spaces.Box(np.tile(core.low, (num_envs, n)), np.tile(core.high, (num_envs, n)),
+        self.single_observation_space = spaces.Box(core.low, core.high, dtype=np.float32)
+        self.single_action_space = spaces.MultiDiscrete(core.nvec)
+        self.observation_space = spaces.Box(np.tile(core.low, (num_envs, 1)), np.tile(core.high, (num_envs, 1)),
                                             dtype=np.float32)
-        self.action_space = spaces.MultiDiscrete(np.full((num_envs, n), core.n_phases))
+        self.action_space = spaces.MultiDiscrete(np.tile(core.nvec, (num_envs, 1)))
+        self._nvec = core.action_counts if isinstance(core.action_counts, int) else np.tile(core.nvec, num_envs)

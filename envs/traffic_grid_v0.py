@@ -1,7 +1,9 @@
-"""PettingZoo ``traffic_grid_v0``: one agent per intersection, ``parallel_env(**kwargs)`` as TrafficGrid-v0.
+"""PettingZoo ``traffic_grid_v0``: one agent per signal, ``parallel_env(**kwargs)`` as TrafficGrid-v0.
 
-Each agent sees its own intersection (see :mod:`envs.traffic_task`), asks for a phase
-(Discrete) and is rewarded with its own terms; ``state()`` is every intersection's observation.
+Each agent sees its own intersection (see :mod:`envs.signal_agents`), asks for one of its own
+program's phases (Discrete) and is rewarded with its own terms; ``state()`` is every signal's
+observation. On an imported SUMO net the agents are its traffic lights, and their observation and
+action spaces differ from one another.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
     def __init__(self, **kwargs: Any):
         self.core = c = TrafficCore(ENV_ID, kwargs)
         agents = list(c.int_ids)
-        self._init_agents(agents, obs={a: c.signal_space() for a in agents},
-                          act={a: spaces.Discrete(c.n_phases) for a in agents},
-                          state=spaces.Box(np.tile(c.low, c.n_int), np.tile(c.high, c.n_int), dtype=np.float32))
+        self._init_agents(agents, obs={a: c.signal_space(i) for i, a in enumerate(agents)},
+                          act={a: spaces.Discrete(int(n)) for a, n in zip(agents, c.nvec)},
+                          state=spaces.Box(c.low, c.high, dtype=np.float32))
         self.render_mode = c.cfg.render_mode
         self.world = None
 
@@ -56,7 +58,12 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         self.steps = 0
         self.agents = list(self.possible_agents)
         self._show_human()
-        return self._split(self.task.observe()), {a: {} for a in self.agents}
+        return self._split_flat(self.task.observe()), {a: {} for a in self.agents}
+
+    def _split_flat(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Each agent's observation out of every agent's, flattened (kept whole for state())."""
+        self._state = flat
+        return dict(zip(self.possible_agents, self.core.agents.split(flat)))
 
     def step(self, actions: dict[str, Any]):
         """Apply each intersection's phase request for one decision interval."""
@@ -67,13 +74,13 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         if missing or unknown:
             raise ValueError(f"{ENV_ID}: every live agent must act and only they; missing {sorted(missing)[:3]}, "
                              f"unknown {sorted(unknown)[:3]}; agents look like {self.possible_agents[:2]}")
-        phases = np.array([int(discrete_actions(actions[a], self.core.n_phases, (), f"{ENV_ID} {a}"))
-                           for a in self.possible_agents])
+        phases = np.array([int(discrete_actions(actions[a], int(n), (), f"{ENV_ID} {a}"))
+                           for a, n in zip(self.possible_agents, self.core.nvec)])
         self.task.act(phases)
         self.world.advance(self.core.episodes.interval_s)
         self.steps += 1
         obs, step = self.task.outcome()
-        obs = self._split(obs)
+        obs = self._split_flat(obs)
         terms, reward = step.terms, self.core.reward(step)
         done = self.steps >= self.core.episodes.steps_per_episode
         agents = self.possible_agents

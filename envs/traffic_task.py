@@ -1,9 +1,8 @@
-"""What a signal agent sees, does and is rewarded for, for every intersection of a world at once.
+"""What the signal agents see, do and are rewarded for, every agent of a world at once.
 
-Serves TrafficGrid-v0, its native vector version and the PettingZoo ``traffic_grid_v0``. Every
-intersection of a grid has four approaches with left, through and right lane groups: 12
-movements, ordered approach N, E, S, W and within each L, T, R. Intersections are laid out
-replica by replica. See ``docs/environments.md``.
+Serves TrafficGrid-v0, its native vector version and the PettingZoo ``traffic_grid_v0``, on
+generated grids and imported SUMO networks alike. Who the agents are and how their observations
+are laid out is :mod:`envs.signal_agents`'. See ``docs/environments.md``.
 """
 
 from __future__ import annotations
@@ -12,31 +11,36 @@ import numpy as np
 from numba import njit
 
 from envs.rewards import TrafficStep, needs_detail
+from envs.signal_agents import MOVEMENTS, VEHICLE_LIMIT, SignalAgents, feature_count
 from twin.engine import World
 from twin.traffic.readings import waiting_per_queue, waiting_time_per_queue
 from twin.traffic.signals import GREEN
 
-MOVEMENTS = tuple(f"{side}{turn}" for side in "NESW" for turn in "LTR")
-VEHICLE_LIMIT = 100_000  # per movement; observations are clipped to it
+__all__ = ["MOVEMENTS", "VEHICLE_LIMIT", "TERMS", "TrafficTask", "feature_count"]
 TERMS = ("queue", "delay", "switch")  # reward terms, in the order of interval_terms' rows
 
 
 @njit(cache=True, nogil=True)
-def fill_observation(out, halted, count, q_of_int, phase, interval, t_in_s, limit):
-    """Row i of ``out``: halted then approaching vehicles per movement (queues ``q_of_int[i]``),
-    the phase one-hot, 1 in yellow or all-red, and seconds in the interval, clipped to ``limit``.
+def fill_observation(out, halted, count, agent_int, queue_start, queues, obs_start, phase, interval, t_in_s, limit):
+    """Agent a's features ``out[obs_start[a]:obs_start[a + 1]]``: halted then approaching vehicles
+    per movement (``queues[queue_start[a]:queue_start[a + 1]]``), the phase one-hot, 1 in yellow or
+    all-red, and seconds in the interval, clipped to ``limit``.
     One compiled pass: with a thousand worlds the numpy version cost about a third of the step."""
-    n_int, m = q_of_int.shape
-    for i in range(n_int):
+    for a in range(agent_int.size):
+        i = agent_int[a]
+        o = obs_start[a]
+        q0 = queue_start[a]
+        m = queue_start[a + 1] - q0
         for j in range(m):
-            q = q_of_int[i, j]
-            out[i, j] = min(halted[q], limit)
-            out[i, m + j] = min(count[q] - halted[q], limit)
-        for p in range(2 * m, out.shape[1] - 2):
-            out[i, p] = 0.0
-        out[i, 2 * m + phase[i]] = 1.0
-        out[i, -2] = 1.0 if interval[i] != GREEN else 0.0
-        out[i, -1] = min(t_in_s[i], limit)
+            q = queues[q0 + j]
+            out[o + j] = min(halted[q], limit)
+            out[o + m + j] = min(count[q] - halted[q], limit)
+        end = obs_start[a + 1]
+        for p in range(o + 2 * m, end - 2):
+            out[p] = 0.0
+        out[o + 2 * m + phase[i]] = 1.0
+        out[end - 2] = 1.0 if interval[i] != GREEN else 0.0
+        out[end - 1] = min(t_in_s[i], limit)
 
 
 @njit(cache=True, nogil=True)
@@ -69,30 +73,19 @@ def interval_terms(q_int, halted_q, row_int, delay_q, last_delay_s, phase, last_
     return halted, terms
 
 
-def feature_count(n_phases: int) -> int:
-    """Observation features of one intersection: halted and approaching per movement, the phase
-    one-hot, in yellow/all-red, and seconds in the current interval."""
-    return 2 * len(MOVEMENTS) + n_phases + 2
-
-
 class TrafficTask:
-    """Observations, phase requests and reward terms of every intersection in ``world``."""
+    """Observations, phase requests and reward terms of every signal agent in ``world``."""
 
     def __init__(self, world: World, weights: dict[str, float], interval_s: int, reward: object = "weighted"):
         t = world.traffic
         self.world, self.net, self.sig, self.q, self.v = world, t.net, t.signals, t.queues, t.vehicles
         self.weights, self.interval_s = weights, interval_s
-        self.n_phases = t.plan.n_phases
         net = self.net
+        self.agents = SignalAgents.of(net, t.plan.phases_at)
         self.n_int = net.n_int
-        self.q_of_int = np.full((net.n_int, len(MOVEMENTS)), -1, dtype=np.int64)
-        self.q_of_int[net.q_int, net.q_side.astype(int) * 3 + net.q_turn.astype(int)] = np.arange(net.n_queues)
-        if (self.q_of_int < 0).any():
-            raise ValueError("every intersection needs four approaches with three movements each")
         # Every row (movement queues, then outside queues) belongs to the intersection it leads to.
         self.row_int = np.concatenate([net.q_int, net.link_to[net.entries]]).astype(np.int64)
         self.movement_rows = np.arange(net.n_queues)
-        self.n_features = feature_count(self.n_phases)
         # Links into and out of each intersection (a vehicle on an exit link is on no queue: it drives
         # to the border at free flow and is counted nowhere).
         self._in_links = np.flatnonzero(net.link_to >= 0)
@@ -102,8 +95,8 @@ class TrafficTask:
         self._weights = tuple(float(weights.get(term, 0.0)) for term in TERMS)
         self._last_delay = sum_per_intersection(self.row_int, self.q.delay_s, self.n_int)
         self._last_phase = self.sig.phase.copy()
-        # The weighted, signed terms of the last interval, (TERMS, intersections); rows of step.terms.
-        self.last_terms = np.zeros((len(TERMS), self.n_int))
+        # The weighted, signed terms of the last interval, (TERMS, agents); rows of step.terms.
+        self.last_terms = np.zeros((len(TERMS), self.agents.count))
         self.detail = needs_detail(reward)
         if self.detail:
             self._halted = self.halted()
@@ -115,17 +108,22 @@ class TrafficTask:
         return waiting_per_queue(self.q, self.world.now_s, self.movement_rows.size)
 
     def observe(self) -> np.ndarray:
-        """(intersections, features) float32: halted and approaching per movement, phase, interval."""
+        """Every agent's features, agent by agent (float32, ``agents.n_features`` long): halted and
+        approaching per movement, phase, interval (:mod:`envs.signal_agents`)."""
         self._halted = self.halted()
-        out = np.empty((self.n_int, self.n_features), dtype=np.float32)
-        s = self.sig
-        fill_observation(out, self._halted, self.q.count, self.q_of_int, s.phase, s.interval, s.t_in_s, VEHICLE_LIMIT)
+        out = np.empty(self.agents.n_features, dtype=np.float32)
+        s, ag = self.sig, self.agents
+        fill_observation(out, self._halted, self.q.count, ag.intersection, ag.queue_start, ag.queues, ag.obs_start,
+                         s.phase, s.interval, s.t_in_s, VEHICLE_LIMIT)
         return out
 
     # -- actions -----------------------------------------------------------------------------
     def act(self, phases: np.ndarray) -> None:
-        """Ask every intersection for a phase (the twin keeps min green, yellow and all-red)."""
-        self.sig.request[...] = phases
+        """Ask every agent for a phase, one per agent (the twin keeps min green, yellow and all-red)."""
+        if self.agents.every_intersection:
+            self.sig.request[...] = phases
+        else:
+            self.sig.request[self.agents.intersection] = phases
 
     # -- rewards -----------------------------------------------------------------------------
     def _waiting_s(self) -> np.ndarray:
@@ -140,10 +138,13 @@ class TrafficTask:
         return obs, self._measure()
 
     def _measure(self) -> TrafficStep:
-        """The last interval of every intersection, with the weighted, signed terms (after observe())."""
+        """The last interval of every agent, with the weighted, signed terms (after observe())."""
         halted, rows = interval_terms(
             self.net.q_int, self._halted, self.row_int, self.q.delay_s, self._last_delay, self.sig.phase,
             self._last_phase, self.n_int, *self._weights, self.interval_s)
+        mine = None if self.agents.every_intersection else self.agents.intersection
+        if mine is not None:
+            halted, rows = halted[mine], rows[:, mine]
         self.last_terms = rows
         terms = dict(zip(TERMS, rows))
         if not self.detail:
@@ -151,6 +152,9 @@ class TrafficTask:
         waiting, last = self._waiting_s(), self._last_waiting_s
         self._last_waiting_s = waiting
         occupancy = self.q.occupancy.astype(np.float64)
-        return TrafficStep(self.interval_s, terms, halted, waiting, last,
-                           approaching_veh=sum_per_intersection(self._in_int, occupancy[self._in_links], self.n_int),
-                           leaving_veh=sum_per_intersection(self._out_int, occupancy[self._out_links], self.n_int))
+        approaching = sum_per_intersection(self._in_int, occupancy[self._in_links], self.n_int)
+        leaving = sum_per_intersection(self._out_int, occupancy[self._out_links], self.n_int)
+        if mine is not None:
+            waiting, last, approaching, leaving = waiting[mine], last[mine], approaching[mine], leaving[mine]
+        return TrafficStep(self.interval_s, terms, halted, waiting, last, approaching_veh=approaching,
+                           leaving_veh=leaving)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from envs.traffic_task import MOVEMENTS, feature_count
+from envs.signal_agents import MOVEMENTS, feature_count
 from twin.scenario.schema import Scenario
 from twin.traffic.max_pressure import choose_phases, phase_pressure
 from twin.traffic.network import EXIT, SIDES, TURN_LETTERS, grid_network
@@ -52,7 +52,7 @@ class SignalLayout:
     @property
     def n_features(self) -> int:
         """Observation features per intersection: halted and approaching per movement, phase one-hot, 2."""
-        return feature_count(self.n_phases)
+        return feature_count(N_MOV, self.n_phases)
 
     @classmethod
     def of(cls, env: Any) -> "SignalLayout":
@@ -64,6 +64,10 @@ class SignalLayout:
     def from_scenario(cls, scenario: Scenario, interval_s: int) -> "SignalLayout":
         """The layout of a central agent over every intersection of ``scenario`` deciding every ``interval_s``."""
         traffic = scenario.traffic
+        if traffic.imported:
+            raise ValueError(f"scenario {scenario.name} runs on a SUMO network; these baselines read a generated "
+                             "grid's 12 movements per intersection. On an imported net run its own programs or the "
+                             "built-in controllers: twin run SCENARIO --set traffic.signals.controller=max_pressure")
         phases = traffic.signals.movements()
         serves = np.zeros((len(phases), N_MOV), dtype=bool)
         for p, movements in enumerate(phases):
@@ -71,7 +75,7 @@ class SignalLayout:
                 serves[p, SIDES.index(side) * 3 + TURN_LETTERS.index(turn)] = True
         net = grid_network(traffic)
         movement = net.q_side.astype(np.int64) * 3 + net.q_turn.astype(np.int64)
-        n_features = feature_count(len(phases))
+        n_features = feature_count(N_MOV, len(phases))
         flat = net.q_int.astype(np.int64) * n_features + movement  # obs index of each queue's halted count
         q_of_int = np.full((net.n_int, N_MOV), -1, dtype=np.int64)
         q_of_int[net.q_int, movement] = np.arange(net.n_queues)

@@ -260,7 +260,7 @@ def signal_discretizer(n_phases: int, max_table_entries: int = DEFAULT_MAX_TABLE
 
     256 x 2^(n_phases + 1) rows: 2,048 for the default two phases.
     """
-    from envs.traffic_task import MOVEMENTS
+    from envs.signal_agents import MOVEMENTS
 
     through = [MOVEMENTS.index(f"{side}T") for side in "NESW"]
     phases = [2 * len(MOVEMENTS) + p for p in range(n_phases)]

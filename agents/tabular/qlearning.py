@@ -99,6 +99,10 @@ class JointActions:
         return cls(spaces.Discrete(spec["nvec"][0], start=spec["start"][0]))
 
 
+_IMPORTED_NET = ("no default discretizer for a signal of an imported SUMO net (its movements are its own, see "
+                 "envs.signal_agents); pass one, e.g. UniformBins(low=[...], high=[...], bins_per_dim=4, features=[...])")
+
+
 def default_discretizer(env: Any, max_table_entries: int = DEFAULT_MAX_TABLE_ENTRIES) -> Discretizer:
     """The discretizer ``QLearning.for_env`` uses when none is given: one row per state for Discrete or
     MultiDiscrete observations, ``smart_home_discretizer()`` for twin/SmartHome-v0,
@@ -110,6 +114,8 @@ def default_discretizer(env: Any, max_table_entries: int = DEFAULT_MAX_TABLE_ENT
     if isinstance(unwrapped, SmartHomeEnv):
         return smart_home_discretizer(max_table_entries)
     if isinstance(unwrapped, TrafficGridEnv):
+        if unwrapped.core.net.imported:
+            raise UnsupportedSpace(_IMPORTED_NET)
         if unwrapped.core.n_int == 1:
             return signal_discretizer(unwrapped.core.n_phases, max_table_entries)
         raise UnsupportedSpace(f"no default discretizer for {unwrapped.core.n_int} intersections under one agent "
@@ -302,6 +308,8 @@ class IndependentQLearning:
         if isinstance(space, (spaces.Discrete, spaces.MultiDiscrete)):
             return DiscreteStates.of(space, max_entries)
         if isinstance(env, TrafficGridParallelEnv):
+            if env.core.net.imported:
+                raise UnsupportedSpace(f"agent {agent_id}: {_IMPORTED_NET}")
             return signal_discretizer(env.core.n_phases, max_entries)
         raise UnsupportedSpace(f"agent {agent_id}: no default discretizer for {describe(space)} observations; "
                                "pass discretizers={agent: UniformBins(...)} or a function(agent, space)")
