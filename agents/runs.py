@@ -5,7 +5,9 @@ A run folder (``twin train ... --out runs/x``) holds:
 - ``run.json``: agent, task (env id and keywords), budget, seed, agent options, package versions,
   and the status (``training`` until the final model is written, then ``done``);
 - ``scenario.yaml``: a copy of the scenario file, which the recorded task points at, so the run
-  does not depend on the original file staying as it was;
+  does not depend on the original file staying as it was, with the files it names by a relative
+  path (a SUMO net, route or EPW file) beside it as the original has them (``inputs/`` for those
+  reached through ``..``);
 - ``model.*``: the final model; ``checkpoints/``: periodic checkpoints to resume from;
 - ``tb/``: TensorBoard logs (``tensorboard --logdir runs``); ``eval.md``/``eval.json`` after ``twin eval``.
 
@@ -25,9 +27,11 @@ from agents.errors import RunFolderError
 from agents.tasks import Task
 from twin.rundir import check_creatable
 from twin.runner import package_versions
+from twin.scenario.loader import relative_inputs
 
 RUN_FILE = "run.json"
 SCENARIO_COPY = "scenario.yaml"
+INPUTS_DIR = "inputs"  # input files the scenario reached through "..", copied into the run folder
 AGENT_PACKAGES = ("gymnasium", "pettingzoo", "torch", "stable-baselines3", "numba")
 
 
@@ -44,6 +48,22 @@ def write_text(path: Path, text: str) -> None:
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON to ``path`` atomically."""
     write_text(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def copy_scenario(source: Path, folder: Path) -> None:
+    """Copy the scenario file ``source`` to ``folder/scenario.yaml`` with the files it names by a
+    relative path (a SUMO net, route or EPW file) at the same place beside the copy, so the copy
+    loads wherever the folder goes. A file reached through ``..`` is put in ``inputs/`` and the
+    copy names it there."""
+    text = source.read_text(encoding="utf-8")
+    for value, file in relative_inputs(source).items():
+        rel = Path(os.path.normpath(value))
+        if rel.parts[0] == "..":
+            rel = Path(INPUTS_DIR) / file.name
+            text = text.replace(value, rel.as_posix())
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, folder / rel)
+    write_text(folder / SCENARIO_COPY, text)
 
 
 @dataclass(frozen=True)
@@ -92,7 +112,7 @@ class RunFolder:
             hint = " (resume it with --resume)" if (path / RUN_FILE).is_file() else ""
             raise RunFolderError(f"{path}: already exists and is not empty{hint}; choose another --out")
         path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(task.env_kwargs["scenario"], path / SCENARIO_COPY)
+        copy_scenario(Path(task.env_kwargs["scenario"]), path)
         record = {"agent": agent, "task": {**task.to_json(), "source_scenario": str(task.env_kwargs["scenario"])},
                   "seed": seed, "budget": budget, "options": options, "status": "training",
                   "versions": package_versions(AGENT_PACKAGES)}

@@ -13,7 +13,8 @@ from agents.baselines import BASELINES, baselines_for
 from agents.baselines.home import (
     PRICE_NOW, SOC, TEMP, HomeLayout, PVSelfConsumption, ThermostatPolicy, TimeOfUseBattery,
 )
-from agents.baselines.traffic import ActuatedPolicy, FixedTimePolicy, MaxPressurePolicy, SignalLayout
+from agents.baselines.signal_layout import SignalLayout
+from agents.baselines.traffic import ActuatedPolicy, FixedTimePolicy, MaxPressurePolicy
 from agents.evaluate import evaluate, run_episode, summarize
 from agents.policy import Policy
 from envs.home_task import DISCRETE_ACTIONS, OBS_FEATURES
@@ -34,7 +35,7 @@ def home_obs(**values: float) -> np.ndarray:
 
 def signal_obs(layout: SignalLayout, halted: dict[tuple[int, str], float], phase: int = 0, t_in: float = 30.0):
     """A TrafficGrid-v0 observation with ``halted[(intersection, movement)]`` vehicles, all greens at ``phase``."""
-    rows = np.zeros((layout.n_int, layout.n_features), dtype=np.float32)
+    rows = np.zeros((layout.n_int, layout.n_features // layout.n_int), dtype=np.float32)  # a grid's signals alike
     movements = [f"{s}{t}" for s in "NESW" for t in "LTR"]
     for (i, m), n in halted.items():
         rows[i, movements.index(m)] = n

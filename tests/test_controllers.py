@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from agents.baselines.traffic import MaxPressurePolicy, SignalLayout
+from agents.baselines.signal_layout import SignalLayout
+from agents.baselines.traffic import MaxPressurePolicy
 from conftest import small_scenario
 from envs.traffic_task import TrafficTask
 from traffic_helpers import traffic_scenario, trips_of

@@ -12,12 +12,16 @@ from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 import envs  # noqa: F401  (registers twin/ ids)
-from agents.baselines.traffic import SignalLayout
+from agents.baselines import baselines_for
+from agents.baselines.traffic import FixedTimePolicy, MaxPressurePolicy
+from agents.evaluate import run_episode
 from agents.tabular.qlearning import UnsupportedSpace, default_discretizer
 from envs.actions import InvalidAction
 from envs.config import EnvConfigError
 from envs.traffic_grid_v0 import parallel_env
 from tests.sumo_nets import NetFile, add_junction, t_net, two_phase_program
+from twin.build import build_world
+from twin.scenario.loader import load_scenario
 from twin.traffic import ring
 
 ENV = "twin/TrafficGrid-v0"
@@ -163,9 +167,64 @@ def test_a_net_without_traffic_lights_is_refused_for_signal_control(tmp_path):
         gym.make(ENV, scenario=str(path))
 
 
-def test_the_grid_baselines_and_default_discretizers_say_they_need_a_grid(lights):
+def test_the_fixed_time_baseline_replays_each_lights_own_program(lights, tmp_path):
+    """Asked every second, the baseline's cycle is the net's: each light shows the phase and
+    interval the built-in fixed-time controller shows, second by second, for two cycles."""
+    env = gym.make(ENV, scenario=str(lights), decision_interval="1s")
+    policy = FixedTimePolicy.from_env(env)
+    obs, _ = env.reset(seed=0)
+    policy.reset(0)
+    world = env.unwrapped.world
+    reference = build_world(load_scenario(lights))  # its own programs, fixed time
+    sig, ref = world.traffic.signals, reference.traffic.signals
+    b, b_phases = world.traffic.net.int_ids.index("B"), set()
+    for t in range(1, 140):
+        obs, *_ = env.step(policy.act(obs))
+        reference.run(t)
+        np.testing.assert_array_equal(sig.phase, ref.phase, err_msg=f"t={t}")
+        np.testing.assert_array_equal(sig.interval, ref.interval, err_msg=f"t={t}")
+        b_phases.add(int(sig.phase[b]))
+    assert b_phases == {0, 1, 2}, "B must have run its whole cycle"
+
+
+def test_max_pressure_reads_each_lights_own_movements_and_phases(lights):
     env = gym.make(ENV, scenario=str(lights))
-    with pytest.raises(ValueError, match="SUMO network.*max_pressure"):
-        SignalLayout.of(env)
+    policy = MaxPressurePolicy.from_env(env)
+    core = env.unwrapped.core
+    obs = np.zeros(core.agents.n_features, dtype=np.float32)
+    b = 1
+    names = core.agents.movement_names(b, core.net)
+    start = core.agents.obs_start[b]
+    obs[start + names.index("be_B:T")] = 4      # westbound at B: phases 1 (east-west) and 2 (westbound)
+    obs[start + names.index("A_B:T")] = 3       # eastbound at B: phase 1 only
+    obs[core.agents.obs_start[0] + 2 * 12] = 1.0  # A in phase 0
+    obs[start + 2 * 12] = 1.0                     # B in phase 0
+    pressure = policy.pressure(obs)
+    assert pressure[b].tolist() == [0.0, 7.0, 4.0]     # both lead out of the net: nothing downstream
+    assert pressure[0, 2] == -np.inf                   # A has two phases
+    assert policy.act(obs)[b] == 1
+
+
+def test_every_baseline_plays_an_episode_on_an_imported_net_and_max_pressure_beats_holding_one_phase(lights):
+    env = gym.make(ENV, scenario=str(lights))
+    policies = {p.name: p for p in baselines_for(env)}
+    assert set(policies) == {"fixed_time", "actuated", "max_pressure"}
+
+    class Hold:
+        name = "hold"
+
+        def reset(self, seed=None):
+            pass
+
+        def act(self, obs):
+            return np.zeros(2, dtype=np.int64)
+
+    returns = {name: run_episode(env, p, seed=11).episode_return for name, p in {**policies, "hold": Hold()}.items()}
+    assert returns["max_pressure"] > returns["hold"]
+    assert returns["actuated"] > returns["hold"]
+
+
+def test_the_default_discretizers_ask_for_one_on_an_imported_net(lights):
+    env = gym.make(ENV, scenario=str(lights))
     with pytest.raises(UnsupportedSpace, match="imported SUMO net"):
         default_discretizer(env)

@@ -86,3 +86,29 @@ def test_an_existing_run_is_not_overwritten(tmp_path, capsys):
     assert main(args) == 2
     assert "--resume" in capsys.readouterr().err
     assert (run / "model.npz").read_bytes() == before
+
+
+def test_a_run_on_a_sumo_net_takes_the_net_with_it_and_evaluates_from_its_folder(tmp_path, capsys):
+    """The run folder's scenario copy loads on its own: a net named beside the scenario is copied to
+    the same place in the folder, and one reached through '..' into inputs/, which the copy names."""
+    from tests.sumo_nets import cross_net
+
+    project = tmp_path / "project" / "scenarios"
+    (project / "nets").mkdir(parents=True)
+    cross_net(project / "nets" / "c.net.xml")
+    cross_net(tmp_path / "project" / "shared.net.xml", lanes=1)
+    for name, net in (("beside", "nets/c.net.xml"), ("above", "../shared.net.xml")):
+        (project / f"{name}.yaml").write_text(
+            f"name: {name}\nseed: 1\nstart: 2025-01-14 07:00\nduration: 10min\nhomes: {{count: 0}}\n"
+            f"outputs: {{record: []}}\ntraffic:\n  network: {{sumo_net: {net}}}  # {net}\n"
+            "  demand: {entry_vph: 300}\n")
+        run = tmp_path / f"run-{name}"
+        assert main(["train", str(project / f"{name}.yaml"), "--agent", "ppo", "--steps", "64", "--out", str(run),
+                     "--hp", "n_steps=32", "--hp", "batch_size=32", "--quiet"]) == 0
+        copied = run / ("nets/c.net.xml" if name == "beside" else "inputs/shared.net.xml")
+        assert copied.read_bytes() == (project / net).read_bytes()
+        if name == "above":
+            assert "sumo_net: inputs/shared.net.xml" in (run / "scenario.yaml").read_text()
+        (project / net).unlink()  # the original gone: the folder must stand on its own
+        assert main(["eval", str(run), "--episodes", "1", "--no-baselines"]) == 0
+    capsys.readouterr()

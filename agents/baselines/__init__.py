@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from agents.baselines.home import HomeLayout, PVSelfConsumption, ThermostatPolicy, TimeOfUseBattery
-from agents.baselines.traffic import ActuatedPolicy, FixedTimePolicy, MaxPressurePolicy, SignalLayout
+from agents.baselines.signal_layout import SignalLayout
+from agents.baselines.traffic import ActuatedPolicy, FixedTimePolicy, MaxPressurePolicy
 from agents.policy import Policy
 
 _HOME: dict[str, Callable[[Any], Policy]] = {

@@ -1,147 +1,79 @@
 """Rule-based signal controllers for ``twin/TrafficGrid-v0``: fixed time, actuated and max-pressure.
 
-They act through the env like a learner: each reads only the observation (per intersection:
-``halted`` and ``approaching`` vehicles for the 12 movements ``NL NT NR EL ET ER SL ST SR WL WT WR``,
+They act through the env like a learner: each reads only the observation (per signal: ``halted``
+and ``approaching`` vehicles per movement, on a grid the 12 ``NL NT NR EL ET ER SL ST SR WL WT WR``,
 the phase one-hot, the yellow/all-red flag and the seconds in the current interval; see
-:mod:`envs.traffic_task`) and asks for one phase per intersection. Constants come from the env
-when built: the scenario's phase plan (which movements each phase serves), signal timing, grid
-topology and the decision interval. The twin enforces min green, yellow and all-red whatever is
-asked, and keeps the green phase when it is asked for again.
+:mod:`envs.signal_agents`) and asks for one phase per signal. Constants come from the env when
+built (:class:`SignalLayout`): which movements each phase serves (the scenario's plan on a grid,
+each light's own program on an imported SUMO net), signal timing, topology and the decision
+interval. The twin enforces min green, yellow and all-red whatever is asked, and keeps the green
+phase when it is asked for again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from envs.signal_agents import MOVEMENTS, feature_count
-from twin.scenario.schema import Scenario
+from agents.baselines.signal_layout import SignalLayout, traffic_scenario
 from twin.traffic.max_pressure import choose_phases, phase_pressure
-from twin.traffic.network import EXIT, SIDES, TURN_LETTERS, grid_network
-
-N_MOV = len(MOVEMENTS)  # 12 movements per intersection
-
-
-def traffic_scenario(env: Any) -> Scenario:
-    """The validated scenario a TrafficGrid-v0 env builds its worlds from."""
-    core = getattr(env.unwrapped, "core", None)
-    scenario = getattr(getattr(core, "episodes", None), "scenario", None)
-    if scenario is None or scenario.traffic is None:
-        raise ValueError(f"{type(env.unwrapped).__name__} is not twin/TrafficGrid-v0; traffic baselines need it")
-    return scenario
-
-
-@dataclass(frozen=True, eq=False)
-class SignalLayout:
-    """How TrafficGrid-v0 lays out intersections in its observation, and what each phase serves.
-
-    ``serves[p, m]``: movement m has green in phase p. ``downstream[i, m]``: flat observation
-    indices of the ``halted`` counts of the left, through and right lane groups on the link that
-    movement m of intersection i leads into, -1 where it leads out of the grid (an exit link holds
-    no queue).
-    """
-
-    n_int: int
-    n_phases: int
-    interval_s: int
-    serves: np.ndarray
-    downstream: np.ndarray
-
-    @property
-    def n_features(self) -> int:
-        """Observation features per intersection: halted and approaching per movement, phase one-hot, 2."""
-        return feature_count(N_MOV, self.n_phases)
-
-    @classmethod
-    def of(cls, env: Any) -> "SignalLayout":
-        """The layout of a TrafficGrid-v0 env (wrapped or not)."""
-        sc = traffic_scenario(env)
-        return cls.from_scenario(sc, env.unwrapped.core.episodes.interval_s)
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, interval_s: int) -> "SignalLayout":
-        """The layout of a central agent over every intersection of ``scenario`` deciding every ``interval_s``."""
-        traffic = scenario.traffic
-        if traffic.imported:
-            raise ValueError(f"scenario {scenario.name} runs on a SUMO network; these baselines read a generated "
-                             "grid's 12 movements per intersection. On an imported net run its own programs or the "
-                             "built-in controllers: twin run SCENARIO --set traffic.signals.controller=max_pressure")
-        phases = traffic.signals.movements()
-        serves = np.zeros((len(phases), N_MOV), dtype=bool)
-        for p, movements in enumerate(phases):
-            for side, turn in movements:
-                serves[p, SIDES.index(side) * 3 + TURN_LETTERS.index(turn)] = True
-        net = grid_network(traffic)
-        movement = net.q_side.astype(np.int64) * 3 + net.q_turn.astype(np.int64)
-        n_features = feature_count(N_MOV, len(phases))
-        flat = net.q_int.astype(np.int64) * n_features + movement  # obs index of each queue's halted count
-        q_of_int = np.full((net.n_int, N_MOV), -1, dtype=np.int64)
-        q_of_int[net.q_int, movement] = np.arange(net.n_queues)
-        out_link = net.q_out[q_of_int]
-        into_exit = net.link_kind[out_link] == EXIT
-        downstream = np.where(into_exit[..., None], -1, flat[net.queue_of[np.where(into_exit, 0, out_link)]])
-        return cls(n_int=net.n_int, n_phases=len(phases), interval_s=int(interval_s), serves=serves,
-                   downstream=downstream)
-
-    def rows(self, obs: np.ndarray) -> np.ndarray:
-        """The observation as (intersections, features)."""
-        a = np.asarray(obs, dtype=np.float64)
-        if a.size != self.n_int * self.n_features:
-            raise ValueError(f"observation has {a.size} values; this layout expects {self.n_int} intersections "
-                             f"x {self.n_features} features")
-        return a.reshape(self.n_int, self.n_features)
-
-    def phase(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per intersection: current (or last green) phase, in yellow/all-red (bool), seconds in the interval."""
-        one_hot = rows[:, 2 * N_MOV:2 * N_MOV + self.n_phases]
-        return one_hot.argmax(axis=1), rows[:, -2] > 0.5, rows[:, -1]
-
-    def downstream_halted(self, obs: np.ndarray) -> np.ndarray:
-        """(intersections, 12, 3): halted vehicles at the left, through and right lines of the link each
-        movement leads into; 0 for links leaving the grid."""
-        flat = np.asarray(obs, dtype=np.float64).ravel()
-        return flat[np.maximum(self.downstream, 0)] * (self.downstream >= 0)
 
 
 class FixedTimePolicy:
-    """A fixed cycle, the same at every intersection (no offsets): phase p is asked for during its
-    slot of ``green_s[p] + yellow_s + all_red_s`` seconds, timed by counting decision intervals, so it
-    shows green for ``green_s[p]`` s after the yellow and all-red the change costs. Slots are rounded
-    up to whole decision intervals, and the twin stretches a green shorter than ``min_green_s``."""
+    """A fixed cycle per signal, all starting together (no offsets): phase p of signal a is asked for
+    during its slot of the yellow and all-red after the phase before it plus ``green_s[a, p]``
+    seconds, timed by counting decision intervals, so it shows green for ``green_s`` s after the
+    yellow and all-red the change costs.
+    Slots are rounded up to whole decision intervals, and the twin stretches a green shorter than
+    ``min_green_s``. On a grid every signal runs the scenario's greens; on an imported net each runs
+    its own program's greens, yellows and all-reds."""
 
     name = "fixed_time"
 
-    def __init__(self, layout: SignalLayout, green_s: tuple[int, ...], yellow_s: int, all_red_s: int):
-        if len(green_s) != layout.n_phases or min(green_s) <= 0:
+    def __init__(self, layout: SignalLayout, green_s: Any, yellow_s: Any, all_red_s: Any):
+        shape = (layout.n_int, layout.n_phases)
+        green = np.broadcast_to(np.asarray(green_s, dtype=np.int64), shape)
+        own = np.arange(layout.n_phases)[None, :] < layout.phases_at[:, None]
+        if np.asarray(green_s).shape[-1:] != (layout.n_phases,) or (green[own] <= 0).any():
             raise ValueError(f"fixed_time: need one positive green (s) per phase ({layout.n_phases}), got {green_s}")
         self.layout = layout
-        self.lost_s = int(yellow_s) + int(all_red_s)
-        self.slot_s = np.asarray(green_s, dtype=np.int64) + self.lost_s
+        lost = np.broadcast_to(np.asarray(yellow_s, dtype=np.int64) + np.asarray(all_red_s, dtype=np.int64), shape)
+        # A phase's slot runs from when it is asked for: the yellow and all-red of the phase before it, then its green.
+        before = (np.arange(layout.n_phases)[None, :] - 1) % layout.phases_at[:, None]
+        self.lost_s = np.take_along_axis(lost, before, axis=1)
+        self.slot_s = green + self.lost_s
         self.reset()
 
     @classmethod
     def from_env(cls, env: Any) -> "FixedTimePolicy":
-        """The scenario's fixed-time greens, yellow and all-red."""
+        """The scenario's fixed-time greens, yellow and all-red (an imported net's: each light's own)."""
+        layout = SignalLayout.of(env)
+        if not layout.grid:
+            core = env.unwrapped.core
+            prog, at = core.net.programs, core.agents.intersection
+            p = layout.n_phases
+            return cls(layout, prog.green_s[at, :p], prog.yellow_s[at, :p], prog.all_red_s[at, :p])
         sig = traffic_scenario(env).traffic.signals
-        return cls(SignalLayout.of(env), sig.green_s, sig.yellow_s, sig.all_red_s)
+        return cls(layout, sig.green_s, sig.yellow_s, sig.all_red_s)
 
     def reset(self, seed: int | None = None) -> None:
-        """Start the cycle at phase 0 (green at the start of an episode, so its lost time counts as spent)."""
-        self._phase, self._elapsed_s = 0, self.lost_s
+        """Start every cycle at phase 0 (green at the start of an episode, so its lost time counts as spent)."""
+        self._phase = np.zeros(self.layout.n_int, dtype=np.int64)
+        self._elapsed_s = self.lost_s[:, 0].copy()  # the change into phase 0 counts as already made
 
     def act(self, obs: np.ndarray) -> np.ndarray:
-        """The phase of the cycle for every intersection (``obs`` is only checked for its size)."""
-        self.layout.rows(obs)
-        if self._elapsed_s >= self.slot_s[self._phase]:
-            self._phase, self._elapsed_s = (self._phase + 1) % self.layout.n_phases, 0
-        self._elapsed_s += self.layout.interval_s
-        return np.full(self.layout.n_int, self._phase, dtype=np.int64)
+        """The phase of the cycle for every signal (``obs`` is only checked for its size)."""
+        lay = self.layout
+        lay.rows(obs)
+        due = self._elapsed_s >= self.slot_s[np.arange(lay.n_int), self._phase]
+        self._phase = np.where(due, (self._phase + 1) % lay.phases_at, self._phase)
+        self._elapsed_s = np.where(due, 0, self._elapsed_s) + lay.interval_s
+        return self._phase.copy()
 
 
 class ActuatedPolicy:
-    """Vehicle-actuated control from the observation, per intersection.
+    """Vehicle-actuated control from the observation, per signal.
 
     A green is held for at least ``min_green_s`` and extended while a movement it serves has a
     vehicle halted at the stop line (its queue has not cleared). It ends at a gap (no such vehicle)
@@ -172,17 +104,18 @@ class ActuatedPolicy:
         self._asked: np.ndarray | None = None
 
     def act(self, obs: np.ndarray) -> np.ndarray:
-        """One phase request per intersection."""
+        """One phase request per signal."""
         lay = self.layout
-        rows = lay.rows(obs)
-        phase, changing, t_in = lay.phase(rows)
-        halted, approaching = rows[:, :N_MOV], rows[:, N_MOV:2 * N_MOV]
-        waiting = (halted + approaching) > 0                      # (I, 12) movement has vehicles
-        green = lay.serves[phase]                                 # (I, 12) movements of the current phase
+        flat = lay.rows(obs)
+        phase, changing, t_in = lay.phase(flat)
+        halted, approaching = lay.halted(flat), lay.approaching(flat)
+        waiting = (halted + approaching) > 0                      # (A, M) movement has vehicles
+        at = np.arange(lay.n_int)
+        green = lay.serves[at, phase]                             # (A, M) movements of the current phase
         keep = ((halted > 0) & green).any(axis=1)
-        # Phases in plan order after the current one, first with a waiting red movement.
-        order = (phase[:, None] + np.arange(1, lay.n_phases + 1)[None, :]) % lay.n_phases   # (I, P)
-        wanted = (lay.serves[order] & (waiting & ~green)[:, None, :]).any(axis=2)            # (I, P)
+        # Phases in program order after the current one, first with a waiting red movement.
+        order = (phase[:, None] + np.arange(1, lay.n_phases + 1)[None, :]) % lay.phases_at[:, None]   # (A, P)
+        wanted = (lay.serves[at[:, None], order] & (waiting & ~green)[:, None, :]).any(axis=2)      # (A, P)
         has_next = wanted.any(axis=1)
         nxt = order[np.arange(lay.n_int), wanted.argmax(axis=1)]
         end = ~changing & has_next & (t_in >= self.min_green_s) & (~keep | (t_in >= self.max_green_s))
@@ -203,6 +136,9 @@ class MaxPressurePolicy:
       leads into, read from the downstream intersection's part of the central observation, and
       ``r_k`` the scenario's turning shares (an approximation for origin-destination flows, which
       follow routes, not shares); a movement leaving the grid has no downstream queue.
+    - On an imported SUMO net ``x_out,k`` are the queues of the link m leads into, each weighted
+      equally (the observation carries no turn shares), and a link into a junction without a light
+      counts as empty (its queues are not observed).
 
     Queues are used rather than every vehicle on a link because moving vehicles do not block a
     movement; on the shipped grids counting them made the controller worse. The current phase is
@@ -228,13 +164,19 @@ class MaxPressurePolicy:
         """Max-pressure keeps no memory."""
 
     def pressure(self, obs: np.ndarray) -> np.ndarray:
-        """(intersections, phases): total pressure of the movements each phase serves (vehicles)."""
+        """(signals, phases): total pressure of the movements each phase serves (vehicles); -inf for
+        phases a signal's program lacks."""
         lay = self.layout
-        return phase_pressure(lay.rows(obs)[:, :N_MOV], lay.downstream_halted(obs), self.turning, lay.serves)
+        flat = lay.rows(obs)
+        if lay.grid:
+            return phase_pressure(lay.halted(flat), lay.downstream_halted(flat), self.turning, lay.serves[0])
+        movement = lay.halted(flat) - (lay.downstream_halted(flat) * lay.shares).sum(axis=2)
+        pressure = np.einsum("am,apm->ap", movement, lay.serves.astype(np.float64))
+        return np.where(np.arange(lay.n_phases)[None, :] < lay.phases_at[:, None], pressure, -np.inf)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
-        """One phase request per intersection (the rule the built-in ``max_pressure`` controller applies
-        to the queues, :mod:`twin.traffic.max_pressure`)."""
+        """One phase request per signal (on a grid, the rule the built-in ``max_pressure`` controller
+        applies to the queues, :mod:`twin.traffic.max_pressure`)."""
         lay = self.layout
         phase, _, _ = lay.phase(lay.rows(obs))
         return choose_phases(self.pressure(obs), phase)

@@ -63,6 +63,25 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     return scenario
 
 
+def relative_inputs(path: str | Path) -> dict[str, Path]:
+    """The files the scenario at ``path`` names by a path relative to its own folder (a SUMO net or
+    route file, an EPW file): each value as written -> the absolute file. Whoever copies the
+    scenario elsewhere must take these with it (absolute paths and ``sumo-rl:NAME`` travel as
+    they are). Files that do not exist are left out: loading the copy names them."""
+    path = Path(path)
+    raw = read_yaml_mapping(path)
+    found: dict[str, Path] = {}
+    for dotted in sorted(PATH_FIELDS):
+        node: Any = raw
+        for key in dotted.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and node and not is_sumo_rl(node) and not Path(node).is_absolute():
+            file = (path.parent / node).resolve()
+            if file.is_file():
+                found[node] = file
+    return found
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Parse ``path`` as YAML whose top level is a mapping; raise ScenarioError otherwise."""
     try:
