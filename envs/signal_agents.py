@@ -7,7 +7,7 @@ interval. A generated grid's intersections are all agents with the same 12 movem
 approach N, E, S, W and within each L, T, R (``MOVEMENTS``), and the scenario's phase plan. An
 imported SUMO network's agents are its traffic lights (unsignalized junctions are not agents):
 each has the movements its incoming edges have (one per edge and turn, in the network's order,
-named ``edge:L|T|R``) and its own program's phases, so observations and action counts differ from
+named ``edge:L|T|R``, ``edge:U`` for a U-turn) and its own program's phases, so observations and action counts differ from
 agent to agent. Agents are laid out replica by replica, as the world lays out intersections.
 """
 
@@ -92,11 +92,13 @@ class SignalAgents:
         return self.queues[self.queue_start[a]:self.queue_start[a + 1]]
 
     def movement_names(self, a: int, net: RoadNetwork) -> tuple[str, ...]:
-        """Names of agent ``a``'s movements: ``MOVEMENTS`` on a grid, ``edge:L|T|R`` on an imported net."""
+        """Names of agent ``a``'s movements: ``MOVEMENTS`` on a grid, ``edge:L|T|R|U`` on an imported net
+        (``U`` a turnaround)."""
         qs = self.movements(a)
         if not net.imported:
             return tuple(f"{'NESW'[net.q_side[q]]}{TURN_LETTERS[net.q_turn[q]]}" for q in qs)
-        return tuple(f"{net.approach[net.q_link[q]]}:{TURN_LETTERS[net.q_turn[q]]}" for q in qs)
+        u_turn = net.q_u_turn if net.q_u_turn is not None else np.zeros(net.n_queues, dtype=bool)
+        return tuple(f"{net.approach[net.q_link[q]]}:{'U' if u_turn[q] else TURN_LETTERS[net.q_turn[q]]}" for q in qs)
 
     def bounds(self, a: int, duration_s: int) -> tuple[np.ndarray, np.ndarray]:
         """Agent ``a``'s observation bounds (float32): counts up to VEHICLE_LIMIT, flags 0..1, and

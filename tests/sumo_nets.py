@@ -69,7 +69,7 @@ class NetFile:
 
 
 def add_junction(net: NetFile, jid: str, x: float, y: float, *, arms: dict[str, str], lanes: int = 2,
-                 speed_mps: float = 13.89, signalized: bool = True, u_turns: bool = True) -> list[int]:
+                 speed_mps: float = 13.89, signalized: bool = True, u_turns: bool = False) -> list[int]:
     """A junction at (x, y) whose arms (side -> the junction or border node id there) each bring an
     edge in and take one out; lanes: 0 (right) serves right and through, the others through and, the
     left-most, left. Returns the link indices of its connections in order, four arms x (right,

@@ -79,12 +79,12 @@ def test_a_cross_junction_becomes_one_intersection_with_a_queue_per_movement(tmp
     assert {k for k, v in kinds.items() if v == ENTRY} == {"n_C", "e_C", "s_C", "w_C"}
     assert {k for k, v in kinds.items() if v == EXIT} == {"C_n", "C_e", "C_s", "C_w"}
     assert INTERNAL not in kinds.values()
-    # Right, through and left from each arm; the U-turns the file has are left out.
-    assert net.n_queues == 12
+    # Right, through and left from each arm.
+    assert net.n_queues == 12 and not net.q_u_turn.any()
     moves = {(net.link_ids[net.q_link[q]], net.link_ids[net.q_out[q]]) for q in range(net.n_queues)}
     assert moves == set(xml_links(path))
     # Each link's row is left-most first, as on a grid.
-    for link in net.entries:
+    for link in net.entries[net.border_entries]:
         turns = net.q_turn[net.queue_of[link][net.queue_of[link] >= 0]]
         assert turns.tolist() == [LEFT, THROUGH, RIGHT]
     # Lane 0 is shared by right and through, lane 1 by through and left: 1/2 + 1/2 lanes for
@@ -391,3 +391,53 @@ def test_max_pressure_asks_each_junction_only_for_phases_its_program_has(tmp_pat
         asked |= {(i, int(p)) for i, p in enumerate(tr.signals.request)}
         assert np.all(tr.signals.phase < tr.plan.phases_at)
     assert asked == {(0, 0), (0, 1), (1, 0), (1, 1)}  # both phases of both junctions are chosen
+
+
+def turnaround_cross(path: Path) -> Path:
+    """cross_net with the file's U-turns at C, and one more at the dead end ``n`` from the road
+    leaving the net there back onto the road in (as netconvert writes at a cut border)."""
+    net = NetFile()
+    add_junction(net, "C", 0.0, 0.0, arms={"N": "n", "E": "e", "S": "s", "W": "w"}, u_turns=True)
+    two_phase_program(net, "C")
+    net.connections.append(("C_n", "n_C", 1, 1, "t", "", -1))
+    return net.write(path)
+
+
+def test_u_turns_are_movements_routes_take_that_no_random_turn_picks_and_that_take_no_lane_share(tmp_path):
+    plain = read(cross_net(tmp_path / "plain.net.xml"))
+    net = read(turnaround_cross(tmp_path / "u.net.xml"))
+    link = {e: k for k, e in enumerate(net.link_ids)}
+    u = np.flatnonzero(net.q_u_turn)
+    pairs = {(net.link_ids[net.q_link[q]], net.link_ids[net.q_out[q]]) for q in u}
+    assert pairs == {("n_C", "C_n"), ("e_C", "C_e"), ("s_C", "C_s"), ("w_C", "C_w")}
+    # The dead end's turnaround is not a movement: C_n still leaves the net, n_C still enters it.
+    assert net.link_kind[link["C_n"]] == EXIT and net.link_kind[link["n_C"]] == ENTRY
+    for q in u:  # left-most of its link's row, a left
+        assert net.queue_of[net.q_link[q]][0] == q and net.q_turn[q] == LEFT
+    # The other movements keep the lanes they had without the U-turns; a U-turn discharges at its lane's flow.
+    others = ~net.q_u_turn
+    np.testing.assert_array_equal(net.q_sat_vps[others], plain.q_sat_vps)
+    np.testing.assert_allclose(net.q_sat_vps[u], SAT_VPS)
+    from twin.traffic.demand import slot_shares, turn_cdf
+    from twin.traffic.lanes import movement_lanes
+
+    flow = np.where(net.q_turn == THROUGH, 900.0, 100.0)
+    np.testing.assert_array_equal(movement_lanes(net, flow)[others], movement_lanes(plain, flow[others]))
+    shares = slot_shares(turn_cdf(net, (0.2, 0.7, 0.1)))
+    for q in u:
+        row = net.queue_of[net.q_link[q]]
+        assert shares[net.q_link[q], 0] == 0.0
+        assert shares[net.q_link[q], 1:][row[1:] >= 0] == pytest.approx([0.2, 0.7, 0.1])
+
+
+def test_a_route_that_turns_around_where_the_net_allows_it_drives(tmp_path):
+    path = turnaround_cross(tmp_path / "u.net.xml")
+    (tmp_path / "back.rou.xml").write_text(
+        "<routes>\n" + "\n".join(f'  <vehicle id="b{k}" depart="{30 * k}"><route edges="w_C C_w"/></vehicle>'
+                                 for k in range(10)) + "\n</routes>\n")
+    world = build_world(sumo_scenario(path, duration="10min",
+                                      demand={"entry_vph": 0, "sumo_routes": str(tmp_path / "back.rou.xml")}))
+    world.run(600)
+    trips = trips_of(world)
+    assert trips.origin == ("w_C",) * 10 and trips.destination == ("C_w",) * 10
+    assert (trips.arrived_s > 0).all()

@@ -138,13 +138,14 @@ def test_unroutable_vehicles_are_refused_by_name_or_left_out_and_counted(tmp_pat
     <vehicle id="uturn" depart="2"><route edges="aw_A A_B B_A A_aw"/></vehicle>
     <vehicle id="inside" depart="3"><route edges="A_B B_be"/></vehicle>
     <vehicle id="short" depart="4"><route edges="aw_A A_B"/></vehicle>
-    <vehicle id="ghost" depart="5"><route edges="aw_A nowhere"/></vehicle>"""
+    <vehicle id="leaving" depart="5"><route edges="B_be"/></vehicle>
+    <vehicle id="ghost" depart="6"><route edges="aw_A nowhere"/></vehicle>"""
     with pytest.raises(RouteFileError, match=r"<vehicle id='uturn'>: no connection from 'A_B' to 'B_A'.*unroutable: skip"):
         read(tmp_path, body)
     net, d = read(tmp_path, body, skip=True)
-    assert d.left_out == 3 and d.depart_s.tolist() == [1, 4]  # "short" ends inside the net: it drives
+    # "inside" departs inside the net, "short" ends inside it and "leaving" departs on an exit: all drive.
+    assert d.left_out == 2 and d.depart_s.tolist() == [1, 3, 4, 5]
     assert d.left_out_why == ("uturn: no connection from 'A_B' to 'B_A'",
-                              "inside: starts on 'A_B', not an entry edge (one no connection leads into)",
                               "ghost: edge 'nowhere' is not a road of the net cars may use")
 
 
@@ -167,6 +168,32 @@ def test_a_route_that_ends_inside_the_net_leaves_it_at_the_end_of_its_last_edge(
     assert np.all(trips.free_flow_s[short] == link_s["aw_A"] + link_s["A_B"])
 
 
+def test_vehicles_depart_inside_the_net_from_their_first_road_and_no_poisson_flow_starts_there(tmp_path):
+    """Route-file vehicles on A_B (between the two lights) wait in that road's outside queue and
+    drive from its start, the same time to B's line as one that came from A; the entries' Poisson
+    flow arrives only at the border."""
+    inside = "\n".join(f'    <vehicle id="i{k}" depart="{20 * k}"><route edges="A_B B_be"/></vehicle>' for k in range(20))
+    net_path = corridor_net(tmp_path / "c.net.xml")
+    world = build_world(sumo_scenario(net_path, duration="15min",
+                                      demand={"entry_vph": 300, "sumo_routes": str(route_file(tmp_path, inside))}))
+    tr = world.traffic
+    link = {e: k for k, e in enumerate(tr.net.link_ids)}
+    assert link["A_B"] in tr.net.entries.tolist() and not tr.net.border_entries[tr.net.entries == link["A_B"]][0]
+    world.run(900)
+    trips = trips_of(world)
+    origin = np.array(trips.origin)
+    mine = origin == "A_B"
+    assert mine.sum() == 20, "every route-file vehicle, and no Poisson one, starts on A_B"
+    assert set(origin[~mine]) <= {tr.net.link_ids[e] for e in tr.net.entries[tr.net.border_entries]}
+    arrived = trips.arrived_s[mine]
+    assert (arrived >= 0).sum() >= 18
+    assert np.all(trips.entered_s[mine] >= trips.generated_s[mine])
+    # Free-flow time of one that departs inside: A_B from its start, then B_be.
+    ideal = tr.net.free_flow_s[link["A_B"]] + tr.net.free_flow_s[link["B_be"]]
+    assert np.all(trips.free_flow_s[mine][arrived >= 0] >= np.floor(ideal))
+    assert np.all(trips.free_flow_s[mine][arrived >= 0] <= np.ceil(ideal) + 2)
+
+
 SCENARIO = """\
 name: routes
 duration: 20min
@@ -182,7 +209,7 @@ def test_twin_run_reads_the_route_file_beside_the_scenario_and_notes_what_it_lef
     corridor_net(tmp_path / "c.net.xml")
     route_file(tmp_path, """
     <flow id="f" route="east" begin="0" end="1200" vehsPerHour="600"/>
-    <vehicle id="inside" depart="3"><route edges="A_B B_be"/></vehicle>""")
+    <vehicle id="uturn" depart="3"><route edges="aw_A A_B B_A A_aw"/></vehicle>""")
     path = tmp_path / "routes.yaml"
     path.write_text(SCENARIO.format(extra=", unroutable: skip"))
     scenario = load_scenario(path)
@@ -192,7 +219,8 @@ def test_twin_run_reads_the_route_file_beside_the_scenario_and_notes_what_it_lef
     result = twin("run", str(path), "--out", str(elsewhere / "run"), "--quiet", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert re.search(r"vehicles_generated +200\.0 ", result.stdout)
-    assert "note: 1 vehicle(s) of the route file left out (unroutable: skip), e.g. inside: starts on 'A_B'" in result.stdout
+    assert ("note: 1 vehicle(s) of the route file left out (unroutable: skip), e.g. uturn: no connection from "
+            "'A_B' to 'B_A'") in result.stdout
 
 
 BAD_FILES = {

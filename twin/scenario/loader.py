@@ -274,7 +274,7 @@ def _input_file(value: str, field: str, kind: str, path: Path) -> str:
 
 def _check_network(scenario: Scenario, path: Path) -> None:
     """The network must load (an imported file), its entries carry their demand, the OD flows name
-    its entry and exit links, and each OD flow have a route (vehicles make no U-turns)."""
+    its entry and exit links, and each OD flow have a route (U-turns only where an imported net has them)."""
     if scenario.traffic is None:
         return
     t = scenario.traffic
@@ -321,7 +321,7 @@ def imported_demand_problems(t: Traffic, net: "RoadNetwork") -> list[tuple[str, 
         return problems
     od = t.demand.od_vph_by_origin()
     peak = t.demand.peak_factor()
-    for e in net.entries:
+    for e in net.entries[net.border_entries]:
         link = net.link_ids[e]
         vph = (t.demand.entry_rate_vph + od.get(link, 0.0)) * peak
         capacity = float(net.lanes[e]) * t.saturation_flow_vphpl

@@ -139,8 +139,8 @@ def _street_sizes(scenario: Scenario) -> _StreetSizes:
         by_file = _route_file_vph(scenario, net)
         return _StreetSizes(n_int=net.n_int, n_queues=net.n_queues, n_entries=int(net.entries.size),
                             storage_veh=float(net.storage.max()) + 1,
-                            entry_vph=[(d.entry_rate_vph + od.get(net.link_ids[e], 0.0)) * peak + by_file.get(int(e), 0.0)
-                                       for e in net.entries],
+                            entry_vph=[(d.entry_rate_vph * border + od.get(net.link_ids[e], 0.0)) * peak
+                                       + by_file.get(int(e), 0.0) for e, border in zip(net.entries, net.border_entries)],
                             cycle_s=cycle)
     net = t.network
     n_int = net.rows * net.cols

@@ -90,6 +90,7 @@ def make_demand(cfg: Demand, net: RoadNetwork, dt_s: int, horizon_s: int) -> Dem
     twin cannot use."""
     sides = [SIDES[(h + 2) % 4] for h in net.link_heading[net.entries]]
     entry_vph = np.array([cfg.side_vph.get(side, cfg.entry_rate_vph) for side in sides], dtype=float)
+    entry_vph[~net.border_entries] = 0.0  # departures inside come from a route file only
     od_entry, od_vph, routes = [], [], []
     links = link_graph(net, dt_s) if cfg.od or cfg.sumo_routes else None
     for k, flow in enumerate(cfg.od):
@@ -132,14 +133,17 @@ def turn_cdf(net: RoadNetwork, shares: tuple[float, float, float]) -> np.ndarray
     A class's share is split evenly between a link's movements of that class and the link's shares
     are renormalised over the movements it has; from its last movement on the row is exactly 1.0,
     so a movement a link lacks is never drawn. A link with one movement of each class keeps the
-    raw cumulative shares (a grid's links all do). A link whose movements all have share 0 takes
+    raw cumulative shares (a grid's links all do). A U-turn (an imported net's) gets no share: only
+    routes take it. A link whose movements all have share 0 (one that only turns around) takes
     each with equal chance.
     """
     slots = net.queue_of
     have = slots >= 0
     turn = np.where(have, net.q_turn[np.maximum(slots, 0)], 0).astype(np.int64)
-    per_class = np.stack([((turn == c) & have).sum(axis=1) for c in range(3)], axis=1)   # (L, 3)
-    weight = np.where(have, np.asarray(shares, dtype=float)[turn] / np.maximum(per_class[np.arange(len(turn))[:, None], turn], 1), 0.0)
+    # U-turns (imported nets) are taken by routes only: no share, and no part of the lefts' share.
+    chosen = have if net.q_u_turn is None else have & ~net.q_u_turn[np.maximum(slots, 0)]
+    per_class = np.stack([((turn == c) & chosen).sum(axis=1) for c in range(3)], axis=1)   # (L, 3)
+    weight = np.where(chosen, np.asarray(shares, dtype=float)[turn] / np.maximum(per_class[np.arange(len(turn))[:, None], turn], 1), 0.0)
     total = weight.sum(axis=1)
     weight = np.where((total == 0)[:, None], have.astype(float), weight)
     cdf = np.cumsum(weight, axis=1)

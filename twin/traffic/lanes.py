@@ -73,10 +73,15 @@ def expected_queue_flow_vph(net: RoadNetwork, entry_vph: np.ndarray, turn_cdf: n
 
 def movement_lanes(net: RoadNetwork, flow_vph: np.ndarray) -> np.ndarray:
     """(Q,) lanes each movement's saturation flow is made of on an imported net (the module
-    docstring): per lane it may use, half an equal share and half its share of ``flow_vph`` (Q,)."""
+    docstring): per lane it may use, half an equal share and half its share of ``flow_vph`` (Q,);
+    a U-turn the whole of each lane it may use, taking nothing from the others'."""
     lanes = np.zeros(net.n_queues)
     per_link = functools.partial(np.bincount, net.q_link, minlength=net.n_links)
+    sharing = 1.0 if net.q_u_turn is None else (~net.q_u_turn).astype(float)  # a U-turn borrows its lanes whole
     for on in lane_bits(net).astype(float):  # one lane index at a time, over every link at once
+        if net.q_u_turn is not None:
+            lanes += on * net.q_u_turn
+        on = on * sharing
         users = np.maximum(per_link(on), 1)[net.q_link]           # movements on this lane of the link
         total = per_link(on * flow_vph)[net.q_link]
         by_flow = np.where(total > 0, flow_vph / np.where(total > 0, total, 1.0), 1.0 / users)

@@ -79,19 +79,27 @@ class RoadNetwork:
     q_cross_s: np.ndarray       # time crossing the junction at its own speed, s (SUMO's internal lanes; 0 on a grid)
     q_turn_speed_mps: np.ndarray  # speed through the junction, m/s (a grid's: the slower link's)
     queue_of: np.ndarray        # (L, K) queue of each link's movements, -1 where it has fewer (exit links: none)
-    entries: np.ndarray         # entry link indices
+    entries: np.ndarray         # links vehicles enter on, each with an outside queue: the border's entry links
+                                # (link_kind ENTRY), then on an imported net every internal link (departures inside)
     exits: np.ndarray           # exit link indices
     lane_sat_vps: float         # saturation flow of one lane, vehicles per second
     approach: tuple[str, ...]   # per link: its name as an approach (a grid's side letter, an imported edge's id)
     int_xy_m: np.ndarray        # (I, 2) intersection positions, m (x east, y north)
     programs: SignalPrograms | None = None  # an imported net's own signal programs; grids use the scenario's
     q_lane_mask: np.ndarray | None = None   # (Q,) imported: bit b set if the queue may use lane b of its link
+    q_u_turn: np.ndarray | None = None      # (Q,) imported: the movement turns around (SUMO dir t); grids have none
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property
     def imported(self) -> bool:
         """Whether the network was read from a file (its own signal programs, no grid rows and columns)."""
         return self.programs is not None
+
+    @property
+    def border_entries(self) -> np.ndarray:
+        """Per entry (``entries``): whether it brings vehicles in from the border (the Poisson
+        ``entry_vph`` arrives there), not a road inside that a route file's vehicles depart on."""
+        return self.link_kind[self.entries] == ENTRY
 
     @property
     def n_int(self) -> int:

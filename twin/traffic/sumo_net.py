@@ -6,14 +6,22 @@ What is read, and how it maps onto twin's queue model:
   edges, and edges for rail, bicycles or pedestrians only, are left out). Length (m) and speed
   (m/s) are those of the edge's first lane; storage is ``max(1, floor(lanes x length / jam
   spacing))`` vehicles. An edge no connection leads into is an **entry** (vehicles come in at its
-  start); one with no connection out of it is an **exit** (vehicles leave at its end).
+  start); one with no connection out of it is an **exit** (vehicles leave at its end). Every edge
+  has an outside queue (``entries``: the border's first): a route file's vehicles depart on their
+  first edge wherever it is, as SUMO's do, and the Poisson ``entry_vph`` comes in at the border.
 - **Intersections** are the junctions where an edge with connections ends; their position is the
   junction's (x, y), m.
 - **Movements**: one queue per (incoming edge, outgoing edge) pair that a connection joins, its
-  turn from the connection's ``dir`` (``s`` through; ``l``/``L`` left; ``r``/``R`` right). U-turns
-  (``t``, ``T``) are left out: vehicles never choose them. A lane shared by k movements counts as 1/k of
-  a lane for each here, and a movement's saturation flow is its lanes x the saturation flow per
-  lane; a world splits shared lanes by its demand instead (:mod:`twin.traffic.lanes`).
+  turn from the connection's ``dir`` (``s`` through; ``l``/``L`` left; ``r``/``R`` right; ``t``/``T``
+  a U-turn, a left of its own). Only route-file and OD vehicles whose route turns around take a
+  U-turn; vehicles that pick their turn by the turning ratios never do (unless it is the only way
+  on). A lane shared by k movements counts as 1/k of a lane for each here, and a movement's
+  saturation flow is its lanes x the saturation flow per lane; a world splits shared lanes by its
+  demand instead (:mod:`twin.traffic.lanes`). A U-turn takes no part of the lanes it shares: it
+  discharges at their whole saturation flow on its own queue (few vehicles turn around, and
+  counting it as a user halved the left turns' lane on every net built with turnarounds). A U-turn
+  is kept only from a road with other movements to a road other movements feed: one from an exit
+  would make it a way back in, and one into an entry would end the entry.
   A link's movements go in its ``queue_of`` row left-most first (left, through, right), so a link
   with one movement of each kind has the slots of a generated grid. A movement's time through the
   junction and its turn speed are its connections' internal lanes' (length / speed, summed along
@@ -47,7 +55,8 @@ import numpy as np
 
 from twin.traffic.network import ENTRY, EXIT, INTERNAL, LEFT, RIGHT, THROUGH, RoadNetwork, SignalPrograms
 
-TURN_OF_DIR = {"s": THROUGH, "l": LEFT, "L": LEFT, "r": RIGHT, "R": RIGHT}
+TURN_OF_DIR = {"s": THROUGH, "l": LEFT, "L": LEFT, "r": RIGHT, "R": RIGHT, "t": LEFT, "T": LEFT}
+U_TURN_DIRS = frozenset("tT")
 GREEN_STATES = frozenset("GgsOo")  # states in which SUMO lets a vehicle pass (after yielding)
 MAX_PHASES = 63  # phase membership is a bit per phase in an int64
 
@@ -60,7 +69,8 @@ class SumoNetError(ValueError):
 class _Movement:
     link: int          # incoming edge (index into the kept links)
     out: int           # outgoing edge
-    turn: int          # LEFT, THROUGH or RIGHT
+    turn: int          # LEFT, THROUGH or RIGHT (a U-turn is a LEFT)
+    u_turn: bool       # a turnaround (dir t/T): only routes take it, and it takes no lane share from the others
     lanes: float       # lanes of the incoming edge it gets (shared lanes split equally)
     tls: str           # controlling traffic light id, "" if none
     lane_mask: int     # bit b set if a connection leaves from lane b of the incoming edge
@@ -82,8 +92,11 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
     edges = [e for e in net.getEdges(withInternal=False) if e.getFunction() == "" and e.allows("passenger")]
     index = {e.getID(): k for k, e in enumerate(edges)}
     moves = _movements(net, edges, index)
-    fed = {m.out for m in moves}
-    has_moves = {m.link for m in moves}
+    # A U-turn is kept only between roads that lead into and out of junctions without it: one at a
+    # road's dead end would make the road out of the net a way back in and cut its exit.
+    others = [m for m in moves if not m.u_turn]
+    fed, has_moves = {m.out for m in others}, {m.link for m in others}
+    moves = [m for m in moves if not m.u_turn or (m.link in has_moves and m.out in fed)]
     keep = [k for k in range(len(edges)) if k in fed or k in has_moves]
     if not moves:
         raise SumoNetError(f"{path}: no connection joins two roads cars may use; twin needs a road network "
@@ -95,9 +108,12 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
     fed, has_moves = {m.out for m in moves}, {m.link for m in moves}
     kind = np.array([(INTERNAL if k in fed else ENTRY) if k in has_moves else EXIT for k in range(n_links)],
                     dtype=np.int8)
-    entries, exits = np.flatnonzero(kind == ENTRY), np.flatnonzero(kind == EXIT)
-    if entries.size == 0 or exits.size == 0:
-        missing = "no edge that no connection leads into (an entry)" if entries.size == 0 else \
+    border, exits = np.flatnonzero(kind == ENTRY), np.flatnonzero(kind == EXIT)
+    # Vehicles enter at the border and, as SUMO's may, on any other road (one departing on an exit
+    # drives to its end and leaves).
+    entries = np.concatenate([border, np.flatnonzero(kind == INTERNAL), exits])
+    if border.size == 0 or exits.size == 0:
+        missing = "no edge that no connection leads into (an entry)" if border.size == 0 else \
             "no edge without connections out of it (an exit)"
         raise SumoNetError(f"{path}: {missing}; twin brings vehicles in at entries and lets them leave at exits")
 
@@ -120,8 +136,9 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
     heading = np.array([_heading(e.getShape()) for e in edges], dtype=np.int8)
     storage = np.maximum(1, np.floor(lanes * length / jam_spacing_m)).astype(np.int64)
 
-    # Movement queues, each link's left-most first; ties (two lefts) in the order SUMO lists them.
-    order = sorted(range(len(moves)), key=lambda j: (moves[j].link, moves[j].turn, j))
+    # Movement queues, each link's left-most first (a U-turn before its lefts); ties (two lefts) in
+    # the order SUMO lists them.
+    order = sorted(range(len(moves)), key=lambda j: (moves[j].link, not moves[j].u_turn, moves[j].turn, j))
     moves = [moves[j] for j in order]
     q_link = np.array([m.link for m in moves], dtype=np.int32)
     slots = max(np.bincount(q_link).max(), 1)
@@ -143,7 +160,8 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         q_sat_vps=np.array([m.lanes for m in moves]) * lane_sat_vps, queue_of=queue_of,
         q_cross_s=np.array([m.cross_s for m in moves]), q_turn_speed_mps=np.array([m.turn_speed_mps for m in moves]),
         entries=entries, exits=exits, lane_sat_vps=lane_sat_vps, approach=tuple(e.getID() for e in edges),
-        programs=programs, q_lane_mask=np.array([m.lane_mask for m in moves], dtype=np.int64))
+        programs=programs, q_lane_mask=np.array([m.lane_mask for m in moves], dtype=np.int64),
+        q_u_turn=np.array([m.u_turn for m in moves], dtype=bool))
 
 
 def _parse(path: Path):
@@ -163,7 +181,7 @@ def _parse(path: Path):
 
 
 def _movements(net, edges, index: dict[str, int]) -> list[_Movement]:
-    """Movements of every kept edge (see the module docstring), U-turns left out."""
+    """Movements of every kept edge (see the module docstring)."""
     moves: list[_Movement] = []
     for k, edge in enumerate(edges):
         by_out: dict[str, list] = defaultdict(list)
@@ -172,26 +190,29 @@ def _movements(net, edges, index: dict[str, int]) -> list[_Movement]:
                 continue
             for c in conns:
                 d = c.getDirection()
-                if d in "tT" or not c.getFromLane().allows("passenger") or not c.getToLane().allows("passenger"):
+                if not c.getFromLane().allows("passenger") or not c.getToLane().allows("passenger"):
                     continue
                 if d not in TURN_OF_DIR:
                     raise SumoNetError(f"connection {edge.getID()} -> {out_edge.getID()}: direction {d!r} is not "
-                                       "one twin knows; allowed: s, l, L, r, R, t, T (U-turns are left out)")
+                                       "one twin knows; allowed: s, l, L, r, R, t, T")
                 by_out[out_edge.getID()].append(c)
-        # A lane used by k movements gives each 1/k of a lane.
+        # A lane used by k movements gives each 1/k of a lane; a U-turn borrows its lanes whole.
         shares: dict[int, int] = defaultdict(int)
         for conns in by_out.values():
-            for lane in {c.getFromLane().getIndex() for c in conns}:
-                shares[lane] += 1
+            if conns[0].getDirection() not in U_TURN_DIRS:
+                for lane in {c.getFromLane().getIndex() for c in conns}:
+                    shares[lane] += 1
         for out_id, conns in by_out.items():
             from_lanes = {c.getFromLane().getIndex() for c in conns}
+            u_turn = conns[0].getDirection() in U_TURN_DIRS
             tls = {c.getTLSID() for c in conns if c.getTLSID()}
             if len(tls) > 1:
                 raise SumoNetError(f"connections {edge.getID()} -> {out_id}: controlled by two traffic lights "
                                    f"({', '.join(sorted(tls))}); one movement needs one light")
             crossing = [_crossing(net, c) for c in conns]
             moves.append(_Movement(link=k, out=index[out_id], turn=TURN_OF_DIR[conns[0].getDirection()],
-                                   lanes=sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
+                                   u_turn=u_turn, lanes=float(len(from_lanes)) if u_turn else
+                                   sum(1.0 / shares[lane] for lane in from_lanes), tls=next(iter(tls), ""),
                                    lane_mask=sum(1 << lane for lane in from_lanes),
                                    lane_links=tuple((c.getFromLane().getIndex(), c.getTLLinkIndex())
                                                     for c in conns if c.getTLSID()),

@@ -17,11 +17,12 @@ What is read, and what it becomes:
   after the horizon is left out.
 
 Vehicle types, departure lanes, positions and speeds, colours and parameters are not read: every
-vehicle is a car that enters at the start of its first edge. Persons, containers, stops and route
-or type distributions are refused. A vehicle leaves the network at the end of its route's last
-edge, an exit edge or not. A vehicle twin cannot drive (its route starts off an entry edge, turns
-where no connection joins two of its edges, e.g. a U-turn, or names an edge the net lacks) is
-refused by name, or left out and counted with ``skip``.
+vehicle is a car that enters at the start of its first edge, at the border or inside the net
+(it waits in that road's outside queue until the road has room, as SUMO's insertion waits).
+Persons, containers, stops and route or type distributions are refused. A vehicle leaves the
+network at the end of its route's last edge, an exit edge or not. A vehicle twin cannot drive (its
+route starts on an exit edge, turns where no connection joins two of its edges, e.g. a U-turn, or
+names an edge the net lacks) is refused by name, or left out and counted with ``skip``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import networkx as nx
 import numpy as np
 
 from twin.traffic.demand import shortest_route
-from twin.traffic.network import ENTRY, RoadNetwork
+from twin.traffic.network import RoadNetwork
 
 SUMO_DEFAULT_FLOW_END_S = 86_400.0
 UNSUPPORTED = {"person": "persons", "personFlow": "person flows", "container": "containers",
@@ -105,8 +106,8 @@ class _Reader:
             key = tuple(self.index[e] for e in edges)
             return self.route_of.setdefault(key, len(self.route_of))
         if not self.skip:
-            raise RouteFileError(f"{self.where(el)}: {problem}; twin drives routes from an entry edge "
-                                 "through the net's connections (no U-turns); set "
+            raise RouteFileError(f"{self.where(el)}: {problem}; twin drives routes along the net's "
+                                 "connections (a U-turn only where the net has a turnaround); set "
                                  "traffic.demand.unroutable: skip to leave such vehicles out")
         self.why[problem] += 1
         if len(self.examples) < 3:
@@ -256,8 +257,8 @@ class _Reader:
 def route_problem(net: RoadNetwork, edges: list[str], index: dict[str, int] | None = None,
                   moves: set[tuple[int, int]] | None = None) -> str | None:
     """Why twin cannot drive a vehicle along ``edges`` (edge ids) on ``net``, or None if it can:
-    from an entry edge, each edge joined to the next by a connection (it leaves the network at the
-    end of its last edge, an exit or not). ``index``
+    from a road that leads into a junction (at the border or inside), each edge joined to the next
+    by a connection (it leaves the network at the end of its last edge, an exit or not). ``index``
     (edge id -> link) and ``moves`` ((link, link) pairs a movement joins) may be given to reuse."""
     index = index if index is not None else {e: k for k, e in enumerate(net.link_ids)}
     moves = moves if moves is not None else {(int(a), int(b)) for a, b in zip(net.q_link, net.q_out)}
@@ -267,8 +268,6 @@ def route_problem(net: RoadNetwork, edges: list[str], index: dict[str, int] | No
     if missing:
         return f"edge {missing[0]!r} is not a road of the net cars may use"
     ks = [index[e] for e in edges]
-    if net.link_kind[ks[0]] != ENTRY:
-        return f"starts on {edges[0]!r}, not an entry edge (one no connection leads into)"
     for a, b in zip(ks, ks[1:]):
         if (a, b) not in moves:
             return f"no connection from {net.link_ids[a]!r} to {net.link_ids[b]!r}"
