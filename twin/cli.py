@@ -31,6 +31,7 @@ examples:
   twin forecast scenarios/neighborhood.yaml --target feeder_load --model mlp --horizon 24h --days 28
   twin bench --suite standard --seeds 5 --out bench/
   twin view scenarios/traffic_grid.yaml
+  twin import osm downtown.osm --out nets/downtown.net.xml --scenario downtown.yaml
 """
 
 
@@ -154,8 +155,10 @@ def build_parser(agents: bool = True) -> argparse.ArgumentParser:
 
         add_forecast_parser(sub)
         add_bench_parser(sub)
+    from twin.traffic.osm_import import add_import_parser  # stdlib only until it runs
     from twin.viewer.command import add_view_parser  # no pygame until something is drawn
 
+    add_import_parser(sub)
     add_view_parser(sub)
     for command in sub.choices.values():  # --debug after the command, too; SUPPRESS keeps the first one's value
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -331,7 +334,14 @@ def cmd_view(args: argparse.Namespace) -> int:
     return run_view_command(args, policy_simulation)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "init": cmd_init, "compare": cmd_compare, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
+def cmd_import(args: argparse.Namespace) -> int:
+    """``twin import osm``: an OpenStreetMap extract to a SUMO network (:mod:`twin.traffic.osm_import`)."""
+    from twin.traffic.osm_import import cmd_import as run_import
+
+    return run_import(args)
+
+
+COMMANDS = {"import": cmd_import, "run": cmd_run, "validate": cmd_validate, "init": cmd_init, "compare": cmd_compare, "graph": cmd_graph, "view": cmd_view, "train": cmd_train,
             "eval": cmd_eval, "forecast": cmd_forecast,
             "bench": cmd_bench}
 
