@@ -8,8 +8,8 @@ same net and route file (`traffic: {network: {sumo_net}, demand: {sumo_routes}}`
 controller settings. Printed per case: mean duration (travel time), timeLoss, waitingTime,
 waitingCount, throughput, for vehicles that arrived, as SUMO's tripinfo defines them, twin vs
 SUMO, and simulated seconds per wall second; then whether the two rank the controllers alike.
-Vehicles twin cannot drive (starting inside the cut-out network, or U-turns) are left out of the
-file both get, and counted. SUMO's max-pressure runs as Python between libsumo steps, so its
+Vehicles twin cannot drive (those turning around at a dead end where the cut-out network ends)
+are left out of the file both get, and counted. SUMO's max-pressure runs as Python between libsumo steps, so its
 speed is not SUMO's own: compare speed on fixed time.
 
 SUMO runs in an environment of its own (``eclipse-sumo``, ``libsumo``, ``sumo-rl``):

@@ -1,15 +1,18 @@
 """Lanes of an imported network: how movements share a lane, and how much each movement's queue holds.
 
 A SUMO lane may serve several movements (a right-and-through lane). twin keeps one FIFO per
-movement, so it splits each shared lane's saturation flow between the movements using it: half
-of the lane equally among them, half in proportion to the flow the demand is expected to put on
-each (at least ``MIN_LANE_SHARE`` of that half each). A busy through movement so takes most of a
-lane it shares with a quiet right turn, and the turn keeps enough to clear its vehicles; the
-shares of a lane add up to the lane. The expected flows: OD flows and a route file's routes along
-their queues, and the entries' Poisson flows spread by the turn shares link after link. A
-generated grid splits its lanes by the turning ratios instead (:mod:`twin.traffic.network`).
-Of the splits tried against SUMO (benchmarks/README.md), an equal split gridlocked RESCO's
-arterial4x4 and a split by flow alone starved cologne3's quiet turns; this one tracks both.
+movement, so it splits each shared lane's saturation flow between the movements using it: a fifth
+of the lane equally among them (``EQUAL_PART``), the rest in proportion to the flow each puts on
+that lane (at least ``MIN_LANE_SHARE`` of that part each). A movement with several lanes spreads
+its expected flow over them so that the lanes' loads level out, as drivers pick the emptier lane
+that serves their turn: a through movement sharing its kerb lane with a busy right turn keeps to
+its other lane, and the turn gets nearly the whole kerb lane. The shares of a lane add up to the
+lane. The expected flows: OD flows and a route file's routes along their queues, and the entries'
+Poisson flows spread by the turn shares link after link. A generated grid splits its lanes by the
+turning ratios instead (:mod:`twin.traffic.network`). Of the splits tried against SUMO
+(benchmarks/README.md), an equal split gridlocked RESCO's arterial4x4, a split by flow alone
+starved cologne3's quiet turns, and half equal, half by a movement's whole flow on every lane it
+may use gave cologne1's right turn half of the kerb lane its through traffic did not need.
 
 Lane storage: a movement's queue holds at most the vehicles of the lanes it may use,
 ``floor(link storage x its lanes / the link's lanes)`` (at least one). A vehicle whose next
@@ -71,21 +74,52 @@ def expected_queue_flow_vph(net: RoadNetwork, entry_vph: np.ndarray, turn_cdf: n
     return flow
 
 
+EQUAL_PART = 0.2           # of each shared lane split equally among its movements; the rest by their flow on it
+LEVELLING_ROUNDS = 200     # rounds of drivers moving to the less loaded of their lanes
+
+
+def flow_per_lane(net: RoadNetwork, flow_vph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lanes, Q) vehicles/hour each movement puts on each lane it may use, and (lanes, Q) the
+    link-lane index of each cell: drivers spread a movement's ``flow_vph`` (Q,) over its lanes so
+    that the lanes' loads level out, as SUMO's drivers change to the lane that serves their turn
+    with the fewest vehicles. Each round every movement moves flow from its most loaded lane to
+    its least loaded one: half the difference, shared among the link's movements that can move.
+    A U-turn uses no lane here (it borrows its lanes whole)."""
+    on = lane_bits(net).astype(bool)
+    if net.q_u_turn is not None:
+        on = on & ~net.q_u_turn
+    width, n_q = on.shape
+    cell = net.q_link[None, :].astype(np.int64) * width + np.arange(width)[:, None]
+    per_cell = functools.partial(np.bincount, cell.ravel(), minlength=net.n_links * width)
+    x = on * (flow_vph / np.maximum(on.sum(axis=0), 1))[None, :]
+    movers = np.maximum(np.bincount(net.q_link, weights=on.sum(axis=0) > 1, minlength=net.n_links), 1)[net.q_link]
+    cols = np.arange(n_q)
+    for _ in range(LEVELLING_ROUNDS):
+        load = per_cell(weights=x.ravel())[cell]
+        hi = np.where(on & (x > 0), load, -np.inf).argmax(axis=0)
+        lo = np.where(on, load, np.inf).argmin(axis=0)
+        move = np.minimum(x[hi, cols], np.maximum(load[hi, cols] - load[lo, cols], 0.0) / (2 * movers))
+        x[hi, cols] -= move
+        x[lo, cols] += move
+    return x, cell
+
+
 def movement_lanes(net: RoadNetwork, flow_vph: np.ndarray) -> np.ndarray:
     """(Q,) lanes each movement's saturation flow is made of on an imported net (the module
-    docstring): per lane it may use, half an equal share and half its share of ``flow_vph`` (Q,);
-    a U-turn the whole of each lane it may use, taking nothing from the others'."""
-    lanes = np.zeros(net.n_queues)
-    per_link = functools.partial(np.bincount, net.q_link, minlength=net.n_links)
-    sharing = 1.0 if net.q_u_turn is None else (~net.q_u_turn).astype(float)  # a U-turn borrows its lanes whole
-    for on in lane_bits(net).astype(float):  # one lane index at a time, over every link at once
-        if net.q_u_turn is not None:
-            lanes += on * net.q_u_turn
-        on = on * sharing
-        users = np.maximum(per_link(on), 1)[net.q_link]           # movements on this lane of the link
-        total = per_link(on * flow_vph)[net.q_link]
-        by_flow = np.where(total > 0, flow_vph / np.where(total > 0, total, 1.0), 1.0 / users)
-        floored = np.maximum(by_flow, MIN_LANE_SHARE) * on
-        norm = per_link(floored)[net.q_link]
-        lanes += on * 0.5 / users + 0.5 * floored / np.where(norm > 0, norm, 1.0)
+    docstring): per lane it may use, ``EQUAL_PART`` equally and the rest by its share of the flow
+    on that lane once drivers have levelled the lanes (:func:`flow_per_lane`, at least
+    ``MIN_LANE_SHARE`` of that part each); a U-turn the whole of each lane it may use, taking
+    nothing from the others'."""
+    bits = lane_bits(net).astype(float)
+    on = bits if net.q_u_turn is None else bits * ~net.q_u_turn
+    x, cell = flow_per_lane(net, flow_vph)
+    per_cell = functools.partial(np.bincount, cell.ravel(), minlength=net.n_links * on.shape[0])
+    users = np.maximum(per_cell(weights=on.ravel())[cell], 1)           # movements on each lane of the link
+    total = per_cell(weights=x.ravel())[cell]
+    by_flow = np.where(total > 0, x / np.where(total > 0, total, 1.0), 1.0 / users)
+    floored = np.maximum(by_flow, MIN_LANE_SHARE) * on
+    norm = per_cell(weights=floored.ravel())[cell]
+    lanes = (on * EQUAL_PART / users + (1 - EQUAL_PART) * floored / np.where(norm > 0, norm, 1.0)).sum(axis=0)
+    if net.q_u_turn is not None:
+        lanes = lanes + bits.sum(axis=0) * net.q_u_turn
     return lanes
