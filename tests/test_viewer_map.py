@@ -184,3 +184,47 @@ def test_an_imported_net_is_drawn_where_sumo_puts_its_junctions(tmp_path):
     road = tooltip_text(layout, camera, (ax + bx) // 2, ay + 4)
     assert road in ("A_B (road)", "B_A (road)")
     assert np.isfinite(layout.bounds).all()
+
+
+def bent_corridor(path):
+    """corridor_net with the road A_B (A at x 0, B at x 300) bent through (150, 60) in its lanes' shapes."""
+    import re
+
+    from sumo_nets import corridor_net
+
+    corridor_net(path)
+    text = path.read_text()
+    text = re.sub(r'(<lane id="A_B_\d" [^>]*shape=")[^"]*"', r'\g<1>0.00,0.00 150.00,60.00 300.00,0.00"', text)
+    path.write_text(text)
+    return path
+
+
+def test_an_imported_road_is_drawn_picked_and_driven_along_its_lane_shape(tmp_path):
+    from test_sumo_net import sumo_scenario
+
+    world = build_world(sumo_scenario(bent_corridor(tmp_path / "bent.net.xml")))
+    layout, camera = fitted(world)
+    s = layout.streets
+    k = s.link_ids.index("A_B")
+    bend = s.paths.polyline(k)
+    assert len(bend) == 3
+    # The map flips y (south is down): the bend is 60 m above the chord.
+    np.testing.assert_allclose(bend[1] - (bend[0] + bend[2]) / 2, [0.0, -60.0])
+    length = 2 * np.hypot(150.0, 60.0)
+    assert s.link_drawn_m[k] == pytest.approx(length)
+    links = np.full(3, k)
+    along = s.back_from_end(links, np.array([0.0, length / 2, length]))
+    np.testing.assert_allclose(along, [bend[2], bend[1], bend[0]], atol=1e-9)
+    quarter = s.back_from_end(np.array([k]), np.array([length / 4]))[0]
+    np.testing.assert_allclose(quarter, (bend[1] + bend[2]) / 2, atol=1e-9)
+    # Picked at the bend, not at the chord's middle 60 m below it.
+    on_bend = np.rint(camera.to_screen(bend[1])).astype(int).tolist()
+    assert tooltip_text(layout, camera, *on_bend) == "A_B (road)"
+    chord = np.rint(camera.to_screen((bend[0] + bend[2]) / 2)).astype(int).tolist()
+    assert tooltip_text(layout, camera, *chord) != "A_B (road)"
+    # And drawn there.
+    drawer = FrameDrawer()
+    surface = pygame.Surface(SIZE)
+    drawer.draw(surface, world, Simulation(world).history, STATUS)
+    x, y = on_bend
+    assert tuple(frame_array(surface)[y, x]) == C.ROAD

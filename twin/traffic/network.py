@@ -88,6 +88,7 @@ class RoadNetwork:
     programs: SignalPrograms | None = None  # an imported net's own signal programs; grids use the scenario's
     q_lane_mask: np.ndarray | None = None   # (Q,) imported: bit b set if the queue may use lane b of its link
     q_u_turn: np.ndarray | None = None      # (Q,) imported: the movement turns around (SUMO dir t); grids have none
+    link_shape_m: tuple[np.ndarray, ...] | None = None  # imported: per link, (points, 2) its middle lane's shape, m (y north)
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property

@@ -27,7 +27,8 @@ What is read, and how it maps onto twin's queue model:
   junction and its turn speed are its connections' internal lanes' (length / speed, summed along
   the chain, and the slowest speed), averaged over its connections (:mod:`twin.traffic.kinematics`).
 - **Headings** (0 N, 1 E, 2 S, 3 W) are the compass bearing of the last segment of the edge's
-  shape, SUMO's y axis pointing north, rounded to the nearest quarter.
+  shape, SUMO's y axis pointing north, rounded to the nearest quarter. The viewer draws each road
+  along its middle car lane's shape (``link_shape_m``).
 - **Signals**: each junction's program is the traffic light's last program in the file (the one
   SUMO runs). Its green phases are those with a ``G`` or ``g`` and no ``y``; the phases after a
   green, up to the next green, are its yellow (with a ``y``) and all-red (without) time. A movement
@@ -134,6 +135,8 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
     speed = np.array([ls[0].getSpeed() for ls in car_lanes], dtype=float)
     lanes = np.array([len(ls) for ls in car_lanes], dtype=np.int32)
     heading = np.array([_heading(e.getShape()) for e in edges], dtype=np.int8)
+    # Where each road is drawn: its middle car lane's shape (x east, y north, m).
+    shapes = tuple(np.array([pt[:2] for pt in ls[len(ls) // 2].getShape()], dtype=float) for ls in car_lanes)
     storage = np.maximum(1, np.floor(lanes * length / jam_spacing_m)).astype(np.int64)
 
     # Movement queues, each link's left-most first (a U-turn before its lefts); ties (two lefts) in
@@ -161,7 +164,7 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         q_cross_s=np.array([m.cross_s for m in moves]), q_turn_speed_mps=np.array([m.turn_speed_mps for m in moves]),
         entries=entries, exits=exits, lane_sat_vps=lane_sat_vps, approach=tuple(e.getID() for e in edges),
         programs=programs, q_lane_mask=np.array([m.lane_mask for m in moves], dtype=np.int64),
-        q_u_turn=np.array([m.u_turn for m in moves], dtype=bool))
+        q_u_turn=np.array([m.u_turn for m in moves], dtype=bool), link_shape_m=shapes)
 
 
 def _parse(path: Path):

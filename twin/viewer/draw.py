@@ -160,8 +160,13 @@ def draw_streets(world: World, surface: "pygame.Surface", s: StreetLayout, camer
     vis = _visible_segments(camera, a, b, widths.max())
     (ax, ay), (bx, by), w_px = _columns(a), _columns(b), widths.tolist()
     road = surface.map_rgb(C.ROAD)
-    for i in np.flatnonzero(vis).tolist():
-        line(surface, road, (ax[i], ay[i]), (bx[i], by[i]), w_px[i])
+    if s.paths is None:
+        for i in np.flatnonzero(vis).tolist():
+            line(surface, road, (ax[i], ay[i]), (bx[i], by[i]), w_px[i])
+    else:  # along the lane shapes (a road is visible if its chord is, near enough at city scale)
+        screen = camera.to_screen(s.paths.points.reshape(-1, 2)).reshape(s.paths.points.shape)
+        for i in np.flatnonzero(vis).tolist():
+            pygame.draw.lines(surface, road, False, screen[i, :s.paths.count[i]].tolist(), w_px[i])
 
     halted = measures.halted_per_queue(world)
     lane_storage = np.maximum(t.net.storage[s.queue_link] / 3.0, 1.0)
@@ -173,7 +178,13 @@ def draw_streets(world: World, surface: "pygame.Surface", s: StreetLayout, camer
     busy = np.flatnonzero((halted > 0) & vis[s.queue_link])
     colours = mapped(surface, C.ramp(halted[busy] / lane_storage[busy], C.QUEUE_STOPS))
     for k, i in enumerate(busy.tolist()):
-        line(surface, colours[k], (qax[i], qay[i]), (qbx[i], qby[i]), lane_w)
+        if s.paths is None:
+            line(surface, colours[k], (qax[i], qay[i]), (qbx[i], qby[i]), lane_w)
+        else:  # the lane group beside its road's shape, as far as the stop line
+            road_i = int(s.queue_link[i])
+            across = s.queue_stop[i] - s.link_end[road_i]
+            pts = camera.to_screen(s.paths.polyline(road_i) + across)
+            pygame.draw.lines(surface, colours[k], False, pts.tolist(), lane_w)
 
     half = max(2, int(round(s.int_half_m * scale)))
     corners = np.rint(camera.to_screen(s.int_xy) - half).astype(int)
@@ -221,14 +232,17 @@ def vehicle_points(world: World, s: StreetLayout) -> tuple[np.ndarray, np.ndarra
         remaining_s = v.ready_s[vid] - now
         link = s.queue_link[rows]
         dist = np.minimum(np.maximum((rank + 0.5) * jam_m, remaining_s * net.speed_mps[link]), s.link_drawn_m[link])
-        points.append(s.queue_stop[rows] - s.link_dir[link] * dist[:, None])
+        if s.paths is None:
+            points.append(s.queue_stop[rows] - s.link_dir[link] * dist[:, None])
+        else:  # along the road's shape, beside it by the lane group's place across the road
+            points.append(s.back_from_end(link, dist) + (s.queue_stop[rows] - s.link_end[link]))
         stopped.append(remaining_s <= 0)
     n = int(v.n)
     leaving = np.flatnonzero((v.dest[:n] >= 0) & (v.arrive_s[:n] > now) & (v.dest[:n] < len(s.link_ids)))
     if leaving.size:
         link = v.dest[leaving].astype(np.int64)
         dist = np.minimum((v.arrive_s[leaving] - now) * net.speed_mps[link], s.link_drawn_m[link])
-        points.append(s.link_end[link] - s.link_dir[link] * dist[:, None])
+        points.append(s.back_from_end(link, dist))
         stopped.append(np.zeros(leaving.size, dtype=bool))
     return np.concatenate(points), np.concatenate(stopped)
 
@@ -284,6 +298,10 @@ def draw_selection(surface: "pygame.Surface", layout: Layout, camera: Camera, no
         a, b = e.feeder_start[k], e.feeder_end[k]
     elif s is not None and node_id in s.link_ids:
         k, width = s.link_ids.index(node_id), s.link_width_m[s.link_ids.index(node_id)]
+        if s.paths is not None:
+            pts = camera.to_screen(s.paths.polyline(k)).tolist()
+            pygame.draw.lines(surface, C.HIGHLIGHT, False, pts, max(2, int(round(width * scale * 0.5))))
+            return
         a, b = s.link_start[k], s.link_end[k]
     else:
         return

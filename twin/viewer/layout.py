@@ -25,6 +25,7 @@ import numpy as np
 
 from twin.engine import World
 from twin.traffic.network import ENTRY, EXIT, INTERNAL
+from twin.viewer.paths import RoadPaths
 
 PLOT_PITCH_M = 14.0        # home plot spacing; the tile is TILE_SHARE of it
 TILE_SHARE = 0.86
@@ -34,6 +35,7 @@ HEADER_M = 30.0            # room above the homes for the transformer
 TRANSFORMER_M = 13.0
 LANE_M = 5.0               # drawn width of one lane (wider than real, so roads read at city scale)
 MEDIAN_M = 0.6             # between the two directions of a road
+SUMO_LANE_M = 3.2          # drawn width of a lane of an imported net, which lies along its real shape
 TARGET_ASPECT = 1.35       # width / height of the map area the energy block should fill
 # Directions of the headings 0 N, 1 E, 2 S, 3 W with y to the south.
 HEADING_XY = np.array([(0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)])
@@ -74,6 +76,28 @@ class StreetLayout:
     queue_link: np.ndarray       # (Q,) its link
     queue_width_m: np.ndarray    # (Q,) drawn width of the lane group
     entry_links: np.ndarray      # link indices of entries (their outside queues are rows Q.. of the buffer)
+    paths: RoadPaths | None = None  # an imported net's roads along their lane shapes; None: straight roads
+
+    def back_from_end(self, links: np.ndarray, dist_m: np.ndarray) -> np.ndarray:
+        """(n, 2) points ``dist_m`` back from the end of ``links``, along the drawn road."""
+        if self.paths is None:
+            return self.link_end[links] - self.link_dir[links] * dist_m[:, None]
+        return self.paths.back_from_end(links, dist_m)
+
+    def road_distance(self, p: np.ndarray) -> np.ndarray:
+        """(L,) distance from map point ``p`` to each drawn road's line, m."""
+        if self.paths is None:
+            return _segment_distance(p, self.link_start, self.link_end)
+        a, b, road = self.paths.segments()
+        out = np.full(len(self.link_ids), np.inf)
+        np.minimum.at(out, road, _segment_distance(p, a, b))
+        return out
+
+    def all_points(self) -> np.ndarray:
+        """(n, 2) every point a road is drawn through (for bounds)."""
+        if self.paths is None:
+            return np.r_[self.link_start, self.link_end]
+        return self.paths.points.reshape(-1, 2)
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +135,7 @@ class Layout:
             if d[k] <= e.feeder_width_m / 2 + tolerance_m:
                 return e.feeder_ids[k]
         if s is not None:
-            d = _segment_distance(p, s.link_start, s.link_end)
+            d = s.road_distance(p)
             k = int(np.argmin(d))
             if d[k] <= s.link_width_m[k] / 2 + tolerance_m:
                 return s.link_ids[k]
@@ -157,7 +181,7 @@ def compute_layout(world: World) -> Layout:
     streets = _street_layout(world) if world.traffic is not None else None
     energy_height = None
     if streets is not None:
-        ys = np.r_[streets.link_start[:, 1], streets.link_end[:, 1]]
+        ys = streets.all_points()[:, 1]
         energy_height = float(ys.max() - ys.min())
     energy = _energy_layout(world, height_m=energy_height)
     boxes = []
@@ -171,7 +195,7 @@ def compute_layout(world: World) -> Layout:
         if energy is not None:
             shift = boxes[0][2] + 3 * FEEDER_GAP_M
             streets = _shift_streets(streets, shift)
-        pts = np.r_[streets.link_start, streets.link_end]
+        pts = streets.all_points()
         boxes.append((pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()))
     if not boxes:
         boxes.append((0.0, 0.0, 100.0, 100.0))
@@ -262,16 +286,43 @@ def _street_layout(world: World) -> StreetLayout:
     # Left-turn lane groups next to the centre line, right turns at the kerb.
     q_offset = (MEDIAN_M + (q_turn + 0.5) * lane_group_w)[:, None] * normal[q_link]
     link_start, link_end = start + offset, end + offset
+    entry_links = net.entries[: net.entries.size // k].astype(np.int64)
+    if net.imported and net.link_shape_m is not None:
+        return _shaped_layout(net, n_int, n_links, n_q, int_xy, xy, border, entry_links)
     return StreetLayout(
         int_ids=tuple(net.int_ids[:n_int]), int_xy=int_xy, int_half_m=half_box,
         link_ids=tuple(net.link_ids[:n_links]), link_start=link_start, link_end=link_end, link_dir=d,
         link_width_m=width, link_drawn_m=np.linalg.norm(end - start, axis=1), link_is_exit=kind == EXIT,
         queue_stop=end[q_link] + q_offset, queue_link=q_link, queue_width_m=lane_group_w,
-        entry_links=net.entries[: net.entries.size // k].astype(np.int64))
+        entry_links=entry_links)
+
+
+def _shaped_layout(net, n_int: int, n_links: int, n_q: int, int_xy: np.ndarray, xy: np.ndarray, border: float,
+                   entry_links: np.ndarray) -> StreetLayout:
+    """An imported net with its lanes' shapes: each road along its middle car lane's shape (moved
+    and flipped as the junctions are), its lanes their real width wide, lane groups across it (left
+    turns on the left), stop lines where the shapes end."""
+    origin = np.array([xy[:, 0].min(), xy[:, 1].max()])
+    shapes = [np.c_[sh[:, 0] - origin[0], origin[1] - sh[:, 1]] + border for sh in net.link_shape_m[:n_links]]
+    paths = RoadPaths.of(shapes)
+    d = paths.end_direction()
+    normal = np.c_[-d[:, 1], d[:, 0]]  # to the right of the direction of travel (y points south)
+    width = net.lanes[:n_links].astype(float) * SUMO_LANE_M
+    q_link = net.q_link[:n_q].astype(np.int64)
+    group_w = width[q_link] / 3
+    across = (net.q_turn[:n_q].astype(float) + 0.5) * group_w - width[q_link] / 2
+    end = paths.points[np.arange(n_links), paths.count - 1]
+    return StreetLayout(
+        int_ids=tuple(net.int_ids[:n_int]), int_xy=int_xy, int_half_m=float(width.max()) / 2 + MEDIAN_M,
+        link_ids=tuple(net.link_ids[:n_links]), link_start=paths.points[:, 0], link_end=end, link_dir=d,
+        link_width_m=width, link_drawn_m=paths.length_m, link_is_exit=net.link_kind[:n_links] == EXIT,
+        queue_stop=end[q_link] + across[:, None] * normal[q_link], queue_link=q_link, queue_width_m=group_w,
+        entry_links=entry_links, paths=paths)
 
 
 def _shift_streets(s: StreetLayout, dx: float) -> StreetLayout:
     """The same street layout moved ``dx`` metres east."""
     shift = np.array([dx, 0.0])
     return dataclasses.replace(s, int_xy=s.int_xy + shift, link_start=s.link_start + shift,
-                               link_end=s.link_end + shift, queue_stop=s.queue_stop + shift)
+                               link_end=s.link_end + shift, queue_stop=s.queue_stop + shift,
+                               paths=None if s.paths is None else s.paths.shifted(shift))
