@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -22,6 +22,9 @@ Duration = duration_between(1, MAX_HORIZON_S)
 
 # The scenarios that ship with twin, the environments' defaults.
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+# A traffic reward term's weight: finite and far from overflowing, so the weighted reward is finite.
+RewardWeight = Annotated[float, Field(ge=-1e9, le=1e9)]
 
 
 class EnvConfigError(ValueError):
@@ -65,7 +68,7 @@ class TrafficEnvConfig(EnvConfig):
     scenario: str = Field(str(SCENARIOS / "traffic_grid.yaml"), description="path of the scenario YAML file")
 
     decision_interval: Duration = 5
-    reward_weights: dict[Literal["queue", "delay", "switch"], float] = Field(
+    reward_weights: dict[Literal["queue", "delay", "switch"], RewardWeight] = Field(
         default_factory=lambda: {"queue": 1.0, "delay": 0.0, "switch": 0.0},
         description="weight per reward term: queue (per vehicle-hour standing), delay (per vehicle-hour of "
                     "stop-line delay of vehicles that crossed), switch (per phase change)")

@@ -88,7 +88,10 @@ class TrafficGridHooks(WorldHooks):
     def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         obs, step = self.task.outcome()
         k = self.world.replicas
-        terms = dict(zip(TERMS, self.task.last_terms.reshape(len(TERMS), k, -1).sum(axis=2)))
+        rows = self.task.last_terms.reshape(len(TERMS), k, -1)
+        terms = dict(zip(TERMS, rows.sum(axis=2)))
+        if self.core.cfg.reward == "weighted":  # the terms' sum, as envs.rewards' "weighted" adds them (finite weights)
+            return obs.reshape(k, -1), rows.sum(axis=0).sum(axis=1), terms
         return obs.reshape(k, -1), self.core.reward(step).reshape(k, -1).sum(axis=1), terms
 
 

@@ -244,6 +244,12 @@ def test_bad_keywords_say_what_is_allowed(kwargs, match):
         gym.make("twin/SmartHome-v0", **kwargs)
 
 
+def test_a_traffic_reward_weight_that_could_overflow_is_refused():
+    # The central env adds the weighted terms itself (no per-step finiteness check): weights are bounded.
+    with pytest.raises(envs.EnvConfigError, match=r"reward_weights.queue=1e\+300: .*less than or equal to 1000000000"):
+        gym.make("twin/TrafficGrid-v0", reward_weights={"queue": 1e300})
+
+
 def test_traffic_env_refuses_a_scenario_without_streets():
     with pytest.raises(envs.EnvConfigError, match="no traffic: section"):
         traffic_grid_v0.parallel_env(scenario="scenarios/smart_home.yaml")

@@ -12,6 +12,7 @@ the outside queue of their entry and enter when the entry link has room.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ import networkx as nx
 import numpy as np
 from numba import njit
 
+from twin.compiled import bind
 from twin.engine import Calendar
 from twin.streams import Streams
 from twin.scenario.base import clock_seconds
@@ -185,6 +187,7 @@ class TrafficDemand:
                                      np.array(file_entry, dtype=np.int64)]).astype(np.int64)
         self.route = np.concatenate([np.full(self.n_entries, -1), np.arange(self.n_od),
                                      self.n_od + np.arange(n_file)]).astype(np.int64)
+        self._append = None  # append_arrivals' entry point, bound at the first batch (twin.compiled)
 
     def first_wake_s(self) -> int:
         """The first batch covers the start."""
@@ -248,21 +251,37 @@ class TrafficDemand:
         first, total = int(v.n), int(counts.sum())
         if first + total > v.gen_s.size - 1:  # the last row is the sentinel
             grow_vehicles(v, first + total)
-        # Vehicles each outside queue gains, replica by replica (the buffers grow outside the kernel).
-        per_entry = np.zeros((counts.shape[0], self.n_entries), dtype=np.int64)
-        np.add.at(per_entry, (slice(None), self.entry), counts)
-        rows = net.n_queues + np.arange(net.entries.size)
-        needed = q.count[rows] + per_entry.ravel()
-        if np.any(needed > q.buf.shape[1]):
-            ring.grow(q, int(needed.max()))
+        # The longest an outside queue gets with these (the buffers grow outside the kernel).
+        needed = outside_length_after(q.count, net.n_queues, self.entry, counts, self.n_entries)
+        if needed > q.buf.shape[1]:
+            ring.grow(q, needed)
         # By name: two dozen arrays, many of one dtype, where a swapped pair would compile silently.
-        append_arrivals(counts=counts, time_s=time_s, src_entry=self.entry, src_route=self.route, n_routes=self.n_routes,
-                        first=first, entry_links=net.entries, n_queues=net.n_queues, gen_s=v.gen_s,
-                        ready_s=v.ready_s, route=v.route, origin=v.origin, hop=v.hop, enter_s=v.enter_s,
-                        arrive_s=v.arrive_s, dest=v.dest, free_flow_s=v.free_flow_s, wait_s=v.wait_s, stops=v.stops,
-                        buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head, count=q.count,
-                        head_ready_s=q.head_ready_s)
+        args = dict(counts=counts, time_s=time_s, src_entry=self.entry, src_route=self.route, n_routes=self.n_routes,
+                    first=first, entry_links=net.entries, n_queues=net.n_queues, gen_s=v.gen_s,
+                    ready_s=v.ready_s, route=v.route, origin=v.origin, hop=v.hop, enter_s=v.enter_s,
+                    arrive_s=v.arrive_s, dest=v.dest, free_flow_s=v.free_flow_s, wait_s=v.wait_s, stops=v.stops,
+                    buf=q.buf, slot_ready_s=q.slot_ready_s, head=q.head, count=q.count,
+                    head_ready_s=q.head_ready_s)
+        ordered = tuple(args[name] for name in APPEND_ARRIVALS_PARAMS)
+        if self._append is None:  # the types never change (grown arrays keep theirs): resolve them once
+            self._append = bind(append_arrivals, ordered)
+        self._append(*ordered)
         v.n[...] = first + total
+
+
+@njit(cache=True, nogil=True)
+def outside_length_after(count, n_queues, src_entry, counts, n_entries):
+    """The most vehicles any outside queue (rows ``n_queues + k * n_entries + entry``) holds once
+    ``counts[k, s]`` more join the queue of entry ``src_entry[s]`` of replica k."""
+    longest = 0
+    for k in range(counts.shape[0]):
+        base = n_queues + k * n_entries
+        gained = np.zeros(n_entries, dtype=np.int64)
+        for s in range(counts.shape[1]):
+            gained[src_entry[s]] += counts[k, s]
+        for e in range(n_entries):
+            longest = max(longest, count[base + e] + gained[e])
+    return longest
 
 
 @njit(cache=True, nogil=True)
@@ -313,3 +332,6 @@ def append_arrivals(counts, time_s, src_entry, src_route, n_routes, first, entry
                 head_ready_s[r] = t
             v += 1
         d0 += n_k
+
+
+APPEND_ARRIVALS_PARAMS = tuple(inspect.signature(append_arrivals.py_func).parameters)

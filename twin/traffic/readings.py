@@ -10,6 +10,7 @@ interval. For the city: vehicles on the network, waiting to enter, and arrived s
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from twin.engine import Periodic
 from twin.telemetry.bus import TelemetryBus
@@ -34,6 +35,51 @@ def waiting_time_per_queue(q: QueueState, halted: np.ndarray, t: int) -> np.ndar
     """Seconds the vehicles at the stop line of each of the first ``halted.size`` queues have stood
     there at ``t``, summed; ``halted`` is :func:`waiting_per_queue` of the same queues at ``t``."""
     return waiting_time_of_halted(q.slot_ready_s, q.head, halted, t)
+
+
+@njit(cache=True, nogil=True)
+def reading_values(out, q_det, n_det, lane_groups, q_int, n_int, steps, passed, busy_steps, per_queue, phase, changes,
+                   gen_s, enter_s, arrive_s, n_vehicles, now_s):
+    """Fill ``out`` in the readings' layout order: per detector the vehicles that crossed, occupancy
+    (busy steps summed over its lane groups / their count / ``steps``) and queue; per intersection
+    its queue; per signal phase and changes; vehicles on the network, waiting to enter and arrived
+    by ``now_s`` (s). One pass where numpy took nine (three over every vehicle so far); the sums
+    run in numpy's bincount order, so the values are the same to the bit."""
+    n_q = q_det.size
+    crossed = out[:n_det]
+    occupancy = out[n_det:2 * n_det]
+    queue = out[2 * n_det:3 * n_det]
+    at_int = out[3 * n_det:3 * n_det + n_int]
+    crossed[:] = 0.0
+    occupancy[:] = 0.0
+    queue[:] = 0.0
+    at_int[:] = 0.0
+    for r in range(n_q):
+        d = q_det[r]
+        crossed[d] += passed[r]
+        occupancy[d] += busy_steps[r]
+        queue[d] += per_queue[r]
+        at_int[q_int[r]] += per_queue[r]
+    for d in range(n_det):
+        occupancy[d] = occupancy[d] / lane_groups[d] / steps
+    o = 3 * n_det + n_int
+    n_sig = phase.size
+    for i in range(n_sig):
+        out[o + i] = phase[i]
+        out[o + n_sig + i] = changes[i]
+    on_network = waiting = arrived = 0
+    for k in range(n_vehicles):
+        a = arrive_s[k]
+        if enter_s[k] >= 0 and (a < 0 or a > now_s):
+            on_network += 1
+        if gen_s[k] <= now_s and enter_s[k] < 0:
+            waiting += 1
+        if a >= 0 and a <= now_s:
+            arrived += 1
+    o += 2 * n_sig
+    out[o] = on_network
+    out[o + 1] = waiting
+    out[o + 2] = arrived
 
 
 class TrafficReadings(Periodic):
@@ -66,20 +112,12 @@ class TrafficReadings(Periodic):
         steps = int(self.det.steps)
         if steps == 0:
             return
-        det, v = self.det, self.v
-        per_queue = waiting_per_queue(self.q, now_s, self.net.n_queues)  # movement queues only
-        n_q, n_det = self.net.n_queues, self.det_nodes.size
-        busy = np.bincount(self.q_det, det.busy_steps[:n_q], n_det) / self.lane_groups
-        n = int(v.n)
-        generated = v.gen_s[:n] <= now_s
-        on_network = (v.enter_s[:n] >= 0) & ((v.arrive_s[:n] < 0) | (v.arrive_s[:n] > now_s))
-        arrived = (v.arrive_s[:n] >= 0) & (v.arrive_s[:n] <= now_s)
-        values = np.concatenate([  # in the layout's order
-            np.bincount(self.q_det, det.passed[:n_q], n_det), busy / steps,
-            np.bincount(self.q_det, weights=per_queue, minlength=n_det),
-            np.bincount(self.net.q_int, weights=per_queue, minlength=self.net.n_int),
-            self.sig.phase, self.sig.changes,
-            [on_network.sum(), (generated & (v.enter_s[:n] < 0)).sum(), arrived.sum()]], dtype=np.float64)
+        det, v, net = self.det, self.v, self.net
+        per_queue = waiting_per_queue(self.q, now_s, net.n_queues)  # movement queues only
+        values = np.empty(self.layout.size)
+        reading_values(values, self.q_det, self.det_nodes.size, self.lane_groups, net.q_int, net.n_int, steps,
+                       det.passed, det.busy_steps, per_queue, self.sig.phase, self.sig.changes,
+                       v.gen_s, v.enter_s, v.arrive_s, int(v.n), now_s)
         self.bus.publish(now_s, self.layout, values)
         for arr in (det.passed, det.busy_steps, self.sig.changes):
             arr[...] = 0
