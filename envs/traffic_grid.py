@@ -59,10 +59,10 @@ class TrafficCore:
     def n_phases(self) -> int:
         """Phases of every agent's program, where they all have the same count (generated grids);
         ValueError on a network whose programs differ (read ``nvec`` there)."""
-        if (self.nvec != self.nvec[0]).any():
+        if not isinstance(self.action_counts, int):
             raise ValueError(f"{self.env_id}: the signals have {sorted(set(self.nvec.tolist()))} phases; "
                              "read core.nvec, one count per agent")
-        return int(self.nvec[0])
+        return self.action_counts
 
     def signal_space(self, a: int) -> spaces.Box:
         """Observation space of agent ``a``."""

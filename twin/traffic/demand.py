@@ -136,7 +136,7 @@ def turn_cdf(net: RoadNetwork, shares: tuple[float, float, float]) -> np.ndarray
     are renormalised over the movements it has; from its last movement on the row is exactly 1.0,
     so a movement a link lacks is never drawn. A link with one movement of each class keeps the
     raw cumulative shares (a grid's links all do). A U-turn (an imported net's) gets no share: only
-    routes take it. A link whose movements all have share 0 (one that only turns around) takes
+    routes take it. A link whose movements all have share 0 takes
     each with equal chance.
     """
     slots = net.queue_of
