@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.engine import World
-from twin.traffic.network import ENTRY, EXIT, INTERNAL
+from twin.traffic.network import ENTRY, EXIT, INTERNAL, RoadNetwork
 from twin.viewer.paths import RoadPaths
 
 PLOT_PITCH_M = 14.0        # home plot spacing; the tile is TILE_SHARE of it
@@ -297,7 +297,7 @@ def _street_layout(world: World) -> StreetLayout:
         entry_links=entry_links)
 
 
-def _shaped_layout(net, n_int: int, n_links: int, n_q: int, int_xy: np.ndarray, xy: np.ndarray, border: float,
+def _shaped_layout(net: RoadNetwork, n_int: int, n_links: int, n_q: int, int_xy: np.ndarray, xy: np.ndarray, border: float,
                    entry_links: np.ndarray) -> StreetLayout:
     """An imported net with its lanes' shapes: each road along its middle car lane's shape (moved
     and flipped as the junctions are), its lanes their real width wide, lane groups across it (left
