@@ -96,8 +96,8 @@ def test_a_run_on_a_sumo_net_takes_the_net_with_it_and_evaluates_from_its_folder
     project = tmp_path / "project" / "scenarios"
     (project / "nets").mkdir(parents=True)
     cross_net(project / "nets" / "c.net.xml")
-    cross_net(tmp_path / "project" / "shared.net.xml", lanes=1)
-    for name, net in (("beside", "nets/c.net.xml"), ("above", "../shared.net.xml")):
+    cross_net(tmp_path / "project" / "common.net.xml", lanes=1)
+    for name, net in (("beside", "nets/c.net.xml"), ("above", "../common.net.xml")):
         (project / f"{name}.yaml").write_text(
             f"name: {name}\nseed: 1\nstart: 2025-01-14 07:00\nduration: 10min\nhomes: {{count: 0}}\n"
             f"outputs: {{record: []}}\ntraffic:\n  network: {{sumo_net: {net}}}  # {net}\n"
@@ -105,10 +105,10 @@ def test_a_run_on_a_sumo_net_takes_the_net_with_it_and_evaluates_from_its_folder
         run = tmp_path / f"run-{name}"
         assert main(["train", str(project / f"{name}.yaml"), "--agent", "ppo", "--steps", "64", "--out", str(run),
                      "--hp", "n_steps=32", "--hp", "batch_size=32", "--quiet"]) == 0
-        copied = run / ("nets/c.net.xml" if name == "beside" else "inputs/shared.net.xml")
+        copied = run / ("nets/c.net.xml" if name == "beside" else "inputs/common.net.xml")
         assert copied.read_bytes() == (project / net).read_bytes()
         if name == "above":
-            assert "sumo_net: inputs/shared.net.xml" in (run / "scenario.yaml").read_text()
+            assert "sumo_net: inputs/common.net.xml" in (run / "scenario.yaml").read_text()
         (project / net).unlink()  # the original gone: the folder must stand on its own
         assert main(["eval", str(run), "--episodes", "1", "--no-baselines"]) == 0
     capsys.readouterr()
