@@ -77,6 +77,23 @@ class SignalAgents:
         return cls(tuple(net.int_ids[i] for i in agents), agents.astype(np.int64), n_phases, queue_start,
                    queues, obs_start, every)
 
+    def tiled(self, k: int, n_int: int, n_queues: int) -> "SignalAgents":
+        """The agents of ``k`` copies of the network they were made for (``n_int`` intersections and
+        ``n_queues`` movement queues each), laid out replica by replica as
+        :func:`twin.replicate.tile_network` lays out the copies."""
+        if k == 1:
+            return self
+        r = np.arange(k)
+        span, width = self.queue_start[-1], self.obs_start[-1]
+        return SignalAgents(
+            ids=tuple(i if c == 0 else f"w{c}/{i}" for c in range(k) for i in self.ids),
+            intersection=(self.intersection[None, :] + r[:, None] * n_int).ravel(),
+            n_phases=np.tile(self.n_phases, k),
+            queue_start=np.concatenate([(self.queue_start[:-1][None, :] + r[:, None] * span).ravel(), [k * span]]),
+            queues=(self.queues[None, :] + r[:, None] * n_queues).ravel(),
+            obs_start=np.concatenate([(self.obs_start[:-1][None, :] + r[:, None] * width).ravel(), [k * width]]),
+            every_intersection=self.every_intersection)
+
     @property
     def count(self) -> int:
         """Number of agents."""

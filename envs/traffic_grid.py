@@ -54,6 +54,7 @@ class TrafficCore:
         # What discrete_actions checks against: one count where all agents share it (grids).
         self.action_counts = int(self.nvec[0]) if uniform else self.nvec
         self.low, self.high = self.agents.all_bounds(sc.duration)
+        self._tiled: dict[int, SignalAgents] = {1: self.agents}
 
     @property
     def n_phases(self) -> int:
@@ -63,6 +64,13 @@ class TrafficCore:
             raise ValueError(f"{self.env_id}: the signals have {sorted(set(self.nvec.tolist()))} phases; "
                              "read core.nvec, one count per agent")
         return self.action_counts
+
+    def agents_of(self, replicas: int) -> SignalAgents:
+        """The agents of a world of ``replicas`` copies of the scenario's network (tiled once per count)."""
+        tiled = self._tiled.get(replicas)
+        if tiled is None:
+            tiled = self._tiled[replicas] = self.agents.tiled(replicas, self.net.n_int, self.net.n_queues)
+        return tiled
 
     def signal_space(self, a: int) -> spaces.Box:
         """Observation space of agent ``a``."""
@@ -77,7 +85,7 @@ class TrafficGridHooks(WorldHooks):
 
     def _start(self) -> None:
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
-                                self.core.cfg.reward)
+                                self.core.cfg.reward, self.core.agents_of(self.world.replicas))
 
     def _observe(self) -> np.ndarray:
         return self.task.observe().reshape(self.world.replicas, -1)

@@ -54,7 +54,7 @@ class TrafficGridParallelEnv(WorldRendering, AgentSpaces):
         self.world = self.core.episodes.build([world_seed(self._seed(seed, ENV_ID))])
         self.recorder = Recorder(self.world.bus, self.world.start)
         self.task = TrafficTask(self.world, self.core.cfg.reward_weights, self.core.episodes.interval_s,
-                                self.core.cfg.reward)
+                                self.core.cfg.reward, self.core.agents)
         self.steps = 0
         self.agents = list(self.possible_agents)
         self._show_human()

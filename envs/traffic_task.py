@@ -11,12 +11,11 @@ import numpy as np
 from numba import njit
 
 from envs.rewards import TrafficStep, needs_detail
-from envs.signal_agents import MOVEMENTS, VEHICLE_LIMIT, SignalAgents, feature_count
+from envs.signal_agents import VEHICLE_LIMIT, SignalAgents
 from twin.engine import World
 from twin.traffic.readings import waiting_per_queue, waiting_time_per_queue
 from twin.traffic.signals import GREEN
 
-__all__ = ["MOVEMENTS", "VEHICLE_LIMIT", "TERMS", "TrafficTask", "feature_count"]
 TERMS = ("queue", "delay", "switch")  # reward terms, in the order of interval_terms' rows
 
 
@@ -76,12 +75,15 @@ def interval_terms(q_int, halted_q, row_int, delay_q, last_delay_s, phase, last_
 class TrafficTask:
     """Observations, phase requests and reward terms of every signal agent in ``world``."""
 
-    def __init__(self, world: World, weights: dict[str, float], interval_s: int, reward: object = "weighted"):
+    def __init__(self, world: World, weights: dict[str, float], interval_s: int, reward: object = "weighted",
+                 agents: SignalAgents | None = None):
+        """``agents``: the world's signal agents, if the caller has them (an env derives them once per
+        scenario); else derived from the world's network."""
         t = world.traffic
         self.world, self.net, self.sig, self.q, self.v = world, t.net, t.signals, t.queues, t.vehicles
         self.weights, self.interval_s = weights, interval_s
         net = self.net
-        self.agents = SignalAgents.of(net, t.plan.phases_at)
+        self.agents = agents if agents is not None else SignalAgents.of(net, t.plan.phases_at)
         self.n_int = net.n_int
         # Every row (movement queues, then outside queues) belongs to the intersection it leads to.
         self.row_int = np.concatenate([net.q_int, net.link_to[net.entries]]).astype(np.int64)

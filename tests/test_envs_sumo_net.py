@@ -228,3 +228,18 @@ def test_the_default_discretizers_ask_for_one_on_an_imported_net(lights):
     env = gym.make(ENV, scenario=str(lights))
     with pytest.raises(UnsupportedSpace, match="imported SUMO net"):
         default_discretizer(env)
+
+
+@pytest.mark.parametrize("scenario", ["lights", "grid"])
+def test_the_agents_tiled_for_a_vector_env_are_those_of_its_tiled_network(scenario, lights):
+    from envs.signal_agents import SignalAgents
+
+    kwargs = {"scenario": str(lights)} if scenario == "lights" else {}
+    vec = gym.make_vec(ENV, num_envs=3, vectorization_mode="vector_entry_point", **kwargs)
+    vec.reset(seed=0)
+    world = vec.unwrapped.world
+    derived = SignalAgents.of(world.traffic.net, world.traffic.plan.phases_at)
+    used = vec.unwrapped.task.agents
+    assert used is not derived and used.ids == derived.ids and used.every_intersection == derived.every_intersection
+    for field in ("intersection", "n_phases", "queue_start", "queues", "obs_start"):
+        np.testing.assert_array_equal(getattr(used, field), getattr(derived, field), err_msg=field)

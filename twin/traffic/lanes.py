@@ -78,16 +78,13 @@ EQUAL_PART = 0.2           # of each shared lane split equally among its movemen
 LEVELLING_ROUNDS = 200     # rounds of drivers moving to the less loaded of their lanes
 
 
-def flow_per_lane(net: RoadNetwork, flow_vph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def flow_per_lane(net: RoadNetwork, flow_vph: np.ndarray, on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(lanes, Q) vehicles/hour each movement puts on each lane it may use, and (lanes, Q) the
     link-lane index of each cell: drivers spread a movement's ``flow_vph`` (Q,) over its lanes so
     that the lanes' loads level out, as SUMO's drivers change to the lane that serves their turn
     with the fewest vehicles. Each round every movement moves flow from its most loaded lane to
     its least loaded one: half the difference, shared among the link's movements that can move.
-    A U-turn uses no lane here (it borrows its lanes whole)."""
-    on = lane_bits(net).astype(bool)
-    if net.q_u_turn is not None:
-        on = on & ~net.q_u_turn
+    ``on`` (lanes, Q) bool: the lanes each movement shares (a U-turn none: it borrows its lanes whole)."""
     width, n_q = on.shape
     cell = net.q_link[None, :].astype(np.int64) * width + np.arange(width)[:, None]
     per_cell = functools.partial(np.bincount, cell.ravel(), minlength=net.n_links * width)
@@ -112,7 +109,7 @@ def movement_lanes(net: RoadNetwork, flow_vph: np.ndarray) -> np.ndarray:
     nothing from the others'."""
     bits = lane_bits(net).astype(float)
     on = bits if net.q_u_turn is None else bits * ~net.q_u_turn
-    x, cell = flow_per_lane(net, flow_vph)
+    x, cell = flow_per_lane(net, flow_vph, on > 0)
     per_cell = functools.partial(np.bincount, cell.ravel(), minlength=net.n_links * on.shape[0])
     users = np.maximum(per_cell(weights=on.ravel())[cell], 1)           # movements on each lane of the link
     total = per_cell(weights=x.ravel())[cell]
