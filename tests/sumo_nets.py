@@ -28,6 +28,8 @@ class NetFile:
     connections: list[tuple[str, str, int, int, str, str, int]] = field(default_factory=list)
     programs: dict[str, tuple[float, list[tuple[float, str]]]] = field(default_factory=dict)
     internal: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # (in, out) -> length m, speed m/s
+    # Right of way: junction -> {link index: the link indices it must let pass} (SUMO's <request response>).
+    yields: dict[str, dict[int, set[int]]] = field(default_factory=dict)
 
     def write(self, path: Path) -> Path:
         """Write the file and return its path."""
@@ -49,8 +51,19 @@ class NetFile:
         for eid, _, b, lanes, _ in self.edges:
             incoming[b] += [f"{eid}_{k}" for k in range(lanes)]
         for j, (x, y, kind) in self.junctions.items():
-            lines.append(f'  <junction id={quoteattr(j)} type="{kind}" x="{x}" y="{y}" '
-                         f'incLanes="{" ".join(incoming[j])}" intLanes=""/>')
+            head = (f'  <junction id={quoteattr(j)} type="{kind}" x="{x}" y="{y}" '
+                    f'incLanes="{" ".join(incoming[j])}" intLanes=""')
+            if j not in self.yields:
+                lines.append(head + "/>")
+                continue
+            # SUMO writes a link's response as a bit string, the bit of link k at position -(k + 1).
+            n_links = sum(1 for c in self.connections if c[0] in {f"{e[0]}" for e in self.edges if e[2] == j})
+            lines.append(head + ">")
+            for index in range(n_links):
+                gives_way = self.yields[j].get(index, set())
+                bits = "".join("1" if k in gives_way else "0" for k in reversed(range(n_links)))
+                lines.append(f'    <request index="{index}" response="{bits}" foes="{bits}" cont="0"/>')
+            lines.append("  </junction>")
         for n, (a, b, la, lb, d, tl, index) in enumerate(self.connections):
             light = f' tl="{tl}" linkIndex="{index}"' if tl else ""
             via = ""
@@ -113,6 +126,20 @@ def two_phase_program(net: NetFile, jid: str, *, green_s: tuple[float, float] = 
     net.programs[jid] = (offset_s, [(green_s[0], state("NS", "G")), (yellow_s, state("NS", "y")),
                                     (all_red_s, state("", "r")), (green_s[1], state("EW", "G")),
                                     (yellow_s, state("EW", "y")), (all_red_s, state("", "r"))])
+
+
+def yield_to(net: NetFile, jid: str, yielding: tuple[str, str], foes: list[tuple[str, str]]) -> None:
+    """At junction ``jid``, the connections of movement ``yielding`` (side it comes from, SUMO dir)
+    must let pass those of the movements ``foes``; a junction's link indices are its connections'
+    order here (add_junction lists them lane by lane, as SUMO counts them)."""
+    side_of = {f"{other}_{jid}": side for side, other in _arms_of(net, jid).items()}
+    mine = [c for c in net.connections if c[0] in side_of]
+    index = {id(c): k for k, c in enumerate(mine)}
+    of = {(side_of[c[0]], c[4]): [index[id(x)] for x in mine if (side_of[x[0]], x[4]) == (side_of[c[0]], c[4])]
+          for c in mine}
+    table = net.yields.setdefault(jid, {})
+    for k in of[yielding]:
+        table.setdefault(k, set()).update(j for foe in foes for j in of[foe])
 
 
 def _arms_of(net: NetFile, jid: str) -> dict[str, str]:

@@ -56,7 +56,9 @@ def tile_network(net: RoadNetwork, k: int) -> RoadNetwork:
               for r in range(k)]
     tiled = concat_fields(copies, {"link_from": net.n_int, "link_to": net.n_int, "q_link": net.n_links,
                                    "q_int": net.n_int, "q_out": net.n_links, "queue_of": net.n_queues,
-                                   "entries": net.n_links, "exits": net.n_links})
+                                   "entries": net.n_links, "exits": net.n_links, "yield_group_q": net.n_queues,
+                                   "yield_pair_foe": net.n_queues,
+                                   "yield_pair_group": 0 if net.yield_group_q is None else net.yield_group_q.size})
     return dataclasses.replace(tiled, replicas=k)
 
 

@@ -38,6 +38,7 @@ from twin.traffic.kinematics import JunctionTimes
 from twin.traffic.lanes import expected_queue_flow_vph, lane_storage, movement_lanes
 from twin.traffic.network import EXIT, RoadNetwork
 from twin.traffic.signals import SignalPlan, SignalState
+from twin.traffic.yielding import green_share, yield_factor
 from twin.traffic.state import DetectorRegisters, QueueState, TurnDraws, Vehicles
 
 # Below this many replica worlds the parallel kernel's thread start-up costs more than it saves.
@@ -58,7 +59,13 @@ def movement_sat_vps(net: RoadNetwork, demand: DemandPlan) -> np.ndarray:
     od, file = demand.od_vph.reshape(k, -1), demand.file_route_vph.reshape(k, -1)
     route_vph = np.concatenate([od, file], axis=1).ravel()  # route_q: each replica's OD routes, then its file's
     flow = expected_queue_flow_vph(net, demand.entry_vph, demand.turn_cdf, demand.route_q, route_vph)
-    return movement_lanes(net, flow) * net.lane_sat_vps
+    sat_vps = movement_lanes(net, flow) * net.lane_sat_vps
+    if net.yield_group_q is None or net.yield_group_q.size == 0:
+        return sat_vps
+    # A foe crosses in its green only: its flow then is its hourly flow over its green share.
+    crossing_vph = np.minimum(flow / green_share(net.programs, net.q_int), sat_vps * 3600.0)
+    return sat_vps * yield_factor(net.n_queues, net.yield_group_q, net.yield_group_share, net.yield_pair_group,
+                                  net.yield_pair_foe, crossing_vph)
 
 
 class TrafficPhysics(Periodic):

@@ -89,6 +89,12 @@ class RoadNetwork:
     q_lane_mask: np.ndarray | None = None   # (Q,) imported: bit b set if the queue may use lane b of its link
     q_u_turn: np.ndarray | None = None      # (Q,) imported: the movement turns around (SUMO dir t); grids have none
     link_shape_m: tuple[np.ndarray, ...] | None = None  # imported: per link, (points, 2) its middle lane's shape, m (y north)
+    # Imported: who gives way (twin.traffic.yielding): per yield group its movement and share of that
+    # movement's green, per (group, foe) pair its group and the foe movement; None on a grid.
+    yield_group_q: np.ndarray | None = None
+    yield_group_share: np.ndarray | None = None
+    yield_pair_group: np.ndarray | None = None
+    yield_pair_foe: np.ndarray | None = None
     replicas: int = 1           # copies of one grid side by side (see twin.replicate.tile_network)
 
     @property

@@ -37,10 +37,14 @@ What is read, and how it maps onto twin's queue model:
   index. The program is turned so that twin's phase 0 is its first green, the offset moved with it.
   Durations are rounded to whole traffic steps (greens to at least one). A movement whose
   connections no light controls is always green, and a junction without a light (priority, right
-  before left, ...) has one phase serving every movement: twin does not model yielding there.
+  before left, ...) has one phase serving every movement.
+- **Right of way**: a movement that gives way (a minor link at a junction without a light, a
+  permissive ``g`` green at one) keeps the share of its saturation flow the gaps in its foes' flow
+  leave it (:mod:`twin.traffic.yielding`); who yields to whom is read from each junction's
+  ``<request response>`` (:mod:`twin.traffic.sumo_yields`).
 
-Anything else a net may hold (actuated parameters, pedestrian crossings, vehicle class lanes,
-right-of-way foes) is not read.
+Anything else a net may hold (actuated parameters, pedestrian crossings, vehicle class lanes) is
+not read.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.traffic.network import ENTRY, EXIT, INTERNAL, LEFT, RIGHT, THROUGH, RoadNetwork, SignalPrograms
+from twin.traffic.sumo_yields import yield_groups
 
 TURN_OF_DIR = {"s": THROUGH, "l": LEFT, "L": LEFT, "r": RIGHT, "R": RIGHT, "t": LEFT, "T": LEFT}
 U_TURN_DIRS = frozenset("tT")
@@ -78,6 +83,7 @@ class _Movement:
     lane_links: tuple[tuple[int, int], ...]  # (lane of the incoming edge, link index) of each controlled connection
     cross_s: float      # crossing the junction at its internal lanes' speeds, s (mean over its connections)
     turn_speed_mps: float  # the slowest of those speeds, m/s (mean over its connections)
+    conns: tuple = dataclasses.field(default=(), compare=False, repr=False)  # its sumolib connections
 
     @property
     def link_indices(self) -> tuple[int, ...]:
@@ -151,7 +157,8 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         queue_of[m.link, fill[m.link]] = q
         fill[m.link] += 1
     q_int = link_to[q_link]
-    programs = _programs(path, net, nodes, moves, q_int, lanes, dt_s)
+    programs, states_of = _programs(path, net, nodes, moves, q_int, lanes, dt_s)
+    group_q, group_share, pair_group, pair_foe = yield_groups(nodes, moves, q_int, programs.green_s, states_of)
     return RoadNetwork(
         int_ids=tuple(n.getID() for n in nodes), int_rc=None,
         int_xy_m=np.array([n.getCoord()[:2] for n in nodes], dtype=float).reshape(-1, 2),
@@ -164,7 +171,8 @@ def read_sumo_net(path: str | os.PathLike, *, lane_sat_vps: float, jam_spacing_m
         q_cross_s=np.array([m.cross_s for m in moves]), q_turn_speed_mps=np.array([m.turn_speed_mps for m in moves]),
         entries=entries, exits=exits, lane_sat_vps=lane_sat_vps, approach=tuple(e.getID() for e in edges),
         programs=programs, q_lane_mask=np.array([m.lane_mask for m in moves], dtype=np.int64),
-        q_u_turn=np.array([m.u_turn for m in moves], dtype=bool), link_shape_m=shapes)
+        q_u_turn=np.array([m.u_turn for m in moves], dtype=bool), link_shape_m=shapes,
+        yield_group_q=group_q, yield_group_share=group_share, yield_pair_group=pair_group, yield_pair_foe=pair_foe)
 
 
 def _parse(path: Path):
@@ -220,7 +228,7 @@ def _movements(net, edges, index: dict[str, int]) -> list[_Movement]:
                                    lane_links=tuple((c.getFromLane().getIndex(), c.getTLLinkIndex())
                                                     for c in conns if c.getTLSID()),
                                    cross_s=float(np.mean([x[0] for x in crossing])),
-                                   turn_speed_mps=float(np.mean([x[1] for x in crossing]))))
+                                   turn_speed_mps=float(np.mean([x[1] for x in crossing])), conns=tuple(conns)))
     return moves
 
 
@@ -249,9 +257,9 @@ def _heading(shape) -> int:
 
 
 def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray, edge_lanes: np.ndarray,
-              dt_s: int) -> SignalPrograms:
-    """Each intersection's program from its traffic light (one always-green phase without one);
-    ``edge_lanes``: car lanes per link."""
+              dt_s: int) -> tuple[SignalPrograms, dict[int, list[str]]]:
+    """Each intersection's program from its traffic light (one always-green phase without one),
+    and the green phases' states of each signalized intersection; ``edge_lanes``: car lanes per link."""
     n_int = len(nodes)
     rows_of: dict[int, list[int]] = defaultdict(list)
     for q, i in enumerate(q_int):
@@ -260,6 +268,7 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
     actuating = np.zeros(len(moves), dtype=np.int64)
     per_int: list[tuple[list[int], list[int], list[int], int]] = []
     signalized = np.zeros(n_int, dtype=bool)
+    states_of: dict[int, list[str]] = {}
     for i, node in enumerate(nodes):
         lights = {moves[q].tls for q in rows_of[i] if moves[q].tls}
         if len(lights) > 1:
@@ -272,6 +281,7 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
         signalized[i] = True
         tls_id = lights.pop()
         greens, yellows, reds, offset, states = _program_of(path, net.getTLS(tls_id), dt_s)
+        states_of[i] = states
         for q in rows_of[i]:
             m = moves[q]
             if not m.tls:  # a movement no light controls is never stopped
@@ -297,7 +307,7 @@ def _programs(path: Path, net, nodes, moves: list[_Movement], q_int: np.ndarray,
     offset = np.array([o for _, _, _, o in per_int], dtype=np.int64) % cycle
     return SignalPrograms(q_bits=bits, q_actuating_bits=actuating, n_phases=np.array([len(g) for g, _, _, _ in per_int], dtype=np.int64),
                           green_s=green_s, yellow_s=yellow_s, all_red_s=all_red_s, offset_s=offset,
-                          signalized=signalized)
+                          signalized=signalized), states_of
 
 
 def _actuating_bits(move: _Movement, junction: list[_Movement], states: list[str], *, one_lane: bool) -> int:
