@@ -1,0 +1,1 @@
+"""Reading CityLearn datasets (a ``schema.json`` and the CSV files it names) into typed, unit-named arrays."""
