@@ -30,6 +30,7 @@ class CityLearnBuilding:
 
     name: str
     type: str  # CityLearn building class
+    type_as_written: str | None  # the schema's own ``type`` (None: left out); CityLearn seeds devices with it
     energy_simulation: EnergySimulationSeries
     weather: WeatherSeries
     pricing: PricingSeries | None
@@ -75,6 +76,7 @@ def read_building(s: SchemaFile, name: str, b: BuildingSchema, files: DatasetFil
     return CityLearnBuilding(
         name=name,
         type=b.type or PLAIN_BUILDING,
+        type_as_written=b.type,
         energy_simulation=energy,
         weather=weather,
         pricing=pricing,
