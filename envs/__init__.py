@@ -2,12 +2,12 @@
 
 Importing ``envs`` registers the ``twin/`` ids with Gymnasium; ``gym.make("envs:twin/SmartHome-v0")``
 imports it for you. PettingZoo versions: ``envs.neighborhood_v0.parallel_env()`` and
-``envs.traffic_grid_v0.parallel_env()``. Spaces and rewards: ``docs/environments.md``.
+``envs.traffic_grid_v0.parallel_env()`` and ``envs.citylearn_v0.parallel_env(dataset=...)``. Spaces and rewards: ``docs/environments.md``.
 """
 
 from gymnasium.envs.registration import register, registry
 
-from envs import neighborhood_v0, traffic_grid_v0
+from envs import citylearn_v0, neighborhood_v0, traffic_grid_v0
 from envs.actions import InvalidAction
 from envs.config import EnvConfigError
 from envs.episodes import InvalidSeed
@@ -20,5 +20,7 @@ _IDS = {
 for _id, (_entry, _vector) in _IDS.items():
     if _id not in registry:
         register(id=_id, entry_point=_entry, vector_entry_point=_vector)
+if "twin/CityLearn-v0" not in registry:  # a dataset's episodes are its own: no vector version
+    register(id="twin/CityLearn-v0", entry_point="envs.citylearn:CityLearnEnv")
 
-__all__ = ["neighborhood_v0", "traffic_grid_v0", "InvalidAction", "InvalidSeed", "EnvConfigError"]
+__all__ = ["citylearn_v0", "neighborhood_v0", "traffic_grid_v0", "InvalidAction", "InvalidSeed", "EnvConfigError"]

@@ -77,6 +77,20 @@ class TrafficEnvConfig(EnvConfig):
                                 "function of an envs.rewards.TrafficStep returning one reward per intersection")
 
 
+class CityLearnEnvConfig(Model):
+    """CityLearn-v0 and ``citylearn_v0`` (a CityLearn dataset; see docs/environments.md)."""
+
+    dataset: str = Field(description="path of a CityLearn dataset's schema.json (or its folder)")
+    buildings: tuple[str, ...] | None = Field(
+        None, description="names of the buildings to simulate, as CityLearn's buildings=; default: every "
+                          "building the schema includes")
+    reward: Literal["schema", "net-consumption"] = Field(
+        "schema", description="schema: the schema's reward_function (CityLearn's default RewardFunction, with "
+                              "its exponent); net-consumption: -max(net kWh, 0) per building, whatever the "
+                              "schema names")
+    render_mode: None = Field(None, description="CityLearn-v0 does not render")
+
+
 def parse_config(cls: type[EnvConfig], env_id: str, kwargs: dict) -> EnvConfig:
     """Validate ``kwargs`` into ``cls``; EnvConfigError naming each bad keyword and what is allowed."""
     try:

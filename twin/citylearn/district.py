@@ -4,7 +4,9 @@ the compiled step (:mod:`twin.citylearn.kernel`) that CityLearn's own equations 
 :class:`CityLearnDistrict` owns the state (each battery's state of charge and degraded capacity)
 and the records of every simulated step; :meth:`~CityLearnDistrict.step` advances one time step
 under one action per building, :meth:`~CityLearnDistrict.run` many in one compiled call.
-An episode of N dataset rows is N - 1 steps, as in CityLearn (it never simulates the last row).
+An episode over dataset rows ``first`` … ``last`` is ``last - first`` steps, as in CityLearn (it
+never simulates an episode's last row): a whole year of 8,760 rows is 8,759 steps. Step ``t``
+reads row ``t`` (counted from ``simulation_start_time_step``) and records at row ``t``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from twin.citylearn.dataset import CityLearnDataset
 from twin.citylearn.kernel import district_run, district_step
 from twin.citylearn.params import DistrictDevices, district_devices
+from twin.compiled import bind
 
 #: The device parameters, as the kernel reads them (built by field name from DistrictDevices).
 DeviceArrays = namedtuple("DeviceArrays", [f.name for f in fields(DistrictDevices) if f.name != "names"])
@@ -44,7 +47,8 @@ class Tariffs:
 class CityLearnDistrict:
     """Every building of a CityLearn dataset, stepped by CityLearn's equations.
 
-    ``steps`` is the episode length (dataset rows - 1); ``t`` the next step to run.
+    ``t`` is the next step to run, ``first`` and ``last`` the rows of the episode (by default the
+    whole simulation window).
     """
 
     def __init__(self, dataset: CityLearnDataset) -> None:
@@ -66,12 +70,15 @@ class CityLearnDistrict:
                                   else b.carbon_intensity.carbon_intensity_kg_per_kwh))
         self.arrays = DeviceArrays(**{k: getattr(self.devices, k) for k in DeviceArrays._fields})
         self.dt_h = dataset.seconds_per_time_step / 3600.0
-        self.steps = rows - 1
+        self.rows = rows
         n = len(bs)
-        self.records = Records(*(np.zeros((self.steps, n)) for _ in Records._fields))
+        self.records = Records(*(np.zeros((rows, n)) for _ in Records._fields))
         self.soc = np.zeros(n)
         self.capacity_kwh = np.zeros(n)
         self.reset()
+        # The arrays live as long as the district (filled in place), so the step's types resolve once.
+        self._step = bind(district_step, (0, 0, np.zeros(n), self.dt_h, self.arrays, self.series, self.soc,
+                                          self.capacity_kwh, self.records))
 
     @property
     def n_buildings(self) -> int:
@@ -83,9 +90,18 @@ class CityLearnDistrict:
         """Which buildings have a battery to act on, (B,) bool."""
         return (self.devices.battery_capacity_kwh > 0) & (self.devices.battery_power_kw > 0)
 
-    def reset(self) -> None:
-        """Back to the first step: batteries at their initial state of charge and full capacity."""
-        self.t = 0
+    @property
+    def steps(self) -> int:
+        """Steps of the episode (its rows - 1)."""
+        return self.last - self.first
+
+    def reset(self, first: int = 0, last: int | None = None) -> None:
+        """Start an episode over rows ``first`` … ``last`` (default: to the window's end), batteries
+        at their initial state of charge and full capacity, records cleared."""
+        last = self.rows - 1 if last is None else last
+        if not 0 <= first < last < self.rows:
+            raise ValueError(f"an episode needs rows 0 <= first < last < {self.rows}; got {first}, {last}")
+        self.first, self.last, self.t = first, last, first
         self.soc[:] = self.devices.battery_initial_soc
         self.capacity_kwh[:] = self.devices.battery_capacity_kwh
         for r in self.records:
@@ -94,18 +110,21 @@ class CityLearnDistrict:
     def step(self, action: np.ndarray) -> None:
         """Run step ``t`` with ``action`` (B,) float64 in [-1, 1]: each battery's share of its
         nominal power (charging +); buildings without one ignore theirs."""
-        if self.t >= self.steps:
+        if self.t >= self.last:
             raise RuntimeError(f"the episode is over ({self.steps} steps); reset() to start again")
-        district_step(self.t, action, self.dt_h, self.arrays, self.series, self.soc, self.capacity_kwh,
-                      self.records)
+        action = np.ascontiguousarray(action, dtype=np.float64)
+        if action.shape != (self.n_buildings,):
+            raise ValueError(f"action must have shape ({self.n_buildings},); got {action.shape}")
+        self._step(self.t, self.first, action, self.dt_h, self.arrays, self.series, self.soc, self.capacity_kwh,
+                   self.records)
         self.t += 1
 
     def run(self, actions: np.ndarray) -> None:
         """Run the next ``len(actions)`` steps under ``actions`` (steps, B) in one compiled call."""
         actions = np.ascontiguousarray(actions, dtype=np.float64)
-        if actions.ndim != 2 or actions.shape[1] != self.n_buildings or self.t + len(actions) > self.steps:
-            raise ValueError(f"actions must be (steps, {self.n_buildings}) with at most {self.steps - self.t} steps "
+        if actions.ndim != 2 or actions.shape[1] != self.n_buildings or self.t + len(actions) > self.last:
+            raise ValueError(f"actions must be (steps, {self.n_buildings}) with at most {self.last - self.t} steps "
                              f"left; got {actions.shape}")
-        district_run(self.t, actions, self.dt_h, self.arrays, self.series, self.soc, self.capacity_kwh,
+        district_run(self.t, self.first, actions, self.dt_h, self.arrays, self.series, self.soc, self.capacity_kwh,
                      self.records)
         self.t += len(actions)

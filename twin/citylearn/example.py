@@ -3,8 +3,9 @@
 :func:`write_example_dataset` makes hourly series starting on a Monday in January: a daily
 outdoor temperature swing (heating demand when cold, cooling demand when warm, never both), a
 PV profile, household loads and hot-water draws with seeded noise. Every building has a battery,
-PV, heat pumps for cooling and heating, an electric water heater and a hot-water tank; all
-buildings share one weather, pricing and carbon-intensity file. The format is CityLearn 3.0.2's,
+PV, heat pumps for cooling and heating, an electric water heater and (unless ``tanks=False``, the
+form twin's district model runs) a hot-water tank; all buildings share one weather, pricing and
+carbon-intensity file. The format is CityLearn 3.0.2's,
 so the same folder opens in CityLearn.
 """
 
@@ -33,10 +34,12 @@ _OBSERVATIONS = {
 _ACTIONS = {"electrical_storage": True, "dhw_storage": True, "cooling_device": False, "heating_device": False}
 
 
-def write_example_dataset(folder: str | Path, *, buildings: int = 2, hours: int = 48, seed: int = 0) -> Path:
+def write_example_dataset(folder: str | Path, *, buildings: int = 2, hours: int = 48, seed: int = 0,
+                          tanks: bool = True) -> Path:
     """Write a CityLearn dataset of ``buildings`` buildings and ``hours`` hourly time steps into
     ``folder`` (created if needed; files there of the same names are replaced) and return the
-    path of its ``schema.json``. All randomness comes from ``numpy.random.default_rng(seed)``."""
+    path of its ``schema.json``. All randomness comes from ``numpy.random.default_rng(seed)``.
+    ``tanks=False`` leaves out the hot-water tanks with their observation and action."""
     if buildings < 1 or hours < 1:
         raise ValueError(f"need at least one building and one hour; got buildings={buildings}, hours={hours}")
     folder = Path(folder)
@@ -66,14 +69,16 @@ def write_example_dataset(folder: str | Path, *, buildings: int = 2, hours: int 
         energy = _energy_simulation(t, outdoor_c, sun, rng)
         _write_csv(folder / f"{name}.csv", energy)
         entries[name] = _building(name, energy, outdoor_c, rng)
+        if not tanks:
+            del entries[name]["dhw_storage"]
     schema = {
         "random_seed": seed, "root_directory": None, "central_agent": False,
         "simulation_start_time_step": 0, "simulation_end_time_step": hours - 1,
         "episode_time_steps": None, "rolling_episode_split": False, "random_episode_split": False,
         "seconds_per_time_step": 3600.0,
-        "observations": {k: {"active": active, "shared_in_central_agent": shared}
+        "observations": {k: {"active": active and (tanks or k != "dhw_storage_soc"), "shared_in_central_agent": shared}
                          for k, (active, shared) in _OBSERVATIONS.items()},
-        "actions": {k: {"active": v} for k, v in _ACTIONS.items()},
+        "actions": {k: {"active": v and (tanks or k != "dhw_storage")} for k, v in _ACTIONS.items()},
         "agent": {"type": "citylearn.agents.rbc.BasicRBC", "attributes": None},
         "reward_function": {"type": "citylearn.reward_function.RewardFunction", "attributes": None},
         "buildings": entries,

@@ -28,7 +28,7 @@ from numba import njit
 ZERO_DIVISION = 1e-6  # CityLearn's ZERO_DIVISION_PLACEHOLDER
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def cop(efficiency: float, supply_c: float, outdoor_c: float, heating: bool) -> float:
     """CityLearn's heat pump COP at ``outdoor_c`` (see :func:`twin.citylearn.params.carnot_cop`)."""
     lift = supply_c - outdoor_c if heating else outdoor_c - supply_c
@@ -38,26 +38,31 @@ def cop(efficiency: float, supply_c: float, outdoor_c: float, heating: bool) -> 
     return 20.0 if c < 0.0 or c > 20.0 else c
 
 
-@njit(cache=True, inline="always")
-def _segment(x: np.ndarray, n: int, v: float) -> int:
-    # CityLearn's index: the segment left of v, the first or last one extrapolated.
-    return min(n - 2, max(0, int(np.searchsorted(x[:n], v)) - 1))
+@njit(cache=True, inline="always", error_model="numpy")
+def _segment(x: np.ndarray, b: int, n: int, v: float) -> int:
+    # CityLearn's index (numpy's searchsorted, side left, less one): the segment left of v, the
+    # first or last one extrapolated. Curves have a handful of points: a scan beats a bisection.
+    i = 0
+    while i < n and x[b, i] < v:
+        i += 1
+    return min(n - 2, max(0, i - 1))
 
 
-@njit(cache=True, inline="always")
-def _efficiency_at(x: np.ndarray, y: np.ndarray, n: int, power_kw: float, nominal_kw: float) -> float:
+@njit(cache=True, inline="always", error_model="numpy")
+def _efficiency_at(x: np.ndarray, y: np.ndarray, b: int, n: int, power_kw: float, nominal_kw: float) -> float:
+    # Curves are indexed (building, point) rather than sliced: a row view per call costs more than the math.
     p = min(max(abs(power_kw) / max(nominal_kw, ZERO_DIVISION), 0.0), 1.0)
-    i = _segment(x, n, p)
-    return y[i] + (p - x[i]) * (y[i + 1] - y[i]) / (x[i + 1] - x[i])
+    i = _segment(x, b, n, p)
+    return y[b, i] + (p - x[b, i]) * (y[b, i + 1] - y[b, i]) / (x[b, i + 1] - x[b, i])
 
 
-@njit(cache=True, inline="always")
-def _power_at(x: np.ndarray, y: np.ndarray, n: int, soc: float, nominal_kw: float) -> float:
-    i = _segment(x, n, soc)
-    return nominal_kw * (y[i] + (y[i + 1] - y[i]) * (soc - x[i]) / (x[i + 1] - x[i]))
+@njit(cache=True, inline="always", error_model="numpy")
+def _power_at(x: np.ndarray, y: np.ndarray, b: int, n: int, soc: float, nominal_kw: float) -> float:
+    i = _segment(x, b, n, soc)
+    return nominal_kw * (y[b, i] + (y[b, i + 1] - y[b, i]) * (soc - x[b, i]) / (x[b, i + 1] - x[b, i]))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _served(kind: int, demand: float, power_kw: float, efficiency: float, supply_c: float, outdoor_c: float,
             heating: bool, dt_h: float) -> tuple[float, float]:
     """(electricity kWh, unmet kWh) of a thermal device serving ``demand`` kWh."""
@@ -70,12 +75,13 @@ def _served(kind: int, demand: float, power_kw: float, efficiency: float, supply
     return out / ratio, demand - out
 
 
-@njit(cache=True, nogil=True)
-def district_step(t: int, action: np.ndarray, dt_h: float, d, s, soc: np.ndarray, capacity_kwh: np.ndarray,
-                  out) -> None:
+@njit(cache=True, nogil=True, error_model="numpy")
+def district_step(t: int, t_first: int, action: np.ndarray, dt_h: float, d, s, soc: np.ndarray,
+                  capacity_kwh: np.ndarray, out) -> None:
     """Advance every building through time step ``t`` under ``action`` (B,) in [-1, 1] (battery).
 
-    ``d``: :class:`~twin.citylearn.district.DeviceArrays`; ``s``: the series (T, B);
+    ``t_first``: the episode's first step (batteries lose nothing before it). ``d``:
+    :class:`~twin.citylearn.district.DeviceArrays`; ``s``: the series (T, B);
     ``soc`` and ``capacity_kwh`` (degraded) the live state (B,); ``out``: records written at row ``t``.
     """
     for b in range(soc.shape[0]):
@@ -89,7 +95,7 @@ def district_step(t: int, action: np.ndarray, dt_h: float, d, s, soc: np.ndarray
         balance = 0.0
         cap = d.battery_capacity_kwh[b]
         if cap > 0.0 and d.battery_power_kw[b] > 0.0:
-            balance = _battery(b, t, min(max(action[b], -1.0), 1.0), dt_h, d, soc, capacity_kwh)
+            balance = _battery(b, t > t_first, min(max(action[b], -1.0), 1.0), dt_h, d, soc, capacity_kwh)
         pv = d.pv_kw[b] * s.solar_w_per_kw[t, b] / 1000.0 * dt_h
         net = s.load_kwh[t, b] + cool + heat + dhw + balance - pv
         out.net_kwh[t, b] = net
@@ -102,26 +108,26 @@ def district_step(t: int, action: np.ndarray, dt_h: float, d, s, soc: np.ndarray
         out.unmet_kwh[t, b] = cool_unmet + heat_unmet + dhw_unmet
 
 
-@njit(cache=True, inline="always")
-def _battery(b: int, t: int, a: float, dt_h: float, d, soc: np.ndarray, capacity_kwh: np.ndarray) -> float:
+@njit(cache=True, inline="always", error_model="numpy")
+def _battery(b: int, leaks: bool, a: float, dt_h: float, d, soc: np.ndarray, capacity_kwh: np.ndarray) -> float:
     """One battery's step (CityLearn's ``Battery.charge``); returns the kWh it drew (+) or gave (-)."""
     c = d.battery_capacity_kwh[b]
     p_nom = d.battery_power_kw[b]
     floor = 1.0 - d.battery_depth_of_discharge[b]
-    if t > 0:
+    if leaks:
         soc[b] = min(max(soc[b] * (1.0 - d.battery_loss_per_step[b]), min(max(floor, 0.0), 1.0)), 1.0)
     e0 = max(soc[b] * c, floor * c)
     degraded = capacity_kwh[b]
     requested = a * p_nom * dt_h
-    p_max = max(_power_at(d.battery_power_x[b], d.battery_power_y[b], d.battery_power_n[b], e0 / max(c, ZERO_DIVISION),
+    p_max = max(_power_at(d.battery_power_x, d.battery_power_y, b, d.battery_power_n[b], e0 / max(c, ZERO_DIVISION),
                           p_nom), 0.0)
     e_max = p_max * dt_h
-    ex, ey, en = d.battery_efficiency_x[b], d.battery_efficiency_y[b], d.battery_efficiency_n[b]
+    ex, ey, en = d.battery_efficiency_x, d.battery_efficiency_y, d.battery_efficiency_n[b]
     if requested >= 0.0:
         limited = min(requested, e_max)
         eff = 1.0
         for _ in range(2):
-            eff = _efficiency_at(ex, ey, en, abs(limited) / dt_h, p_nom)
+            eff = _efficiency_at(ex, ey, b, en, abs(limited) / dt_h, p_nom)
             rte = max(math.sqrt(eff), ZERO_DIVISION)
             limited = min(requested, e_max, max(degraded - e0, 0.0) / rte)
         rte = math.sqrt(eff)
@@ -130,7 +136,7 @@ def _battery(b: int, t: int, a: float, dt_h: float, d, soc: np.ndarray, capacity
         limited = min(-requested, e_max)
         eff = 1.0
         for _ in range(2):
-            eff = _efficiency_at(ex, ey, en, limited / dt_h, p_nom)
+            eff = _efficiency_at(ex, ey, b, en, limited / dt_h, p_nom)
             limited = min(-requested, e_max, max(e0 - floor * c, 0.0) * math.sqrt(eff))
         rte = math.sqrt(eff)
         e1 = max(floor * c, e0 - limited / rte)
@@ -142,9 +148,10 @@ def _battery(b: int, t: int, a: float, dt_h: float, d, soc: np.ndarray, capacity
     return balance
 
 
-@njit(cache=True, nogil=True)
-def district_run(t0: int, actions: np.ndarray, dt_h: float, d, s, soc: np.ndarray, capacity_kwh: np.ndarray,
-                 out) -> None:
-    """Steps ``t0`` … ``t0 + len(actions) - 1`` under ``actions`` (steps, B), in one call."""
+@njit(cache=True, nogil=True, error_model="numpy")
+def district_run(t0: int, t_first: int, actions: np.ndarray, dt_h: float, d, s, soc: np.ndarray,
+                 capacity_kwh: np.ndarray, out) -> None:
+    """Steps ``t0`` … ``t0 + len(actions) - 1`` of the episode starting at ``t_first``, under
+    ``actions`` (steps, B), in one call."""
     for k in range(actions.shape[0]):
-        district_step(t0 + k, actions[k], dt_h, d, s, soc, capacity_kwh, out)
+        district_step(t0 + k, t_first, actions[k], dt_h, d, s, soc, capacity_kwh, out)
