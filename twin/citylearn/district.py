@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.citylearn.dataset import CityLearnDataset
 from twin.citylearn.kernel import district_run, district_step
 from twin.citylearn.params import DistrictDevices, district_devices
 from twin.compiled import bind
+
+if TYPE_CHECKING:  # the dataset reader pulls in pandas, which runs here need not load
+    from twin.citylearn.dataset import CityLearnDataset
 
 #: The device parameters, as the kernel reads them (built by field name from DistrictDevices).
 DeviceArrays = namedtuple("DeviceArrays", [f.name for f in fields(DistrictDevices) if f.name != "names"])

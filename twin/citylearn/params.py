@@ -13,14 +13,17 @@ tables it downloads), and series noise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twin.citylearn.dataset import CityLearnDataset
 from twin.citylearn.devices import PV, Battery, ElectricHeater, HeatPump
 from twin.citylearn.draws import device_fraction, device_seed, drawn
 from twin.citylearn.schema import PLAIN_BUILDING
 from twin.errors import ScenarioError
+
+if TYPE_CHECKING:  # the dataset reader pulls in pandas, which runs here need not load
+    from twin.citylearn.dataset import CityLearnDataset
 
 #: ``*_kind`` codes of the thermal devices.
 NONE, HEAT_PUMP, ELECTRIC_HEATER = 0, 1, 2
