@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.citylearn.world import CityLearnSystem, add_building_nodes, build_citylearn
 from twin.engine import ArrayState, Calendar, NodeFields, Steps, World
 from twin.generators.homes import HomeDraw, add_home_nodes, draw_homes, home_ids
 from twin.graph import DeviceGraph
@@ -49,6 +50,7 @@ NODE_FIELDS: NodeFields = {
     "feeder": ("grid_registers", ("energy_kwh", "peak_kw", "overload_s")),
     "signal": ("signals", ("phase", "interval", "t_in_s")),
     "road": ("queues", ("occupancy",)),
+    "building": ("citylearn", ("soc", "capacity_kwh")),
 }
 
 
@@ -148,13 +150,17 @@ def add_grid_nodes(graph: DeviceGraph, scenario: Scenario) -> list[str]:
     return feeders
 
 
-def world_graph(scenario: Scenario, homes0: HomeDraw, streets: RoadNetwork | None = None) -> DeviceGraph:
-    """The device graph of the city, its weather station, grid, replica 0's homes and its streets."""
+def world_graph(scenario: Scenario, homes0: HomeDraw, streets: RoadNetwork | None = None,
+                citylearn: CityLearnSystem | None = None) -> DeviceGraph:
+    """The device graph of the city, its weather station, grid, replica 0's homes, its CityLearn
+    buildings and its streets."""
     graph = DeviceGraph()
     graph.add_node("city", "city", name=scenario.name)
     graph.add_node("weather", "weather_station", source=scenario.weather.source)
     graph.add_edge("city", "weather", "contains")
     add_home_nodes(graph, homes0, add_grid_nodes(graph, scenario))
+    if citylearn is not None:
+        add_building_nodes(graph, citylearn.district)
     if streets is not None:
         add_traffic_nodes(graph, streets)
     return graph
@@ -240,6 +246,14 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None, memor
     nodes = register_energy_nodes(bus, replicas[0].homes.params, home_ids(scenario.homes.count), feeders,
                                   transformers)
     energy, processes, state = build_energy(scenario, replicas, nodes, bus, calendar, streams)
+    citylearn = None
+    if scenario.homes.source == "citylearn":
+        if streams.replicas > 1:
+            raise ValueError("worlds with CityLearn buildings (homes.source: citylearn) have no replica batches; "
+                             "use twin/CityLearn-v0 for learning on a dataset")
+        citylearn = build_citylearn(scenario.homes, scenario.duration, bus)
+        processes.append(citylearn.process)
+        state["citylearn"] = citylearn.state
     traffic = streets = None
     if scenario.traffic is not None:
         streets = road_network(scenario.traffic)  # replica 0's; the graph shows that one
@@ -248,9 +262,9 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None, memor
         processes += traffic.processes(record=streams.replicas == 1)
         state.update(traffic.state())
     # Stepping never reads the graph: it is built at first use, and an env's reset skips it.
-    graph = functools.partial(world_graph, scenario, replicas[0].homes, streets)
+    graph = functools.partial(world_graph, scenario, replicas[0].homes, streets, citylearn)
     steps = Steps(homes_s=scenario.resolution,
                   traffic_s=None if scenario.traffic is None else scenario.traffic.resolution)
     return World(scenario=scenario, graph=graph, calendar=calendar, steps=steps, streams=streams, state=state,
                  processes=processes, bus=bus, energy=energy, traffic=traffic, node_fields=NODE_FIELDS,
-                 on_restore=[bus.rewind])
+                 on_restore=[bus.rewind], citylearn=citylearn)

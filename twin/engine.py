@@ -33,6 +33,7 @@ from twin.streams import Streams
 
 if TYPE_CHECKING:  # the systems are built on top of the engine; it only holds them
     from twin.build import EnergySystem
+    from twin.citylearn.world import CityLearnSystem
     from twin.scenario.schema import Scenario
     from twin.telemetry.bus import TelemetryBus
     from twin.traffic.build import TrafficSystem
@@ -199,7 +200,7 @@ class World:
     def __init__(self, *, scenario: Scenario, graph: DeviceGraph | Callable[[], DeviceGraph], calendar: Calendar,
                  steps: Steps, streams: Streams, state: dict[str, ArrayState], processes: list[Process],
                  bus: TelemetryBus, energy: EnergySystem, traffic: TrafficSystem | None, node_fields: NodeFields,
-                 on_restore: list[Callable[[int], None]] | None = None):
+                 on_restore: list[Callable[[int], None]] | None = None, citylearn: CityLearnSystem | None = None):
         priorities = [p.priority for p in processes]
         if len(set(priorities)) != len(priorities) or 0 in priorities:
             raise ValueError(f"process priorities must be distinct and non-zero, got {priorities}")
@@ -214,6 +215,7 @@ class World:
         # Always present: the weather, tariff and carbon readings run even in a world without homes.
         self.energy = energy
         self.traffic = traffic    # None in a world without streets
+        self.citylearn = citylearn  # a CityLearn dataset's buildings (homes.source: citylearn), or None
         self.node_fields = node_fields
         self.processes = {p.name: p for p in processes}
         self.on_restore = list(on_restore or [])

@@ -6,6 +6,7 @@ an env's final ``info["kpis"]``.
 
 from __future__ import annotations
 
+from twin.citylearn.world import district_kpis
 from twin.engine import World
 from twin.kpis import compute_kpis
 from twin.telemetry.table import Telemetry
@@ -26,4 +27,6 @@ def world_kpis(world: World, telemetry: Telemetry) -> tuple[dict[str, float | No
     trips = Trips.from_vehicles(traffic.vehicles, traffic.net.link_ids, world.now_s) if traffic else None
     if trips is not None:
         kpis |= traffic_kpis(trips, telemetry)
+    if world.citylearn is not None:
+        kpis |= district_kpis(world.citylearn, world.now_s)
     return kpis, trips

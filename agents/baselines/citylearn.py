@@ -13,16 +13,12 @@ from typing import Any
 
 import numpy as np
 
-DISCHARGE_HOURS = range(9, 22)  # CityLearn's 9 <= hour <= 21
-DISCHARGE, CHARGE = -0.08, 0.091
+from twin.citylearn.rbc import basic_rbc_action
 
 
 def rbc_battery_action(hour: float) -> float:
     """BasicRBC's battery action at CityLearn ``hour`` (1-24): share of nominal power, charging +."""
-    h = int(hour)
-    if h in DISCHARGE_HOURS:
-        return DISCHARGE
-    return CHARGE if 1 <= h <= 8 or 22 <= h <= 24 else 0.0
+    return float(basic_rbc_action(hour))
 
 
 class CityLearnBasicRBC:

@@ -104,7 +104,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 
 #: Scenario fields that name a file: relative to the scenario's folder in the file, to the working
 #: directory on the command line.
-PATH_FIELDS = frozenset({"weather.epw_path", "traffic.network.sumo_net", "traffic.demand.sumo_routes"})
+PATH_FIELDS = frozenset({"weather.epw_path", "traffic.network.sumo_net", "traffic.demand.sumo_routes", "homes.dataset"})
 
 
 def apply_override(raw: dict[str, Any], item: str, path: Path) -> None:
@@ -245,6 +245,15 @@ def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
             demand = demand.model_copy(update=update)
         scenario = scenario.model_copy(update={"traffic": traffic.model_copy(update={"network": network,
                                                                                      "demand": demand})})
+    homes = scenario.homes
+    if homes.source == "citylearn" and homes.dataset is not None:
+        dataset = Path(homes.dataset)
+        if not dataset.is_absolute():
+            dataset = (path.parent / dataset).resolve()
+        if not dataset.exists():
+            raise ScenarioError(str(path), [("homes.dataset", f"got {shown(homes.dataset)}; no such CityLearn "
+                                                              f"dataset ({dataset})")])
+        scenario = scenario.model_copy(update={"homes": homes.model_copy(update={"dataset": str(dataset)})})
     weather = scenario.weather
     if weather.source != "epw" or weather.epw_path is None:
         return scenario

@@ -146,16 +146,43 @@ class Thermostat(Model):
 
 
 class Homes(Model):
-    """The synthetic homes: how many, which kinds, which devices."""
+    """The homes: twin's synthetic RC homes (how many, which kinds, which devices), and with
+    ``source: citylearn`` also every building of a CityLearn dataset, demand-driven."""
 
+    source: Literal["synthetic", "citylearn"] = Field(
+        "synthetic", description="synthetic: only twin's generated homes; citylearn: also every building of "
+                                 "the CityLearn dataset `dataset` (count then defaults to 0 synthetic homes)")
+    dataset: str | None = Field(None, description="with source citylearn: the dataset's schema.json (or its "
+                                                  "folder), relative to the scenario file")
+    buildings: tuple[str, ...] | None = Field(None, description="with source citylearn: the buildings to take "
+                                                                "(default: every one the schema includes)")
+    citylearn_control: Literal["none", "basic_rbc"] = Field(
+        "none", description="what drives the CityLearn buildings' batteries: none (idle) or CityLearn's BasicRBC")
     count: int = Field(1, ge=0, le=MAX_HOMES,
-                       description=f"homes in the world, at most {MAX_HOMES:,}; each takes about 16 kB")
+                       description=f"synthetic homes in the world, at most {MAX_HOMES:,}; each takes about 16 kB")
     archetypes: dict[Literal[ARCHETYPE_NAMES], Annotated[float, Field(ge=0, le=1e6)]] = Field(
         default_factory=lambda: {"detached": 1.0},
         description="relative weight of each archetype in the mix, 0 to 1e6; normalised to shares")
     penetration: Penetration = Penetration()
     comfort: Comfort = Comfort()
     thermostat: Thermostat = Thermostat()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_synthetic_homes_by_default_beside_a_dataset(cls, raw: object) -> object:
+        if isinstance(raw, dict) and raw.get("source") == "citylearn" and "count" not in raw:
+            return {**raw, "count": 0}
+        return raw
+
+    @model_validator(mode="after")
+    def _dataset_with_its_source(self) -> "Homes":
+        if self.source == "citylearn" and not self.dataset:
+            raise FieldProblem("dataset", "source citylearn needs dataset: the CityLearn schema.json to read")
+        if self.source != "citylearn":
+            for name in ("dataset", "buildings"):
+                if getattr(self, name) is not None:
+                    raise FieldProblem(name, f"is for source citylearn, but source is {self.source!r}")
+        return self
 
     @field_validator("archetypes")
     @classmethod
