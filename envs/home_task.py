@@ -25,7 +25,8 @@ OBS_FEATURES = (
 # Physical bounds, wide enough never to bind in a valid world; observations are clipped to them.
 OBS_LOW = np.array([-60, -60, 0, 0, 0, 0, 0, -500, 0, 0, 0, -1, -1, 0], dtype=np.float32)
 OBS_HIGH = np.array([80, 60, 1, 10, 10, 10, 500, 500, 1, 1, 500, 1, 1, 1], dtype=np.float32)
-ACTIONS = (("heat", "heat-pump power: -1 off .. 1 full"),
+ACTIONS = (("heat", "heat-pump power: -1 off .. 1 full; where heat pumps cool (thermostat.cooling_setpoint_c "
+                   "set): -1 full cooling .. 0 off .. 1 full heating"),
            ("battery", "battery power: -1 full discharge .. 1 full charge"),
            ("ev", "EV charging: -1 off .. 1 full charger power"))
 # Discrete actions: every combination of heat {off, half, full} x battery {discharge, idle, charge} x EV {off, on}.
@@ -95,11 +96,12 @@ def interval_deltas(now, last, signed_weights, term_rows, delta, weighted):
 
 
 @njit(cache=True, nogil=True)
-def apply_commands(actions, bat_power_kw, ev_charger_kw, heat_cmd, battery_cmd_kw, ev_cmd_kw):
+def apply_commands(actions, signed_heat, bat_power_kw, ev_charger_kw, heat_cmd, battery_cmd_kw, ev_cmd_kw):
     """Home i's commands from its (heat, battery, ev) action row in [-1, 1]: heat-pump fraction
-    (a + 1) / 2, battery power a x its rating (kW), EV charging (a + 1) / 2 x the charger's power (kW)."""
+    (a + 1) / 2 (``signed_heat``, where heat pumps also cool: a itself, negative cooling), battery
+    power a x its rating (kW), EV charging (a + 1) / 2 x the charger's power (kW)."""
     for i in range(actions.shape[0]):
-        heat_cmd[i] = 0.5 * (actions[i, 0] + 1.0)
+        heat_cmd[i] = actions[i, 0] if signed_heat else 0.5 * (actions[i, 0] + 1.0)
         battery_cmd_kw[i] = actions[i, 1] * bat_power_kw[i]
         ev_cmd_kw[i] = 0.5 * (actions[i, 2] + 1.0) * ev_charger_kw[i]
 
@@ -117,6 +119,7 @@ class HomeTask:
         self.n = self.p.n
         self.replica = np.repeat(np.arange(self.k, dtype=np.int64), self.n // self.k)
         self.weights, self.interval_s = weights, interval_s
+        self.signed_heat = self.p.cooling_setpoint_c is not None  # the heat action also cools (ACTIONS)
         self._signed_weights = np.array([-weights.get(term, 0.0) for term in TERMS])
         self._last = self._cumulative()
 
@@ -148,8 +151,8 @@ class HomeTask:
     def act(self, actions: np.ndarray) -> None:
         """Apply (homes, 3) actions in [-1, 1] (see ACTIONS) as the homes' external commands."""
         p, s = self.p, self.s
-        apply_commands(actions.astype(np.float64, copy=False), p.bat_power_kw, p.ev_charger_kw, s.heat_cmd,
-                       s.battery_cmd_kw, s.ev_cmd_kw)
+        apply_commands(actions.astype(np.float64, copy=False), self.signed_heat, p.bat_power_kw, p.ev_charger_kw,
+                       s.heat_cmd, s.battery_cmd_kw, s.ev_cmd_kw)
 
     # -- rewards -----------------------------------------------------------------------------
     def _cumulative(self) -> np.ndarray:

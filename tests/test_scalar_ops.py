@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twin.physics.scalar import clip_between, clip_to, maximum, minimum
@@ -23,6 +23,8 @@ def wide(x: float, n: int = 19) -> np.ndarray:
     return np.full(n, x)
 
 
+# No deadline: the first example compiles the kernels (hundreds of ms on a busy machine).
+@settings(deadline=None)
 @given(FLOATS, FLOATS)
 def test_maximum_and_minimum_settle_ties_as_numpy(a, b):
     assert same(maximum(a, b), np.maximum(wide(a), wide(b))[0])
@@ -31,6 +33,7 @@ def test_maximum_and_minimum_settle_ties_as_numpy(a, b):
     assert same(minimum(a, b), np.minimum(wide(a), b)[0])
 
 
+@settings(deadline=None)
 @given(FLOATS, FLOATS, FLOATS)
 def test_clip_to_an_array_bound_and_between_floats_as_numpy(x, lo, hi):
     assert same(clip_to(x, lo, hi), np.clip(wide(x), wide(lo), wide(hi))[0])

@@ -40,11 +40,12 @@ from twin.weather import WeatherSeries, epw_weather, read_epw, synthetic_weather
 # none: their registers are kept per lane group and summed per approach in their readings.
 NODE_FIELDS: NodeFields = {
     "home": ("homes", ("occupancy", "base_kw", "appliance_kw", "net_kw")),
-    "zone": ("homes", ("temp_air_c", "temp_mass_c", "heating_on")),
+    "zone": ("homes", ("temp_air_c", "temp_mass_c", "heating_on", "cooling_on")),
     "heat_pump": ("homes", ("hp_kw", "heat_w")),
     "pv": ("homes", ("pv_kw",)),
     "battery": ("homes", ("soc", "battery_kw")),
     "ev_charger": ("homes", ("ev_present", "ev_need_kwh", "ev_kw")),
+    "hot_water_tank": ("homes", ("dhw_temp_c", "dhw_on", "dhw_kw")),
     "smart_meter": ("home_registers", ("import_kwh", "export_kwh")),
     "appliance": ("appliances", ("start_s", "requested_s")),
     "feeder": ("grid_registers", ("energy_kwh", "peak_kw", "overload_s")),
@@ -112,11 +113,12 @@ class ReplicaDraw:
     homes: HomeDraw
 
 
-def draw_replica(scenario: Scenario, rng: np.random.Generator) -> ReplicaDraw:
-    """The build-time draws of one world from its Generator."""
+def draw_replica(scenario: Scenario, rng: np.random.Generator, hot_water_rng: np.random.Generator) -> ReplicaDraw:
+    """The build-time draws of one world from its Generator (and its hot-water substream's)."""
     weather = make_weather(scenario, rng)
     market = make_market(scenario, rng)
-    homes = draw_homes(scenario.homes, scenario.grid.feeders, scenario.resolution, scenario.start.hour, rng)
+    homes = draw_homes(scenario.homes, scenario.grid.feeders, scenario.resolution, scenario.start.hour, rng,
+                       hot_water_rng)
     return ReplicaDraw(weather, market, homes)
 
 
@@ -177,12 +179,14 @@ def register_energy_nodes(bus: TelemetryBus, p0: HomeParams, homes: list[str], f
     pv_homes, pv_nodes = subset(p0.pv_kwp > 0, "pv")
     bat_homes, bat_nodes = subset(p0.bat_capacity_kwh > 0, "battery")
     ev_homes, ev_nodes = subset(p0.ev_charger_kw > 0, "ev_charger")
+    dhw_homes, dhw_nodes = subset(p0.has_hot_water, "hot_water")
     return NodeIndex(
         meters=bus.register([f"{h}/meter" for h in homes]), homes=bus.register(homes),
         zones=bus.register([f"{h}/zone" for h in homes]), feeders=bus.register(feeders),
         transformers=bus.register(transformers), city=bus.register(["city"]), weather=bus.register(["weather"]),
         hp_homes=hp_homes, hp_nodes=hp_nodes, pv_homes=pv_homes, pv_nodes=pv_nodes,
-        battery_homes=bat_homes, battery_nodes=bat_nodes, ev_homes=ev_homes, ev_nodes=ev_nodes)
+        battery_homes=bat_homes, battery_nodes=bat_nodes, ev_homes=ev_homes, ev_nodes=ev_nodes,
+        hot_water_homes=dhw_homes, hot_water_nodes=dhw_nodes)
 
 
 def build_energy(scenario: Scenario, replicas: list[ReplicaDraw], nodes: NodeIndex, bus: TelemetryBus,
@@ -240,7 +244,8 @@ def build_world(scenario: Scenario, *, seeds: Sequence[int] | None = None, memor
         check_memory(scenario, replicas=1 if seeds is None else len(seeds))
     streams = Streams.from_seeds([scenario.seed] if seeds is None else [int(s) for s in seeds])
     calendar = Calendar(scenario.start)
-    replicas = [draw_replica(scenario, g) for g in streams.gens]  # every build-time draw, in order
+    hot_water = streams.substream("hot_water").gens
+    replicas = [draw_replica(scenario, g, hw) for g, hw in zip(streams.gens, hot_water)]  # every build-time draw
     feeders, transformers = grid_node_ids(scenario)
     bus = TelemetryBus()
     nodes = register_energy_nodes(bus, replicas[0].homes.params, home_ids(scenario.homes.count), feeders,

@@ -20,6 +20,7 @@ from twin.errors import GraphQueryError
 NODE_KINDS = frozenset({
     "city", "feeder", "transformer", "home", "zone", "heat_pump", "appliance", "pv", "battery",
     "ev_charger", "smart_meter", "intersection", "road", "signal", "detector", "weather_station", "building",
+    "hot_water_tank",
 })
 EDGE_RELS = frozenset({"contains", "supplies", "measures", "controls", "connects"})
 # Relations along which "under X" reaches: what X contains and what it supplies with power.

@@ -140,6 +140,12 @@ def ev_unmet_kwh(tel: Telemetry) -> float | None:
     return _total(tel, "ev_unmet_kwh")
 
 
+def hot_water_unmet_kwh(tel: Telemetry) -> float | None:
+    """Hot water unmet (kWh): heat the draws lacked while tanks were below use temperature, summed;
+    None in a world without hot-water tanks."""
+    return _total(tel, "dhw_unmet_kwh")
+
+
 # name -> (function, unit); the order is the order of the KPI table.
 ENERGY_KPIS: dict[str, tuple[Callable[[Telemetry], float | None], str]] = {
     "energy_cost_eur": (energy_cost_eur, "EUR"),
@@ -154,11 +160,12 @@ ENERGY_KPIS: dict[str, tuple[Callable[[Telemetry], float | None], str]] = {
     "energy_import_kwh": (energy_import_kwh, "kWh"),
     "energy_export_kwh": (energy_export_kwh, "kWh"),
     "ev_unmet_kwh": (ev_unmet_kwh, "kWh"),
+    "hot_water_unmet_kwh": (hot_water_unmet_kwh, "kWh"),
 }
 
 
 # CityLearn's reference: the same buildings without control of their storage and loads.
-NO_CONTROL = {"heating": "thermostat", "battery": "idle", "ev": "immediate"}
+NO_CONTROL = {"heating": "thermostat", "battery": "idle", "ev": "immediate", "hot_water": "thermostat"}
 # The KPIs reported relative to a no-control run, as CityLearn normalises its evaluation.
 NORMALISED = ("energy_cost_eur", "emissions_kg", "energy_import_kwh", "peak_demand_kw", "daily_peak_kw",
               "ramping_kwh", "one_minus_load_factor")
@@ -183,7 +190,7 @@ LOWER, HIGHER, NEITHER = "lower", "higher", "neither"
 KPI_DIRECTION = {
     **{name: LOWER for name in ("energy_cost_eur", "emissions_kg", "peak_demand_kw", "daily_peak_kw", "ramping_kwh",
                                 "one_minus_load_factor", "comfort_violation_kh", "transformer_overload_min",
-                                "energy_import_kwh", "ev_unmet_kwh")},
+                                "energy_import_kwh", "ev_unmet_kwh", "hot_water_unmet_kwh")},
     **{f"{name}_vs_baseline": LOWER for name in NORMALISED},
     **{name: LOWER for name in ("mean_travel_time_s", "mean_duration_s", "mean_time_loss_s", "mean_waiting_time_s",
                                 "mean_waiting_count", "mean_depart_delay_s", "mean_delay_all_s", "mean_queue_veh",

@@ -13,7 +13,9 @@ draw (no appliances, no vehicles entering) take part in a batched draw without i
 Traffic demand and turning choices draw from streams of their own (:data:`SUBSTREAMS`), spawned from
 the same seed: how many turning draws a run needs depends on how the signals are controlled, and
 sharing one stream would shift every later arrival. With streams of their own, the same scenario
-and seed generate the same vehicles (common random numbers) under every controller.
+and seed generate the same vehicles (common random numbers) under every controller. Which homes
+have a hot-water tank is drawn from a stream of its own too, so giving homes tanks changes no other
+draw of the world.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 
 
 # Streams of their own, by name: the SeedSequence spawn key each is drawn with.
-SUBSTREAMS = {"traffic_demand": 1, "traffic_turns": 2}
+SUBSTREAMS = {"traffic_demand": 1, "traffic_turns": 2, "hot_water": 3}
 
 
 def generator(seed: int, substream: str | None = None) -> np.random.Generator:

@@ -8,7 +8,10 @@ observation at once, so the same policy drives ``twin/SmartHome-v0`` (Box action
 
 Commands are the env's action columns in [-1, 1] (:data:`envs.home_task.ACTIONS`):
 
-- heat: -1 off, +1 full heat-pump power (the rules are on/off; 0 would be half power);
+- heat: -1 off, +1 full heat-pump power (the rules are on/off; 0 would be half power); where the
+  scenario's heat pumps also cool (``thermostat.cooling_setpoint_c``) the column is signed: +1
+  full heating, 0 off, -1 full cooling, and the rules cool by a second deadband thermostat below
+  the comfort band's top (``HomeLayout.cooling_setpoint_c``);
 - battery: battery power / its power limit, + charges, - discharges, 0 idle;
 - ev: -1 no charging, +1 charging at full charger power (the twin stops when the EV is full).
 
@@ -42,11 +45,14 @@ class HomeLayout:
 
     ``n_homes`` homes; each home's observation is ``obs_width`` features (14 in SmartHome-v0, 15 in
     Neighborhood-v0 with the feeder load last); ``discrete`` means one index into DISCRETE_ACTIONS.
+    ``cooling_setpoint_c`` (degC) is set where the heat action is signed (heat pumps that cool): the
+    rules cool above it.
     """
 
     n_homes: int = 1
     obs_width: int = len(OBS_FEATURES)
     discrete: bool = False
+    cooling_setpoint_c: float | None = None
 
     def __post_init__(self):
         if self.n_homes < 1 or self.obs_width < len(OBS_FEATURES):
@@ -61,7 +67,8 @@ class HomeLayout:
         scenario = home_scenario(env)
         n = scenario.homes.count
         width = int(np.prod(env.observation_space.shape)) // n
-        return cls(n_homes=n, obs_width=width, discrete=isinstance(env.action_space, spaces.Discrete))
+        return cls(n_homes=n, obs_width=width, discrete=isinstance(env.action_space, spaces.Discrete),
+                   cooling_setpoint_c=comfort_cooling_setpoint_c(scenario))
 
     def rows(self, obs: np.ndarray) -> np.ndarray:
         """The observation as (homes, features)."""
@@ -104,6 +111,16 @@ def comfort_setpoint_c(scenario: Scenario) -> tuple[float, float]:
     return min(low + deadband, 0.5 * (low + high)), deadband
 
 
+def comfort_cooling_setpoint_c(scenario: Scenario) -> float | None:
+    """The rule thermostats' cooling setpoint (degC) where the scenario's heat pumps cool, else None:
+    ``high_c - deadband_k``, keeping the whole deadband inside the comfort band, but at least its
+    middle."""
+    if scenario.homes.thermostat.cooling_setpoint_c is None:
+        return None
+    low, high = scenario.homes.comfort.low_c, scenario.homes.comfort.high_c
+    return max(high - scenario.homes.thermostat.deadband_k, 0.5 * (low + high))
+
+
 class _HomeRules:
     """Shared part of the home rules: layout, an on/off thermostat per home, and the action output.
 
@@ -122,14 +139,19 @@ class _HomeRules:
         self.reset()
 
     def reset(self, seed: int | None = None) -> None:
-        """Start a new episode with the heating off (the rules are deterministic; ``seed`` is unused)."""
+        """Start a new episode with heating and cooling off (the rules are deterministic; ``seed`` is unused)."""
         self._heating = np.zeros(self.layout.n_homes, dtype=bool)
+        self._cooling = np.zeros(self.layout.n_homes, dtype=bool)
 
     def act(self, obs: np.ndarray) -> Any:
         """The env action for one observation."""
         rows = self.layout.rows(obs)
         commands = np.empty((rows.shape[0], 3))
-        commands[:, 0] = np.where(self._thermostat(rows[:, TEMP]), ON, OFF)
+        heating = self._thermostat(rows[:, TEMP])
+        if self.layout.cooling_setpoint_c is None:
+            commands[:, 0] = np.where(heating, ON, OFF)
+        else:  # a signed column: 0 is off
+            commands[:, 0] = np.where(heating, ON, np.where(self._cooler(rows[:, TEMP]), -1.0, 0.0))
         commands[:, 1] = self._battery(rows)
         commands[:, 2] = np.where(self._ev_charges(rows), ON, OFF)
         return self.layout.emit(commands)
@@ -138,6 +160,13 @@ class _HomeRules:
         half = 0.5 * self.deadband_k
         self._heating = (temp_c < self.setpoint_c - half) | (self._heating & (temp_c < self.setpoint_c + half))
         return self._heating
+
+    def _cooler(self, temp_c: np.ndarray) -> np.ndarray:
+        """The cooling relay: on above ``cooling_setpoint_c + deadband_k / 2``, off at or below
+        ``cooling_setpoint_c - deadband_k / 2`` (degC)."""
+        half, setpoint = 0.5 * self.deadband_k, self.layout.cooling_setpoint_c
+        self._cooling = (temp_c > setpoint + half) | (self._cooling & (temp_c > setpoint - half))
+        return self._cooling
 
     def _battery(self, rows: np.ndarray) -> np.ndarray:
         return np.zeros(rows.shape[0])
@@ -247,4 +276,4 @@ class PVSelfConsumption(_HomeRules):
 
 
 __all__ = ["HomeLayout", "ThermostatPolicy", "TimeOfUseBattery", "PVSelfConsumption", "nearest_discrete_action",
-           "price_thresholds", "comfort_setpoint_c", "home_scenario"]
+           "price_thresholds", "comfort_setpoint_c", "comfort_cooling_setpoint_c", "home_scenario"]

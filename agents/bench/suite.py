@@ -168,7 +168,8 @@ STANDARD = Suite(
                   tie_breaker="comfort_violation_kh", constraints=HOME_BOUNDS,
                   env_kwargs=(("duration", "7d"), ("decision_interval", "15min"))),
         BenchTask("neighborhood-hot-week", "neighborhood_hot_week.yaml",
-                  "24 homes on one feeder with a tight 45 kVA transformer, a hot July week, time-of-use tariff.",
+                  "24 homes on one feeder with a tight 45 kVA transformer and reversible heat pumps, a hot July week, "
+                  "time-of-use tariff.",
                   reference="thermostat", headline_kpis=FEEDER_KPIS, primary="energy_cost_eur",
                   tie_breaker="transformer_overload_min", constraints=FEEDER_BOUNDS,
                   env_kwargs=(("duration", "7d"), ("decision_interval", "15min"))),

@@ -17,6 +17,7 @@ from twin.graph import DeviceGraph
 from twin.homes.appliances import APPLIANCE_KINDS, OWNERSHIP
 from twin.homes.occupancy import initial_occupancy
 from twin.homes.state import ApplianceParams, ApplianceState, HomeParams, HomeState, zeros_like_fields
+from twin.physics.hot_water import AWAKE_AT_HOME_H, WATER_J_PER_L_K
 from twin.physics.thermal import RCParams, ThermalStep, heat_pump_cop
 from twin.scenario.schema import Homes
 
@@ -45,8 +46,10 @@ def _ranges(field: str) -> np.ndarray:
     return table
 
 
-def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.random.Generator) -> HomeDraw:
-    """Draw ``cfg.count`` homes spread over ``n_feeders`` feeders in contiguous blocks (streets)."""
+def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.random.Generator,
+               hot_water_rng: np.random.Generator) -> HomeDraw:
+    """Draw ``cfg.count`` homes spread over ``n_feeders`` feeders in contiguous blocks (streets);
+    which have a hot-water tank comes from ``hot_water_rng`` (a stream of its own)."""
     n = cfg.count
     # Canonical order, so the same mix written in another key order draws the same homes.
     names = [k for k in A.ARCHETYPE_NAMES if k in cfg.archetypes]
@@ -79,6 +82,9 @@ def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.r
     design_heat_kw = A.HEAT_PUMP_OVERSIZE * ua * (cfg.thermostat.setpoint_c - A.DESIGN_OUTDOOR_C) / 1000.0
     design_cop = np.array([heat_pump_cop(A.DESIGN_OUTDOOR_C, float(a.heat_sink_c)) for a in arch])[codes]
     hp_elec_kw = design_heat_kw / design_cop
+    dhw = cfg.hot_water
+    # Drawn only when some homes have tanks, so the stream stays where it was for worlds without.
+    has_dhw = hot_water_rng.random(n) < pen.hot_water if pen.hot_water > 0 else np.zeros(n, dtype=bool)
     round_trip = A.BATTERY_ROUND_TRIP[0] + (A.BATTERY_ROUND_TRIP[1] - A.BATTERY_ROUND_TRIP[0]) * v[1]
     ev_km = A.EV_KWH_PER_KM[0] + (A.EV_KWH_PER_KM[1] - A.EV_KWH_PER_KM[0]) * v[2]
     params = HomeParams(
@@ -111,14 +117,28 @@ def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.r
         deadband_k=cfg.thermostat.deadband_k,
         comfort_low_c=cfg.comfort.low_c,
         comfort_high_c=cfg.comfort.high_c,
+        cooling_setpoint_c=cfg.thermostat.cooling_setpoint_c,
+        has_hot_water=has_dhw,
+        dhw_volume_l=np.where(has_dhw, dhw.base_l + dhw.per_person_l * persons, 0.0),
+        dhw_heater_kw=np.where(has_dhw, dhw.heater_kw, 0.0),
+        dhw_ua_w_k=np.where(has_dhw, dhw.loss_w_k, 0.0),
+        dhw_draw_w_k=np.where(has_dhw, persons * dhw.draw_l_per_person_day / (AWAKE_AT_HOME_H * 3600.0)
+                              * WATER_J_PER_L_K, 0.0),
+        dhw_heat_pump=dhw.heater == "heat_pump",
+        dhw_setpoint_c=dhw.setpoint_c,
+        dhw_deadband_k=dhw.deadband_k,
+        dhw_max_c=dhw.max_c,
+        dhw_use_c=dhw.use_c,
+        dhw_cold_c=dhw.cold_c,
     )
     state = zeros_like_fields(
-        HomeState, n, bool_fields=("heating_on", "ev_present"),
+        HomeState, n, bool_fields=("heating_on", "cooling_on", "dhw_on", "ev_present"),
         minus_one=("ev_depart_s", "ev_next_arrive_s", "ev_next_depart_s"))
     state.occupancy = initial_occupancy(start_hour, n, rng)
     state.activity[...] = 1.0
     state.temp_air_c[...] = cfg.thermostat.setpoint_c + rng.uniform(-0.5, 0.5, n)
     state.temp_mass_c[...] = state.temp_air_c - 1.0
+    state.dhw_temp_c[...] = np.where(has_dhw, dhw.setpoint_c, dhw.cold_c)
     state.soc[...] = np.where(has_bat, rng.uniform(A.BATTERY_SOC_BOUNDS[0], 0.5, n), A.BATTERY_SOC_BOUNDS[0])
 
     owns = (rng.random((n, len(APPLIANCE_KINDS))) < OWNERSHIP) & (rng.random(n) < pen.appliances)[:, None]
@@ -160,6 +180,7 @@ def add_home_nodes(graph: DeviceGraph, draw: HomeDraw, feeder_ids: list[str]) ->
     devices("battery", "battery", p.bat_capacity_kwh > 0, capacity_kwh=p.bat_capacity_kwh,
             power_kw=p.bat_power_kw)
     devices("ev_charger", "ev_charger", p.ev_charger_kw > 0, power_kw=p.ev_charger_kw)
+    devices("hot_water_tank", "hot_water", p.has_hot_water, volume_l=p.dhw_volume_l, heater_kw=p.dhw_heater_kw)
     app = draw.appliances
     app_ids = [f"{ids[h]}/{name}" for h, name in zip(app.home, app.names)]
     graph.add_nodes("appliance", app_ids, index=list(range(len(app_ids))), appliance=list(app.names))

@@ -42,6 +42,8 @@ class NodeIndex:
     battery_nodes: np.ndarray
     ev_homes: np.ndarray
     ev_nodes: np.ndarray
+    hot_water_homes: np.ndarray    # home indices with a hot-water tank
+    hot_water_nodes: np.ndarray
 
 
 # How a reading turns a register's value v into what it publishes, with numpy's order of operations.
@@ -138,8 +140,9 @@ class MeterReadings(Periodic):
         if "devices" in record:
             # A subset of every home (one home with all its devices) is read whole, not gathered.
             every = np.arange(self.p.n)
-            hp, pv, bat, ev = (None if np.array_equal(rows, every) else np.asarray(rows, dtype=np.int64)
-                               for rows in (nodes.hp_homes, nodes.pv_homes, nodes.battery_homes, nodes.ev_homes))
+            hp, pv, bat, ev, dhw = (None if np.array_equal(rows, every) else np.asarray(rows, dtype=np.int64)
+                                    for rows in (nodes.hp_homes, nodes.pv_homes, nodes.battery_homes, nodes.ev_homes,
+                                                 nodes.hot_water_homes))
             out += [("load_kwh", "kWh", nodes.homes, Register(r, "load_kwh")),
                     ("hp_kwh", "kWh", nodes.hp_nodes, Register(r, "hp_kwh", hp)),
                     ("pv_kwh", "kWh", nodes.pv_nodes, Register(r, "pv_kwh", pv)),
@@ -148,7 +151,11 @@ class MeterReadings(Periodic):
                     ("battery_charge_kwh", "kWh", nodes.battery_nodes, Register(r, "charge_kwh", bat)),
                     ("battery_discharge_kwh", "kWh", nodes.battery_nodes, Register(r, "discharge_kwh", bat)),
                     ("ev_kwh", "kWh", nodes.ev_nodes, Register(r, "ev_kwh", ev)),
-                    ("ev_unmet_kwh", "kWh", nodes.ev_nodes, Register(r, "ev_unmet_kwh", ev))]
+                    ("ev_unmet_kwh", "kWh", nodes.ev_nodes, Register(r, "ev_unmet_kwh", ev)),
+                    ("dhw_kwh", "kWh", nodes.hot_water_nodes, Register(r, "dhw_kwh", dhw)),
+                    ("dhw_temp_c", "degC", nodes.hot_water_nodes, Register(s, "dhw_temp_c", dhw)),
+                    ("dhw_draw_kwh", "kWh", nodes.hot_water_nodes, Register(r, "dhw_draw_kwh", dhw)),
+                    ("dhw_unmet_kwh", "kWh", nodes.hot_water_nodes, Register(r, "dhw_unmet_kwh", dhw))]
         if "weather" in record:
             w = self.weather
             out += [("outdoor_temp_c", "degC", nodes.weather, lambda t, span: w.temp_c[w.index_at(t)]),

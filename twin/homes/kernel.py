@@ -20,13 +20,15 @@ from numba import njit
 
 from twin.homes.state import ASLEEP, AWAKE, AWAY
 from twin.physics.electric import battery_apply, battery_limits_kw, pv_power_kw, self_consumption_kw
+from twin.physics.hot_water import tank_step
 from twin.physics.scalar import clip_between, clip_to, maximum, minimum
-from twin.physics.thermal import OCCUPANT_GAIN_W, heat_pump_cop, rc_step
+from twin.physics.thermal import OCCUPANT_GAIN_W, cooling_cop, heat_pump_cop, rc_step
 
 ASLEEP_ACTIVE_SHARE = 0.1  # share of the active load left on while everyone sleeps
 
 # Controller codes (the scenario's names, as the kernel switches on them).
 HEATING = {"thermostat": 0, "external": 1}
+HOT_WATER = {"thermostat": 0, "external": 1}
 BATTERY = {"self_consumption": 0, "time_of_use": 1, "idle": 2, "external": 3}
 EV = {"immediate": 0, "cheap_hours": 1, "external": 2}
 
@@ -36,22 +38,26 @@ Fixed = namedtuple("Fixed", [
     "feeder", "persons", "solar_aperture_m2", "hp_elec_max_kw", "hp_sink_c", "boiler_heat_max_kw",
     "standby_kw", "active_kw", "pv_kwp", "bat_capacity_kwh", "bat_power_kw", "bat_soc_min", "bat_soc_max",
     "bat_eff_charge", "bat_eff_discharge", "ev_charger_kw", "ad", "bd", "replica",
-    "appliance_home", "appliance_kind", "profile_kw", "profile_steps"])
+    "appliance_home", "appliance_kind", "profile_kw", "profile_steps",
+    "dhw_capacity_j_k", "dhw_heater_kw", "dhw_ua_w_k", "dhw_draw_w_k"])
 # Scalars of the world: controller codes, setpoints, prices and limits (units in the names).
 Settings = namedtuple("Settings", [
     "dt_s", "dt_h", "heating", "battery", "ev", "setpoint_c", "has_setback", "setback_c", "half_deadband_k",
     "comfort_low_c", "comfort_high_c", "ev_efficiency", "feed_in_eur_per_kwh", "rating_kw",
-    "cheap_below_eur_per_kwh", "expensive_above_eur_per_kwh", "weather_step_s"])
+    "cheap_below_eur_per_kwh", "expensive_above_eur_per_kwh", "weather_step_s",
+    "cooling", "cooling_setpoint_c", "hot_water", "dhw_heat_pump", "dhw_setpoint_c", "dhw_half_deadband_k",
+    "dhw_max_c", "dhw_use_c", "dhw_cold_c"])
 # The live state, by the field names of its dataclasses in twin.homes.state.
 Homes = namedtuple("Homes", [
-    "temp_air_c", "temp_mass_c", "heating_on", "occupancy", "activity", "soc", "ev_present", "ev_need_kwh",
-    "ev_depart_s", "ev_next_arrive_s", "ev_next_depart_s", "ev_next_need_kwh", "heat_cmd", "battery_cmd_kw",
-    "ev_cmd_kw", "base_kw", "appliance_kw", "hp_kw", "heat_w", "pv_kw", "battery_kw", "ev_kw", "net_kw"])
+    "temp_air_c", "temp_mass_c", "heating_on", "cooling_on", "occupancy", "activity", "soc", "ev_present",
+    "ev_need_kwh", "ev_depart_s", "ev_next_arrive_s", "ev_next_depart_s", "ev_next_need_kwh", "heat_cmd",
+    "dhw_temp_c", "dhw_on", "dhw_cmd", "battery_cmd_kw", "ev_cmd_kw", "base_kw", "appliance_kw", "hp_kw", "heat_w",
+    "dhw_kw", "pv_kw", "battery_kw", "ev_kw", "net_kw"])
 Registers = namedtuple("Registers", [
     "import_kwh", "export_kwh", "load_kwh", "hp_kwh", "pv_kwh", "pv_export_kwh", "charge_kwh", "discharge_kwh",
-    "ev_kwh", "ev_unmet_kwh", "discomfort_kh", "occupied_h"])
+    "ev_kwh", "ev_unmet_kwh", "discomfort_kh", "occupied_h", "dhw_kwh", "dhw_draw_kwh", "dhw_unmet_kwh"])
 Totals = namedtuple("Totals", ["cost_eur", "emissions_kg", "import_kwh", "export_kwh", "discomfort_kh",
-                               "ev_unmet_kwh"])
+                               "ev_unmet_kwh", "dhw_unmet_kwh"])
 Feeders = namedtuple("Feeders", ["energy_kwh", "peak_kw", "overload_s", "steps", "total_overload_kwh",
                                  "total_overload_s"])
 # Inputs per replica world: weather samples (K, samples), and the price and carbon in force (K,).
@@ -76,10 +82,13 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
     ad, bd, replica_of = fixed.ad, fixed.bd, fixed.replica
     app_home, app_kind = fixed.appliance_home, fixed.appliance_kind
     table, lengths = fixed.profile_kw, fixed.profile_steps
+    dhw_cap, dhw_heater_kw, dhw_ua, dhw_draw = fixed.dhw_capacity_j_k, fixed.dhw_heater_kw, fixed.dhw_ua_w_k, \
+        fixed.dhw_draw_w_k
     temp_c, ghi_w_m2 = inputs.temp_c, inputs.ghi_w_m2
     price_now, carbon_now = inputs.price_eur_per_kwh, inputs.carbon_g_per_kwh
     # State and registers.
     temp_air_c, temp_mass_c, heating_on = homes.temp_air_c, homes.temp_mass_c, homes.heating_on
+    cooling_on, dhw_temp_c, dhw_on, dhw_cmd = homes.cooling_on, homes.dhw_temp_c, homes.dhw_on, homes.dhw_cmd
     occupancy, activity, soc = homes.occupancy, homes.activity, homes.soc
     ev_present, ev_need, ev_depart = homes.ev_present, homes.ev_need_kwh, homes.ev_depart_s
     ev_next_arrive, ev_next_depart = homes.ev_next_arrive_s, homes.ev_next_depart_s
@@ -92,6 +101,8 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
     r_pv_export_kwh, r_pv_kwh, t_cost_eur = reg.pv_export_kwh, reg.pv_kwh, tot.cost_eur
     t_discomfort_kh, t_emissions_kg, t_ev_unmet_kwh = tot.discomfort_kh, tot.emissions_kg, tot.ev_unmet_kwh
     t_export_kwh, t_import_kwh, h_appliance_kw = tot.export_kwh, tot.import_kwh, homes.appliance_kw
+    r_dhw_kwh, r_dhw_draw_kwh, r_dhw_unmet_kwh = reg.dhw_kwh, reg.dhw_draw_kwh, reg.dhw_unmet_kwh
+    t_dhw_unmet_kwh, h_dhw_kw = tot.dhw_unmet_kwh, homes.dhw_kw
     h_base_kw, h_battery_kw, h_ev_kw, h_heat_w = homes.base_kw, homes.battery_kw, homes.ev_kw, homes.heat_w
     h_hp_kw, h_net_kw, h_pv_kw, f_energy_kwh = homes.hp_kw, homes.net_kw, homes.pv_kw, feeders.energy_kwh
     f_overload_s, f_peak_kw, f_steps = feeders.overload_s, feeders.peak_kw, feeders.steps
@@ -102,6 +113,10 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
     setpoint_c, setback_c, half_k = cfg.setpoint_c, cfg.setback_c, cfg.half_deadband_k
     low_c, high_c, ev_eff, feed_in = cfg.comfort_low_c, cfg.comfort_high_c, cfg.ev_efficiency, cfg.feed_in_eur_per_kwh
     cheap, expensive = cfg.cheap_below_eur_per_kwh, cfg.expensive_above_eur_per_kwh
+    cooling, cool_c, external_dhw = cfg.cooling, cfg.cooling_setpoint_c, cfg.hot_water == 1
+    dhw_hp, dhw_set_c, dhw_half_k, dhw_max_c = cfg.dhw_heat_pump, cfg.dhw_setpoint_c, cfg.dhw_half_deadband_k, \
+        cfg.dhw_max_c
+    use_c, cold_c = cfg.dhw_use_c, cfg.dhw_cold_c
 
     n, m, n_feeders = temp_air_c.size, app_home.size, feeders.energy_kwh.size
     n_samples = temp_c.shape[1]
@@ -135,9 +150,25 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
 
             heat_frac, heating_on[h] = heating_fraction(external_heat, heat_cmd[h], has_setback, up, setpoint_c,
                                                         setback_c, half_k, temp_air, heating_on[h])
-            hp_kw = heat_frac * hp_max_kw[h]
-            heat_w = 1000.0 * (hp_kw * heat_pump_cop(t_out, hp_sink_c[h]) + heat_frac * boiler_kw[h])
+            if cooling:
+                heat_frac, cooling_on[h] = with_cooling(external_heat, heat_cmd[h], heat_frac, cool_c, half_k,
+                                                        temp_air, cooling_on[h])
+            if heat_frac < 0.0:  # a reversed heat pump (homes heated by a boiler have none)
+                hp_kw = -heat_frac * hp_max_kw[h]
+                heat_w = -1000.0 * hp_kw * cooling_cop(t_out)
+            else:
+                hp_kw = heat_frac * hp_max_kw[h]
+                heat_w = 1000.0 * (hp_kw * heat_pump_cop(t_out, hp_sink_c[h]) + heat_frac * boiler_kw[h])
             pv = pv_power_kw(pv_kwp[h], ghi, t_out)
+
+            # Hot water: the heater by its thermostat or command, then the tank over the step.
+            dhw_frac, dhw_on[h] = heater_fraction(external_dhw, dhw_cmd[h], dhw_set_c, dhw_half_k, dhw_max_c,
+                                                  dhw_temp_c[h], dhw_on[h])
+            dhw_kw = dhw_frac * dhw_heater_kw[h]
+            dhw_cop = heat_pump_cop(t_out, dhw_set_c) if dhw_hp else 1.0
+            dhw_temp_c[h], dhw_loss_j, dhw_drawn_j, dhw_unmet_j = tank_step(
+                dhw_temp_c[h], dhw_cap[h], dhw_ua[h], 1000.0 * dhw_kw * dhw_cop, temp_air, up * dhw_draw[h],
+                use_c, cold_c, dt_s)
 
             # EVs plug out and in at their session times, then charge.
             unmet = 0.0
@@ -154,7 +185,7 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             ev = ev_power(cfg.ev, limit, price, cheap, ev_cmd[h])
             ev_need[h] -= ev * ev_eff * dt_h
 
-            net_before = base + appliance + hp_kw + ev - pv
+            net_before = base + appliance + hp_kw + dhw_kw + ev - pv
             charge_max, discharge_max = battery_limits_kw(soc[h], bat_cap[h], bat_kw[h], soc_min[h], soc_max[h],
                                                           eff_c[h], eff_d[h], dt_h)
             battery = battery_power(cfg.battery, net_before, charge_max, discharge_max, price, cheap, expensive,
@@ -163,6 +194,8 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             net = net_before + battery
 
             q_air = heat_w + 1000.0 * (base + appliance) + OCCUPANT_GAIN_W * persons[h] * home
+            if dhw_loss_j != 0.0:  # the tank's loss warms the air it stands in
+                q_air += dhw_loss_j / dt_s
             q_mass = ghi * aperture[h]
             violation = maximum(low_c - temp_air, 0.0) + maximum(temp_air - high_c, 0.0)
             temp_air_c[h], temp_mass_c[h] = rc_step(ad, bd, h, temp_air, temp_mass_c[h], t_out, q_air, q_mass)
@@ -183,6 +216,10 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             r_ev_unmet_kwh[h] += unmet
             r_discomfort_kh[h] += discomfort
             r_occupied_h[h] += up * dt_h
+            r_dhw_kwh[h] += dhw_kw * dt_h
+            r_dhw_draw_kwh[h] += dhw_drawn_j / 3.6e6
+            r_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
+            t_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
             t_cost_eur[h] += imported * price - exported * feed_in
             t_emissions_kg[h] += imported * carbon_now[replica] / 1000.0
             t_import_kwh[h] += imported
@@ -191,6 +228,7 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             t_ev_unmet_kwh[h] += unmet
 
             h_base_kw[h], h_appliance_kw[h], h_hp_kw[h], h_heat_w[h] = base, appliance, hp_kw, heat_w
+            h_dhw_kw[h] = dhw_kw
             h_pv_kw[h], h_battery_kw[h], h_ev_kw[h], h_net_kw[h] = pv, battery, ev, net
             feeder_kw[feeder[h]] += net
         for f in range(n_feeders):
@@ -213,6 +251,31 @@ def heating_fraction(external, cmd, has_setback, up, setpoint_c, setback_c, half
         return clip_between(cmd, 0.0, 1.0), on
     setpoint = setback_c if has_setback and up == 0.0 else setpoint_c
     on = temp_air_c < setpoint - half_deadband_k or (on and temp_air_c < setpoint + half_deadband_k)
+    return (1.0 if on else 0.0), on
+
+
+@njit(inline="always")
+def with_cooling(external, cmd, heat_frac, cooling_setpoint_c, half_deadband_k, temp_air_c, on):
+    """The heat-pump command of a world whose heat pumps also cool (negative: cooling) and the
+    cooling relay after this step: the external command clipped to [-1, 1], or the heating
+    thermostat's ``heat_frac`` unless the cooling relay (deadband around ``cooling_setpoint_c``,
+    which lies a deadband above the heating setpoint) is on."""
+    if external:
+        return clip_between(cmd, -1.0, 1.0), on
+    on = temp_air_c > cooling_setpoint_c + half_deadband_k or (on and temp_air_c > cooling_setpoint_c - half_deadband_k)
+    return (-1.0 if on else heat_frac), on
+
+
+@njit(inline="always")
+def heater_fraction(external, cmd, setpoint_c, half_deadband_k, max_c, temp_c, on):
+    """Hot-water heater command (fraction of its power) and the tank thermostat's relay after this
+    step: the external command clipped to [0, 1], or the relay with deadband around the setpoint;
+    either way nothing above ``max_c``."""
+    if temp_c >= max_c:
+        return 0.0, False
+    if external:
+        return clip_between(cmd, 0.0, 1.0), on
+    on = temp_c < setpoint_c - half_deadband_k or (on and temp_c < setpoint_c + half_deadband_k)
     return (1.0 if on else 0.0), on
 
 

@@ -52,6 +52,19 @@ class HomeParams:
     deadband_k: float
     comfort_low_c: float
     comfort_high_c: float
+    cooling_setpoint_c: float | None  # heat pumps cool above it; None: they only heat
+    # Hot-water tanks (zero volume and heater where a home has none; see twin.physics.hot_water).
+    has_hot_water: np.ndarray      # bool
+    dhw_volume_l: np.ndarray
+    dhw_heater_kw: np.ndarray      # heater's electric power
+    dhw_ua_w_k: np.ndarray         # loss to the indoor air
+    dhw_draw_w_k: np.ndarray       # tap demand while someone is awake at home (litres/s x 4,186 J/(L K))
+    dhw_heat_pump: bool            # heaters are heat pumps (else electric elements)
+    dhw_setpoint_c: float
+    dhw_deadband_k: float
+    dhw_max_c: float
+    dhw_use_c: float
+    dhw_cold_c: float
 
     @property
     def n(self) -> int:
@@ -66,6 +79,7 @@ class HomeState(ArrayState):
     temp_air_c: np.ndarray
     temp_mass_c: np.ndarray
     heating_on: np.ndarray         # bool: thermostat relay
+    cooling_on: np.ndarray         # bool: thermostat's cooling relay (reversible heat pumps)
     occupancy: np.ndarray          # int8: AWAY, AWAKE or ASLEEP
     activity: np.ndarray           # multiplier on active load, redrawn with occupancy
     soc: np.ndarray                # battery state of charge, fraction of capacity
@@ -75,14 +89,18 @@ class HomeState(ArrayState):
     ev_next_arrive_s: np.ndarray   # int64 next arrival, -1 if none drawn
     ev_next_depart_s: np.ndarray
     ev_next_need_kwh: np.ndarray
-    heat_cmd: np.ndarray           # external heating command, fraction of max (0..1)
+    heat_cmd: np.ndarray           # external heat-pump command, fraction of max (0..1; -1..0 cools)
+    dhw_temp_c: np.ndarray         # hot-water tank temperature (C; homes without one: cold_c)
+    dhw_on: np.ndarray             # bool: tank thermostat relay
+    dhw_cmd: np.ndarray            # external hot-water heater command, fraction of its power (0..1)
     battery_cmd_kw: np.ndarray     # external battery command, kW (+ charge)
     ev_cmd_kw: np.ndarray          # external EV charging command, kW
     # Powers over the last step (kW; heat in W), kept for controllers, tests and the viewer.
     base_kw: np.ndarray
     appliance_kw: np.ndarray
     hp_kw: np.ndarray
-    heat_w: np.ndarray
+    heat_w: np.ndarray             # heat into the air from heating (+) or cooling (-)
+    dhw_kw: np.ndarray             # hot-water heater's electricity
     pv_kw: np.ndarray
     battery_kw: np.ndarray
     ev_kw: np.ndarray
@@ -113,7 +131,7 @@ class HomeRegisters(ArrayState):
     import_kwh: np.ndarray
     export_kwh: np.ndarray
     load_kwh: np.ndarray           # base load and appliances
-    hp_kwh: np.ndarray
+    hp_kwh: np.ndarray             # heating and cooling
     pv_kwh: np.ndarray
     pv_export_kwh: np.ndarray      # export that PV accounts for: min(export, PV) each step
     charge_kwh: np.ndarray         # battery, AC side
@@ -122,6 +140,9 @@ class HomeRegisters(ArrayState):
     ev_unmet_kwh: np.ndarray       # need left when an EV departed
     discomfort_kh: np.ndarray      # degree-hours outside the comfort band while someone is up at home
     occupied_h: np.ndarray         # hours with someone up at home
+    dhw_kwh: np.ndarray            # hot-water heater's electricity
+    dhw_draw_kwh: np.ndarray       # heat drawn from the tank (above mains temperature)
+    dhw_unmet_kwh: np.ndarray      # heat the draws lacked, the tank being below use temperature
 
 
 @dataclass
@@ -144,6 +165,7 @@ class HomeTotals(ArrayState):
     export_kwh: np.ndarray
     discomfort_kh: np.ndarray      # as HomeRegisters.discomfort_kh
     ev_unmet_kwh: np.ndarray       # EV energy still needed when the EV left
+    dhw_unmet_kwh: np.ndarray      # as HomeRegisters.dhw_unmet_kwh
 
 
 @dataclass

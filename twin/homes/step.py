@@ -2,11 +2,17 @@
 
 Order within a step starting at ``t`` (inputs held over [t, t + dt)):
 1. loads: base load by occupancy and activity, running appliance cycles;
-2. heating: thermostat with deadband (or an external command) -> heat-pump electricity and heat;
-3. PV from irradiance and temperature; EVs plug in/out and charge;
+2. heating and cooling: thermostat with deadband, heating below its setpoint and, where heat pumps
+   cool, cooling above the cooling setpoint (or an external command, negative to cool) -> heat-pump
+   electricity and heat (or heat removed);
+3. PV from irradiance and temperature; hot water: the tank heater by its thermostat (or a
+   command), the tank over the step with the draws of those awake at home
+   (:mod:`twin.physics.hot_water`); EVs plug in/out and charge;
 4. battery: self-consumption rule (or idle, or an external command) within power and SoC limits;
-5. net import at the meter = loads + heat pump + EV + battery charging - PV - battery discharging;
-6. thermal: exact 2R2C step with heat, occupant and appliance gains (to air) and sun (to mass);
+5. net import at the meter = loads + heat pump + hot-water heater + EV + battery charging - PV -
+   battery discharging;
+6. thermal: exact 2R2C step with heat, occupant, appliance and tank-loss gains (to air) and sun
+   (to mass);
 7. registers: meter import/export, device energies, discomfort, and per-feeder energy, peak and
    transformer overload time (feeders sum their homes with one ``bincount``); totals since the
    start (cost at the price in force, emissions, overload energy) that environments reward on.
@@ -34,6 +40,7 @@ from twin.homes import kernel
 from twin.homes.appliances import profile_table_kw
 from twin.homes.state import (ApplianceParams, ApplianceState, FeederTotals, GridRegisters, HomeParams, HomeRegisters,
                               HomeState, HomeTotals)
+from twin.physics.hot_water import WATER_J_PER_L_K
 from twin.scenario.schema import Controllers
 from twin.weather import WeatherSeries
 
@@ -77,7 +84,9 @@ class HomePhysics(Periodic):
             bd=np.ascontiguousarray(thermal.bd),
             replica=np.repeat(np.arange(self.replicas, dtype=np.int64), params.n // self.replicas),
             appliance_home=appliances.home, appliance_kind=appliances.kind, profile_kw=profile_kw,
-            profile_steps=profile_steps.astype(np.int64))
+            profile_steps=profile_steps.astype(np.int64),
+            dhw_capacity_j_k=params.dhw_volume_l * WATER_J_PER_L_K, dhw_heater_kw=params.dhw_heater_kw,
+            dhw_ua_w_k=params.dhw_ua_w_k, dhw_draw_w_k=params.dhw_draw_w_k)
         # Time-of-use controllers: prices at or below the first are cheap, at or above the second expensive.
         cheap_below, expensive_above = price_thresholds_eur_per_kwh
         self.settings = kernel.Settings(
@@ -89,7 +98,12 @@ class HomePhysics(Periodic):
             comfort_high_c=float(params.comfort_high_c), ev_efficiency=float(params.ev_efficiency),
             feed_in_eur_per_kwh=float(feed_in_eur_per_kwh), rating_kw=float(transformer_rating_kw),
             cheap_below_eur_per_kwh=float(cheap_below), expensive_above_eur_per_kwh=float(expensive_above),
-            weather_step_s=int(self.weather.step_s))
+            weather_step_s=int(self.weather.step_s), cooling=params.cooling_setpoint_c is not None,
+            cooling_setpoint_c=float("nan") if params.cooling_setpoint_c is None else float(params.cooling_setpoint_c),
+            hot_water=kernel.HOT_WATER[controllers.hot_water], dhw_heat_pump=bool(params.dhw_heat_pump),
+            dhw_setpoint_c=float(params.dhw_setpoint_c), dhw_half_deadband_k=0.5 * params.dhw_deadband_k,
+            dhw_max_c=float(params.dhw_max_c), dhw_use_c=float(params.dhw_use_c),
+            dhw_cold_c=float(params.dhw_cold_c))
 
     def set_weather(self, weathers: list[WeatherSeries]) -> None:
         """Use these outdoor conditions from now on, one series per replica world."""

@@ -30,6 +30,10 @@ from twin.physics.scalar import clip_between, maximum
 OCCUPANT_GAIN_W = 80.0
 # Share of the Carnot COP an air-source heat pump reaches (-).
 CARNOT_EFFICIENCY = 0.45
+# A reversed heat pump cooling: its evaporator's temperature (C) and how far its condenser runs
+# above the outdoor air (K), common figures for split air-to-air units.
+COOLING_EVAPORATOR_C = 7.0
+COOLING_CONDENSER_APPROACH_K = 10.0
 
 
 @dataclass(frozen=True)
@@ -145,3 +149,17 @@ def heat_pump_cop(t_out_c: float, t_sink_c: float) -> float:
     sink_k = t_sink_c + 273.15
     lift_k = maximum(sink_k - (t_out_c + 273.15), 5.0)
     return clip_between(CARNOT_EFFICIENCY * sink_k / lift_k, 1.0, 7.0)
+
+
+@njit(cache=True, inline="always")
+def cooling_cop(t_out_c: float) -> float:
+    """Coefficient of performance of a reversed air-source heat pump cooling (heat removed /
+    electricity in, -).
+
+    COP = eta * T_evap / (T_out + approach - T_evap) in kelvin, the same share eta of the Carnot
+    COP as heating, lift floored at 5 K, clipped to [1, 7]: it falls as the outdoor air gets hotter,
+    from about 4.5 at 25 C to 3.3 at 35 C and 3.0 at 39 C.
+    """
+    evap_k = COOLING_EVAPORATOR_C + 273.15
+    lift_k = maximum(t_out_c + COOLING_CONDENSER_APPROACH_K - COOLING_EVAPORATOR_C, 5.0)
+    return clip_between(CARNOT_EFFICIENCY * evap_k / lift_k, 1.0, 7.0)

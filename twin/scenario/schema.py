@@ -116,6 +116,8 @@ class Penetration(Model):
     battery: Fraction = Field(0.2, description="share of homes with a home battery, 0..1")
     ev: Fraction = Field(0.3, description="share of homes with an EV and a charger, 0..1")
     appliances: Fraction = Field(1.0, description="share of homes with washer, dishwasher and dryer, 0..1")
+    hot_water: Fraction = Field(0.0, description="share of homes with an electric hot-water tank (see homes.hot_water; "
+                                                 "the rest heat their water off the meter), 0..1")
 
 
 class Comfort(Model):
@@ -137,11 +139,51 @@ class Thermostat(Model):
     setpoint_c: float = Field(21.0, ge=5, le=30, description="indoor setpoint, C")
     deadband_k: float = Field(1.0, gt=0, le=5, description="width of the on/off band around the setpoint, K")
     setback_c: float | None = Field(None, ge=5, le=30, description="setpoint while nobody is up at home, C")
+    cooling_setpoint_c: float | None = Field(
+        None, ge=15, le=35, description="heat pumps cool (reversed) above this, with the same deadband, C; "
+                                        "none: heat pumps only heat")
 
     @model_validator(mode="after")
     def _setback_below_setpoint(self) -> "Thermostat":
         if self.setback_c is not None and self.setback_c > self.setpoint_c:
             raise FieldProblem("setback_c", f"got {self.setback_c}; must not be above setpoint_c ({self.setpoint_c})")
+        if self.cooling_setpoint_c is not None and self.cooling_setpoint_c < self.setpoint_c + self.deadband_k:
+            raise FieldProblem("cooling_setpoint_c", (
+                f"got {self.cooling_setpoint_c}; must be at least setpoint_c + deadband_k "
+                f"({self.setpoint_c + self.deadband_k}) so heating and cooling never run together"))
+        return self
+
+
+class HotWater(Model):
+    """The hot-water tanks of the homes that have one (``penetration.hot_water``).
+
+    A tank of ``base_l + per_person_l x persons`` litres, heated by an electric element or a heat
+    pump (air-source, COP as the space heat pump's at a sink of the tank's setpoint), losing heat
+    to the indoor air. Occupants awake at home draw ``draw_l_per_person_day`` litres a day at
+    ``use_c`` spread over ``AWAKE_AT_HOME_H`` hours, mixed from tank and cold water.
+    """
+
+    heater: Literal["electric", "heat_pump"] = Field("electric", description="what heats the tank")
+    heater_kw: float = Field(3.0, gt=0, le=20, description="heater's electric power, kW")
+    setpoint_c: float = Field(55.0, ge=40, le=75, description="tank setpoint of the built-in thermostat, C")
+    deadband_k: float = Field(5.0, gt=0, le=20, description="width of the on/off band around the setpoint, K")
+    max_c: float = Field(65.0, ge=40, le=90, description="the heater cuts out above this, whatever its command, C")
+    use_c: float = Field(40.0, ge=25, le=60, description="temperature water is used at (the tap's mix), C")
+    cold_c: float = Field(10.0, ge=0, le=25, description="mains water temperature, C")
+    draw_l_per_person_day: float = Field(45.0, ge=0, le=500, description="hot water used per person per day at use_c, L")
+    base_l: float = Field(100.0, ge=20, le=1000, description="tank volume of a home, before per_person_l, L")
+    per_person_l: float = Field(50.0, ge=0, le=500, description="tank volume added per person, L")
+    loss_w_k: float = Field(1.8, ge=0, le=20, description="tank heat loss to the indoor air per kelvin, W/K")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "HotWater":
+        if not self.cold_c < self.use_c <= self.setpoint_c - self.deadband_k / 2:
+            raise FieldProblem("use_c", (
+                f"got {self.use_c}; must lie above cold_c ({self.cold_c}) and at most the bottom of the "
+                f"thermostat's band, setpoint_c - deadband_k/2 ({self.setpoint_c - self.deadband_k / 2})"))
+        if self.max_c < self.setpoint_c + self.deadband_k / 2:
+            raise FieldProblem("max_c", f"got {self.max_c}; must be at least setpoint_c + deadband_k/2 "
+                                        f"({self.setpoint_c + self.deadband_k / 2})")
         return self
 
 
@@ -166,6 +208,7 @@ class Homes(Model):
     penetration: Penetration = Penetration()
     comfort: Comfort = Comfort()
     thermostat: Thermostat = Thermostat()
+    hot_water: HotWater = HotWater()
 
     @model_validator(mode="before")
     @classmethod
@@ -213,6 +256,8 @@ class Controllers(Model):
     """Which controller drives each subsystem; ``external`` leaves the commands to an agent."""
 
     heating: Literal["thermostat", "external"] = "thermostat"
+    hot_water: Literal["thermostat", "external"] = Field(
+        "thermostat", description="what heats the hot-water tanks: their thermostat, or an agent's command")
     battery: Literal["self_consumption", "time_of_use", "idle", "external"] = Field(
         "self_consumption", description="self_consumption: absorb PV surplus and cover net load; time_of_use: "
                                         "charge at full power in the tariff's cheap third, discharge in its expensive "
