@@ -50,12 +50,14 @@ class HomeEnvConfig(EnvConfig):
 
     decision_interval: Duration = 900
     duration: Duration | None = 86400
-    reward_weights: dict[Literal["energy_cost", "comfort", "emissions", "ev_unmet", "transformer"], float] = Field(
+    reward_weights: dict[Literal["energy_cost", "comfort", "emissions", "ev_unmet", "transformer",
+                                 "hot_water_unmet"], float] = Field(
         default_factory=lambda: {"energy_cost": 1.0, "comfort": 1.0, "emissions": 0.0, "ev_unmet": 1.0,
-                                 "transformer": 1.0},
+                                 "transformer": 1.0, "hot_water_unmet": 1.0},
         description="weight per reward term: energy_cost (per EUR), comfort (per K*h), emissions (per kg), "
                     "ev_unmet (per kWh an EV still needs when it leaves or at the episode's end), "
-                    "transformer (per kWh above the rating; Neighborhood only)")
+                    "transformer (per kWh above the rating; Neighborhood only), hot_water_unmet (per kWh of heat "
+                    "the hot-water draws lacked; only where homes have tanks)")
     discrete: bool = Field(False, description="SmartHome-v0: 18 discrete actions instead of a Box")
     reward: Literal["weighted", "cost", "net-consumption", "marl"] | Callable[..., Any] = Field(
         "weighted", description="reward by name (envs.rewards.HOME_REWARDS) or a function of an "

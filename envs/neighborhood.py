@@ -1,8 +1,9 @@
 """twin/Neighborhood-v0: every home of a world under one central agent, and the PettingZoo version.
 
 Central: observation = every home's 14 features and its feeder's net load (kW), flattened home by
-home; action = Box [-1, 1] of shape (homes, 3), one row per home as in SmartHome-v0. Reward = the
-homes' terms summed plus ``transformer`` (energy above the transformer rating). PettingZoo
+home; action = Box [-1, 1] of shape (homes, 3), one row per home as in SmartHome-v0 (with
+hot-water tanks one more feature and action each, :class:`envs.home_task.HomeSpaces`). Reward =
+the homes' terms summed plus ``transformer`` (energy above the transformer rating). PettingZoo
 (:mod:`envs.neighborhood_v0`): one agent per home with its own 15 features and its own terms plus
 an equal share of its feeder's transformer term; ``state()`` is every agent's observation.
 """
@@ -19,7 +20,7 @@ from envs.actions import box_actions
 from envs.config import SCENARIOS, EnvConfigError, HomeEnvConfig, parse_config
 from envs.episodes import Episodes
 from envs.hooks import WorldHooks
-from envs.home_task import ACTIONS, OBS_HIGH, OBS_LOW, HomeTask
+from envs.home_task import HomeSpaces, HomeTask
 from envs.rendering import RENDER_MODES, WorldRendering
 from envs.rewards import HOME_REWARDS, HomeStep, reward_function
 from envs.single import WorldEnv
@@ -28,10 +29,14 @@ from twin.outcome import close_readings, world_kpis
 from twin.telemetry.recorder import Recorder
 
 ENV_ID = "twin/Neighborhood-v0"
-EXTERNAL = {"heating": "external", "battery": "external", "ev": "external"}
+EXTERNAL = {"heating": "external", "battery": "external", "ev": "external", "hot_water": "external"}
 FEEDER_LIMIT_KW = 1e6
-HOME_OBS_LOW = np.r_[OBS_LOW, -FEEDER_LIMIT_KW].astype(np.float32)
-HOME_OBS_HIGH = np.r_[OBS_HIGH, FEEDER_LIMIT_KW].astype(np.float32)
+
+
+def home_obs_bounds(layout: HomeSpaces) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of one home's Neighborhood features: its home features, then its feeder's net load (kW)."""
+    return (np.r_[layout.obs_low, -FEEDER_LIMIT_KW].astype(np.float32),
+            np.r_[layout.obs_high, FEEDER_LIMIT_KW].astype(np.float32))
 
 
 class NeighborhoodCore:
@@ -45,6 +50,8 @@ class NeighborhoodCore:
         self.episodes = Episodes(env_id, self.cfg, controllers=EXTERNAL, homes=(1, None))
         self.n_homes = self.episodes.scenario.homes.count
         self.n_feeders = self.episodes.scenario.grid.feeders
+        self.layout = HomeSpaces.of(self.episodes.scenario)
+        self.home_low, self.home_high = home_obs_bounds(self.layout)
         self.reward = reward_function(self.cfg.reward, HOME_REWARDS, env_id)
         self.world = None
 
@@ -56,19 +63,20 @@ class NeighborhoodCore:
     def bind(self, world) -> None:
         """Serve the (possibly replicated) ``world`` from its start; homes are laid out world by world."""
         self.world = world
-        self.task = HomeTask(world, self.cfg.reward_weights, self.episodes.interval_s)
+        self.task = HomeTask(world, self.cfg.reward_weights, self.episodes.interval_s, self.layout)
         self.steps = 0
         self._overload_last = np.zeros(self.n_feeders * world.replicas)
 
     def observe(self) -> np.ndarray:
-        """(homes of every world, 15): the home features and the net load (kW) of the home's feeder."""
+        """(homes of every world, features): the home features (15 with hot water) and the net load (kW) of
+        the home's feeder."""
         p, s = self.task.p, self.task.s
         feeder_kw = np.bincount(p.feeder, weights=s.net_kw, minlength=self.n_feeders * self.world.replicas)
         feeder_kw = np.clip(feeder_kw, -FEEDER_LIMIT_KW, FEEDER_LIMIT_KW)
         return np.concatenate([self.task.observe(), feeder_kw[p.feeder, None].astype(np.float32)], axis=1)
 
     def advance(self, actions: np.ndarray) -> tuple[np.ndarray, HomeStep]:
-        """Apply (homes, 3) actions for one interval; the observation after it and what each home did."""
+        """Apply (homes, actions) actions for one interval; the observation after it and what each home did."""
         if self.world is None or self.done:
             raise RuntimeError("call reset() before step() (and after the episode ends)")
         self.task.act(actions)
@@ -119,7 +127,7 @@ class NeighborhoodHooks(WorldHooks):
         return self.core.observe().reshape(self.world.replicas, -1)
 
     def _check_and_apply(self, actions: Any) -> None:
-        self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(ACTIONS)))
+        self.core.task.act(box_actions(actions, self.action_space, ENV_ID).reshape(-1, len(self.core.layout.actions)))
 
     def _outcome(self, episode_end: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         obs, step = self.core.outcome(episode_end)
@@ -137,9 +145,9 @@ class NeighborhoodEnv(NeighborhoodHooks, WorldEnv):
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
         super().__init__(self.core.episodes)
-        n = self.core.n_homes
-        self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, (n, len(ACTIONS)), np.float32)
+        n, core = self.core.n_homes, self.core
+        self.observation_space = spaces.Box(np.tile(core.home_low, n), np.tile(core.home_high, n), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, (n, len(core.layout.actions)), np.float32)
 
 
 class NeighborhoodVectorEnv(NeighborhoodHooks, ReplicaVectorEnv):
@@ -152,10 +160,9 @@ class NeighborhoodVectorEnv(NeighborhoodHooks, ReplicaVectorEnv):
     def __init__(self, num_envs: int = 1, max_episode_steps: int | None = None, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
         super().__init__(num_envs, self.core.episodes, max_episode_steps)
-        n, k = self.core.n_homes, num_envs
-        self.single_observation_space = spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n),
-                                                   dtype=np.float32)
-        self.single_action_space = spaces.Box(-1.0, 1.0, (n, len(ACTIONS)), np.float32)
-        self.observation_space = spaces.Box(np.tile(HOME_OBS_LOW, (k, n)), np.tile(HOME_OBS_HIGH, (k, n)),
-                                            dtype=np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, (k, n, len(ACTIONS)), np.float32)
+        n, k, core = self.core.n_homes, num_envs, self.core
+        low, high, width = core.home_low, core.home_high, len(core.layout.actions)
+        self.single_observation_space = spaces.Box(np.tile(low, n), np.tile(high, n), dtype=np.float32)
+        self.single_action_space = spaces.Box(-1.0, 1.0, (n, width), np.float32)
+        self.observation_space = spaces.Box(np.tile(low, (k, n)), np.tile(high, (k, n)), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, (k, n, width), np.float32)

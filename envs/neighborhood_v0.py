@@ -11,8 +11,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from envs.actions import box_actions
 from envs.episodes import world_seed
-from envs.home_task import ACTIONS
-from envs.neighborhood import HOME_OBS_HIGH, HOME_OBS_LOW, NeighborhoodCore
+from envs.neighborhood import NeighborhoodCore
 from envs.parallel import AgentSpaces
 from envs.rendering import RENDER_MODES, WorldRendering
 from twin.generators.homes import home_ids
@@ -29,10 +28,11 @@ class NeighborhoodParallelEnv(WorldRendering, AgentSpaces):
     def __init__(self, **kwargs: Any):
         self.core = NeighborhoodCore(ENV_ID, kwargs)
         agents, n = home_ids(self.core.n_homes), self.core.n_homes
+        low, high, width = self.core.home_low, self.core.home_high, len(self.core.layout.actions)
         self._init_agents(
-            agents, obs={a: spaces.Box(HOME_OBS_LOW, HOME_OBS_HIGH, dtype=np.float32) for a in agents},
-            act={a: spaces.Box(-1.0, 1.0, (len(ACTIONS),), np.float32) for a in agents},
-            state=spaces.Box(np.tile(HOME_OBS_LOW, n), np.tile(HOME_OBS_HIGH, n), dtype=np.float32))
+            agents, obs={a: spaces.Box(low, high, dtype=np.float32) for a in agents},
+            act={a: spaces.Box(-1.0, 1.0, (width,), np.float32) for a in agents},
+            state=spaces.Box(np.tile(low, n), np.tile(high, n), dtype=np.float32))
         self.render_mode = self.core.cfg.render_mode
 
     @property

@@ -41,7 +41,8 @@ class HomeStep:
     emissions_kg: np.ndarray         # imported energy x carbon intensity, kg CO2
     ev_unmet_kwh: np.ndarray         # EV energy still needed when an EV left (and, at the end, still owed), kWh
     net_import_kwh: np.ndarray       # import - export, kWh
-    world_net_import_kwh: np.ndarray  # the same summed over the home's world, kWh
+    hot_water_unmet_kwh: np.ndarray  # heat the hot-water draws lacked, the tank below use temperature, kWh
+    world_net_import_kwh: np.ndarray  # the same net import summed over the home's world, kWh
     terms: dict[str, np.ndarray]     # the weighted, signed terms of ``reward_weights``
 
 

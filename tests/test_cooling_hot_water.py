@@ -235,7 +235,7 @@ def test_with_cooling_the_heat_action_is_signed_and_the_envs_pass_the_checkers()
     env.reset(seed=3)
     s = env.unwrapped.task.s
     for heat, sign in ((-1.0, -1), (0.0, 0), (1.0, 1)):
-        env.step(np.array([heat, 0.0, -1.0], dtype=np.float32))
+        env.step(np.array([heat, 0.0, -1.0, 1.0], dtype=np.float32))
         assert s.heat_cmd[0] == heat and np.sign(s.heat_w[0]) == sign
     env.close()
 
@@ -269,3 +269,55 @@ def test_the_thermostat_baseline_cools_through_the_env_and_keeps_the_comfort_ban
         cooled, discomfort_kh = _thermostat_episode(env)
         assert cooled > 10 and discomfort_kh == 0.0, discrete
         env.close()
+
+
+def test_with_hot_water_every_home_env_gains_the_tank_feature_the_heater_action_and_passes_its_checks():
+    import gymnasium as gym
+    from gymnasium.utils.env_checker import check_env
+    from pettingzoo.test import parallel_api_test
+
+    from envs import neighborhood_v0
+    from envs.home_task import OBS_FEATURES
+
+    tanks = ("homes.penetration.hot_water=1",)
+    single = gym.make("twin/SmartHome-v0", overrides=tanks, duration="6h")
+    assert single.observation_space.shape == (len(OBS_FEATURES) + 1,) and single.action_space.shape == (4,)
+    check_env(single.unwrapped, skip_render_check=True)
+    discrete = gym.make("twin/SmartHome-v0", overrides=tanks, duration="6h", discrete=True)
+    assert discrete.action_space.n == 36
+    check_env(discrete.unwrapped, skip_render_check=True)
+    central = gym.make("twin/Neighborhood-v0", overrides=tanks + ("homes.count=4",), duration="6h")
+    assert central.observation_space.shape == (4 * 16,) and central.action_space.shape == (4, 4)
+    check_env(central.unwrapped, skip_render_check=True)
+    parallel_api_test(neighborhood_v0.parallel_env(overrides=tanks + ("homes.count=3",), duration="6h"),
+                      num_cycles=30)
+    plain = gym.make("twin/SmartHome-v0", duration="6h")  # no tanks: the spaces of before
+    assert plain.observation_space.shape == (len(OBS_FEATURES),) and plain.action_space.shape == (3,)
+
+
+def test_an_agent_that_never_heats_the_tank_pays_the_hot_water_term_and_the_rules_do_not():
+    import gymnasium as gym
+
+    from agents.baselines.home import ThermostatPolicy
+
+    kwargs = dict(overrides=("homes.penetration.hot_water=1", "homes.hot_water.setpoint_c=45",
+                             "homes.hot_water.deadband_k=6"), duration="2d")
+    cold = gym.make("twin/SmartHome-v0", **kwargs)
+    obs, _ = cold.reset(seed=2)
+    first_c, term, done = obs[14], 0.0, False
+    while not done:
+        obs, _, terminated, truncated, info = cold.step(np.array([1.0, 0.0, 1.0, -1.0], dtype=np.float32))
+        term += info["reward_terms"]["hot_water_unmet"]
+        done = terminated or truncated
+    assert obs[14] < 40.0 < first_c and term < -0.1
+    assert cold.unwrapped.task.s.dhw_kw[0] == 0.0
+    warm = gym.make("twin/SmartHome-v0", **kwargs)
+    policy = ThermostatPolicy.from_env(warm)
+    obs, _ = warm.reset(seed=2)
+    term, done, lowest_c = 0.0, False, 100.0
+    while not done:
+        obs, _, terminated, truncated, info = warm.step(policy.act(obs))
+        term += info["reward_terms"]["hot_water_unmet"]
+        lowest_c = min(lowest_c, obs[14])
+        done = terminated or truncated
+    assert term == 0.0 and lowest_c > 40.0

@@ -15,8 +15,13 @@ Commands are the env's action columns in [-1, 1] (:data:`envs.home_task.ACTIONS`
 - battery: battery power / its power limit, + charges, - discharges, 0 idle;
 - ev: -1 no charging, +1 charging at full charger power (the twin stops when the EV is full).
 
-With ``discrete=True`` the commands of the home map to the nearest row of
-:data:`envs.home_task.DISCRETE_ACTIONS` (heat and EV exactly; battery to -1, 0 or +1).
+Where the scenario's homes have hot-water tanks a fourth column drives the heater: every rule
+heats the tank by a deadband thermostat on the observed tank temperature, at the scenario's
+``homes.hot_water`` setpoint and deadband.
+
+With ``discrete=True`` the commands of the home map to the nearest row of the env's discrete
+actions (:attr:`envs.home_task.HomeSpaces.discrete_actions`; heat, EV and hot water exactly;
+battery to -1, 0 or +1).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from envs.home_task import DISCRETE_ACTIONS, OBS_FEATURES
+from envs.home_task import DISCRETE_ACTIONS, OBS_FEATURES, HomeSpaces
 from twin.generators.archetypes import ARCHETYPES
 from twin import tariffs
 from twin.scenario.schema import Scenario
@@ -36,6 +41,7 @@ FEATURE = {name: i for i, (name, _) in enumerate(OBS_FEATURES)}
 TEMP, PRICE_NOW = FEATURE["indoor_temp_c"], FEATURE["price_now_eur_per_kwh"]
 NET, SOC = FEATURE["net_kw"], FEATURE["battery_soc"]
 EV_PRESENT, EV_NEED = FEATURE["ev_present"], FEATURE["ev_need_kwh"]
+HOT_WATER_TEMP = len(OBS_FEATURES)  # where a home's features have the tank's temperature, it is next
 OFF, ON = -1.0, 1.0
 
 
@@ -46,13 +52,25 @@ class HomeLayout:
     ``n_homes`` homes; each home's observation is ``obs_width`` features (14 in SmartHome-v0, 15 in
     Neighborhood-v0 with the feeder load last); ``discrete`` means one index into DISCRETE_ACTIONS.
     ``cooling_setpoint_c`` (degC) is set where the heat action is signed (heat pumps that cool): the
-    rules cool above it.
+    rules cool above it. ``hot_water`` (setpoint degC, deadband K) is set where homes have tanks: the
+    action has a fourth column, the heater, and the rules run a tank thermostat.
     """
 
     n_homes: int = 1
     obs_width: int = len(OBS_FEATURES)
     discrete: bool = False
     cooling_setpoint_c: float | None = None
+    hot_water: tuple[float, float] | None = None
+
+    @property
+    def n_actions(self) -> int:
+        """Action columns per home."""
+        return 3 if self.hot_water is None else 4
+
+    @property
+    def discrete_actions(self) -> np.ndarray:
+        """The env's discrete action table (rows of commands)."""
+        return HomeSpaces(hot_water=self.hot_water is not None).discrete_actions
 
     def __post_init__(self):
         if self.n_homes < 1 or self.obs_width < len(OBS_FEATURES):
@@ -67,8 +85,10 @@ class HomeLayout:
         scenario = home_scenario(env)
         n = scenario.homes.count
         width = int(np.prod(env.observation_space.shape)) // n
+        tank = scenario.homes.hot_water
         return cls(n_homes=n, obs_width=width, discrete=isinstance(env.action_space, spaces.Discrete),
-                   cooling_setpoint_c=comfort_cooling_setpoint_c(scenario))
+                   cooling_setpoint_c=comfort_cooling_setpoint_c(scenario),
+                   hot_water=(tank.setpoint_c, tank.deadband_k) if HomeSpaces.of(scenario).hot_water else None)
 
     def rows(self, obs: np.ndarray) -> np.ndarray:
         """The observation as (homes, features)."""
@@ -79,17 +99,18 @@ class HomeLayout:
         return a.reshape(self.n_homes, self.obs_width)
 
     def emit(self, commands: np.ndarray) -> Any:
-        """(homes, 3) commands in [-1, 1] as an action of the env: a Box row per home, or the index of the
-        nearest discrete action."""
+        """(homes, n_actions) commands in [-1, 1] as an action of the env: a Box row per home, or the
+        index of the nearest discrete action."""
         if self.discrete:
-            return nearest_discrete_action(commands[0])
+            return nearest_discrete_action(commands[0], self.discrete_actions)
         out = commands.astype(np.float32)
         return out[0] if self.n_homes == 1 else out
 
 
-def nearest_discrete_action(command: np.ndarray) -> int:
-    """Index of the row of DISCRETE_ACTIONS closest (Euclidean) to one home's 3 commands in [-1, 1]."""
-    return int(np.argmin(((DISCRETE_ACTIONS - np.asarray(command, dtype=np.float32)) ** 2).sum(axis=1)))
+def nearest_discrete_action(command: np.ndarray, table: np.ndarray = DISCRETE_ACTIONS) -> int:
+    """Index of the row of ``table`` (the env's discrete actions) closest (Euclidean) to one home's
+    commands in [-1, 1]."""
+    return int(np.argmin(((table - np.asarray(command, dtype=np.float32)) ** 2).sum(axis=1)))
 
 
 def home_scenario(env: Any) -> Scenario:
@@ -142,11 +163,12 @@ class _HomeRules:
         """Start a new episode with heating and cooling off (the rules are deterministic; ``seed`` is unused)."""
         self._heating = np.zeros(self.layout.n_homes, dtype=bool)
         self._cooling = np.zeros(self.layout.n_homes, dtype=bool)
+        self._tank_heating = np.zeros(self.layout.n_homes, dtype=bool)
 
     def act(self, obs: np.ndarray) -> Any:
         """The env action for one observation."""
         rows = self.layout.rows(obs)
-        commands = np.empty((rows.shape[0], 3))
+        commands = np.empty((rows.shape[0], self.layout.n_actions))
         heating = self._thermostat(rows[:, TEMP])
         if self.layout.cooling_setpoint_c is None:
             commands[:, 0] = np.where(heating, ON, OFF)
@@ -154,6 +176,8 @@ class _HomeRules:
             commands[:, 0] = np.where(heating, ON, np.where(self._cooler(rows[:, TEMP]), -1.0, 0.0))
         commands[:, 1] = self._battery(rows)
         commands[:, 2] = np.where(self._ev_charges(rows), ON, OFF)
+        if self.layout.hot_water is not None:
+            commands[:, 3] = np.where(self._tank_thermostat(rows[:, HOT_WATER_TEMP]), ON, OFF)
         return self.layout.emit(commands)
 
     def _thermostat(self, temp_c: np.ndarray) -> np.ndarray:
@@ -167,6 +191,13 @@ class _HomeRules:
         half, setpoint = 0.5 * self.deadband_k, self.layout.cooling_setpoint_c
         self._cooling = (temp_c > setpoint + half) | (self._cooling & (temp_c > setpoint - half))
         return self._cooling
+
+    def _tank_thermostat(self, temp_c: np.ndarray) -> np.ndarray:
+        """The tank heater's relay: on below its setpoint - deadband/2, off at or above setpoint + deadband/2 (degC)."""
+        setpoint, deadband = self.layout.hot_water
+        half = 0.5 * deadband
+        self._tank_heating = (temp_c < setpoint - half) | (self._tank_heating & (temp_c < setpoint + half))
+        return self._tank_heating
 
     def _battery(self, rows: np.ndarray) -> np.ndarray:
         return np.zeros(rows.shape[0])

@@ -1,8 +1,9 @@
 """A CityLearn building's devices as frozen dataclasses with units in their names.
 
 A value left out of the schema is None: CityLearn 3.0.2 then uses its default, given in each
-field's comment. Where that default is a range, CityLearn draws from it with its own random
-generator, so twin must choose its own value there (from its seeded generator). With
+field's comment. Where that default is a range, CityLearn draws from it with a generator seeded
+from the schema's random_seed and the device's name; twin reproduces those draws
+(:mod:`twin.citylearn.draws`, :func:`twin.citylearn.params.district_devices`). With
 ``autosize`` true, CityLearn sizes the device from the building's demand and ignores the sizes
 given; ``autosize_attributes`` are the arguments of that sizing.
 """
