@@ -25,7 +25,7 @@ from envs.config import CityLearnEnvConfig, EnvConfigError, parse_config
 from twin.citylearn.dataset import CityLearnDataset, load_dataset
 from twin.citylearn.district import CityLearnDistrict
 from twin.citylearn.kernel import district_run
-from twin.citylearn.kpis import CityLearnKpis, citylearn_kpis, comfort_kpis, energy_totals
+from twin.citylearn.kpis import CityLearnKpis, building_comfort_kpis, citylearn_kpis, energy_totals
 from twin.errors import ScenarioError
 
 DEFAULT_REWARD = "citylearn.reward_function.RewardFunction"
@@ -150,7 +150,7 @@ class CityLearnCore:
         d = self.district
         rows = slice(d.first, d.t)
         r = d.records
-        comfort = {b.name: comfort_kpis(*_comfort_series(b, rows)) for b in d.dataset.buildings}
+        comfort = {b.name: building_comfort_kpis(b, rows) for b in d.dataset.buildings}
         return citylearn_kpis(d.names, r.net_kwh[rows], r.net_kwh[rows] - r.battery_kwh[rows],
                               d.tariffs.price_per_kwh[rows], d.tariffs.carbon_kg_per_kwh[rows], d.dt_h, comfort)
 
@@ -161,13 +161,6 @@ class CityLearnCore:
         net, price, co2 = d.records.net_kwh[rows], d.tariffs.price_per_kwh[rows], d.tariffs.carbon_kg_per_kwh[rows]
         totals = {name: energy_totals(net[:, i], price[:, i], co2[:, i]) for i, name in enumerate(d.names)}
         return {"kpis": self.kpis(), "totals": totals}
-
-
-def _comfort_series(b, rows: slice) -> tuple:
-    e = b.energy_simulation
-    pick = lambda a: None if a is None else np.asarray(a[rows], dtype=np.float64)  # noqa: E731
-    return (pick(e.indoor_dry_bulb_temperature_c), pick(e.indoor_dry_bulb_temperature_cooling_set_point_c),
-            pick(e.indoor_dry_bulb_temperature_heating_set_point_c), pick(e.comfort_band_c), pick(e.occupant_count))
 
 
 __all__ = ["CityLearnCore", "episode_splits", "SOC", "NET"]

@@ -86,3 +86,25 @@ def test_a_dataset_shorter_than_the_world_or_missing_is_refused(tmp_path):
     (tmp_path / "gone" / "ds" / "schema.json").unlink()
     with pytest.raises(ScenarioError, match="homes.dataset.*no such CityLearn dataset"):
         load_scenario(path)
+
+
+def test_the_worlds_citylearn_kpis_are_the_envs_comfort_included(tmp_path):
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers twin/CityLearn-v0)
+    from agents.baselines.citylearn import CityLearnBasicRBC
+
+    world, telemetry = _run(_scenario(tmp_path))
+    kpis, _ = world_kpis(world, telemetry)
+    env = gym.make("twin/CityLearn-v0", dataset=str(tmp_path / "ds" / "schema.json"))
+    policy = CityLearnBasicRBC.from_env(env)
+    obs, _ = env.reset(seed=0)
+    done = False
+    while not done:
+        obs, _, _, done, info = env.step(policy.act(obs))
+    district = dict(info["kpis"].district)
+    comfort = [name for name in district if "discomfort" in name]
+    assert comfort and all(district[name] is not None for name in comfort)
+    # The env's actions arrive as float32 (its Box), the world's rule acts in float64: 1e-9 apart.
+    for name, value in district.items():
+        assert kpis[f"citylearn_{name}"] == (None if value is None else pytest.approx(value, rel=1e-7)), name

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,18 @@ def citylearn_kpis(names: tuple[str, ...], net_kwh: np.ndarray, baseline_net_kwh
     for k in COMFORT_KPIS:
         district[k] = float(np.mean([r[k] for r in rows])) if rows else None
     return CityLearnKpis(MappingProxyType(buildings), MappingProxyType(district))
+
+
+def building_comfort_kpis(building: Any, rows: slice) -> dict[str, float | None]:
+    """:func:`comfort_kpis` of a dataset building (a :class:`twin.citylearn.building.CityLearnBuilding`) over
+    ``rows`` of its measured series."""
+    e = building.energy_simulation
+
+    def pick(a: Any) -> np.ndarray | None:
+        return None if a is None else np.asarray(a[rows], dtype=np.float64)
+    return comfort_kpis(pick(e.indoor_dry_bulb_temperature_c), pick(e.indoor_dry_bulb_temperature_cooling_set_point_c),
+                        pick(e.indoor_dry_bulb_temperature_heating_set_point_c), pick(e.comfort_band_c),
+                        pick(e.occupant_count))
 
 
 def comfort_kpis(indoor_c: np.ndarray | None, cooling_set_point_c: np.ndarray | None,

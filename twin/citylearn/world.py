@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.citylearn.district import CityLearnDistrict
-from twin.citylearn.kpis import citylearn_kpis, energy_totals
+from twin.citylearn.kpis import building_comfort_kpis, citylearn_kpis, energy_totals
 from twin.citylearn.rbc import basic_rbc_action
 from twin.engine import ArrayState, Periodic
 from twin.errors import ScenarioError
@@ -143,7 +143,8 @@ def district_kpis(system: CityLearnSystem, now_s: int) -> dict[str, float | None
     per_building = [energy_totals(net[:, i], price[:, i], carbon[:, i]) for i in range(d.n_buildings)]
     cost, co2 = sum(b.cost for b in per_building), sum(b.co2_kg for b in per_building)
     t = energy_totals(net.sum(axis=1), np.zeros(len(net)), np.zeros(len(net)))  # the district's meter
-    k = citylearn_kpis(d.names, net, net - r.battery_kwh[rows], price, carbon, d.dt_h)
+    comfort = {b.name: building_comfort_kpis(b, rows) for b in d.dataset.buildings}
+    k = citylearn_kpis(d.names, net, net - r.battery_kwh[rows], price, carbon, d.dt_h, comfort)
     out: dict[str, float | None] = {"citylearn_net_kwh": t.net_kwh, "citylearn_import_kwh": t.import_kwh,
                                     "citylearn_export_kwh": t.export_kwh, "citylearn_cost": cost,
                                     "citylearn_co2_kg": co2}
