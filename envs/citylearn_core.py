@@ -84,7 +84,8 @@ class CityLearnCore:
         unknown = set(rf.attributes) - {"exponent", "charging_constraint_penalty_coefficient"}
         if unknown:
             raise EnvConfigError(f"{self.env_id}: reward_function.attributes {sorted(unknown)} are not modelled; "
-                                 "allowed: exponent")
+                                 "allowed: exponent, charging_constraint_penalty_coefficient (which CityLearn's "
+                                 "default reward accepts and does not use)")
         exponent = rf.attributes.get("exponent")
         return 1.0 if exponent is None else float(exponent)
 
