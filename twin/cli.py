@@ -217,12 +217,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def describe_world(scenario) -> str:
-    """``"200 homes on 4 feeders"``, ``"a 4x4 street grid"`` (or ``"the SUMO network x.net.xml"``), or
-    both joined by "and"."""
+    """``"200 homes on 4 feeders"``, ``"the CityLearn buildings of <dataset folder>"``, ``"a 4x4 street
+    grid"`` (or ``"the SUMO network x.net.xml"``), or those there are joined by "and"."""
     parts = []
     homes, feeders = scenario.homes.count, scenario.grid.feeders
     if homes:
         parts.append(f"{homes} home{'s' * (homes != 1)} on {feeders} feeder{'s' * (feeders != 1)}")
+    if scenario.homes.source == "citylearn":
+        parts.append(f"the CityLearn buildings of {Path(scenario.homes.dataset).parent.name or scenario.homes.dataset}")
     if scenario.traffic is not None:
         net = scenario.traffic.network
         if scenario.traffic.imported:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from twin.citylearn.kpis import BUILDING_KPIS, COMFORT_KPIS, DISTRICT_KPIS
 from twin.telemetry.table import Telemetry
 from twin.traffic.trips import TRAFFIC_UNITS
 
@@ -204,8 +205,13 @@ def kpi_direction(kpi: str) -> str:
     return KPI_DIRECTION.get(kpi, NEITHER)
 
 
+# A world with CityLearn buildings (twin.citylearn.world.district_kpis): totals, and CityLearn's
+# ratios to the same buildings with idle batteries.
+CITYLEARN_UNITS = ({"citylearn_net_kwh": "kWh", "citylearn_import_kwh": "kWh", "citylearn_export_kwh": "kWh",
+                    "citylearn_cost": "currency", "citylearn_co2_kg": "kgCO2"}
+                   | {f"citylearn_{n}": "-" for n in BUILDING_KPIS + DISTRICT_KPIS + COMFORT_KPIS})
 KPI_UNITS = ({name: unit for name, (_, unit) in ENERGY_KPIS.items()} | {f"{n}_vs_baseline": "-" for n in NORMALISED}
-             | TRAFFIC_UNITS)
+             | TRAFFIC_UNITS | CITYLEARN_UNITS)
 
 
 def kpi_table(kpis: dict[str, float | None]) -> str:
