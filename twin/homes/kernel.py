@@ -161,14 +161,21 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
                 heat_w = 1000.0 * (hp_kw * heat_pump_cop(t_out, hp_sink_c[h]) + heat_frac * boiler_kw[h])
             pv = pv_power_kw(pv_kwp[h], ghi, t_out)
 
-            # Hot water: the heater by its thermostat or command, then the tank over the step.
-            dhw_frac, dhw_on[h] = heater_fraction(external_dhw, dhw_cmd[h], dhw_set_c, dhw_half_k, dhw_max_c,
-                                                  dhw_temp_c[h], dhw_on[h])
-            dhw_kw = dhw_frac * dhw_heater_kw[h]
-            dhw_cop = heat_pump_cop(t_out, dhw_set_c) if dhw_hp else 1.0
-            dhw_temp_c[h], dhw_loss_j, dhw_drawn_j, dhw_unmet_j = tank_step(
-                dhw_temp_c[h], dhw_cap[h], dhw_ua[h], 1000.0 * dhw_kw * dhw_cop, temp_air, up * dhw_draw[h],
-                use_c, cold_c, dt_s)
+            # Hot water: the heater by its thermostat or command, then the tank over the step (homes
+            # without a tank skip it all: most worlds have none, and the bulk step is memory-bound).
+            dhw_kw = dhw_loss_j = 0.0
+            if dhw_cap[h] > 0.0:
+                dhw_frac, dhw_on[h] = heater_fraction(external_dhw, dhw_cmd[h], dhw_set_c, dhw_half_k, dhw_max_c,
+                                                      dhw_temp_c[h], dhw_on[h])
+                dhw_kw = dhw_frac * dhw_heater_kw[h]
+                dhw_cop = heat_pump_cop(t_out, dhw_set_c) if dhw_hp else 1.0
+                dhw_temp_c[h], dhw_loss_j, dhw_drawn_j, dhw_unmet_j = tank_step(
+                    dhw_temp_c[h], dhw_cap[h], dhw_ua[h], 1000.0 * dhw_kw * dhw_cop, temp_air, up * dhw_draw[h],
+                    use_c, cold_c, dt_s)
+                r_dhw_kwh[h] += dhw_kw * dt_h
+                r_dhw_draw_kwh[h] += dhw_drawn_j / 3.6e6
+                r_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
+                t_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
 
             # EVs plug out and in at their session times, then charge.
             unmet = 0.0
@@ -216,10 +223,6 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             r_ev_unmet_kwh[h] += unmet
             r_discomfort_kh[h] += discomfort
             r_occupied_h[h] += up * dt_h
-            r_dhw_kwh[h] += dhw_kw * dt_h
-            r_dhw_draw_kwh[h] += dhw_drawn_j / 3.6e6
-            r_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
-            t_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
             t_cost_eur[h] += imported * price - exported * feed_in
             t_emissions_kg[h] += imported * carbon_now[replica] / 1000.0
             t_import_kwh[h] += imported
@@ -228,7 +231,8 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             t_ev_unmet_kwh[h] += unmet
 
             h_base_kw[h], h_appliance_kw[h], h_hp_kw[h], h_heat_w[h] = base, appliance, hp_kw, heat_w
-            h_dhw_kw[h] = dhw_kw
+            if dhw_cap[h] > 0.0:
+                h_dhw_kw[h] = dhw_kw
             h_pv_kw[h], h_battery_kw[h], h_ev_kw[h], h_net_kw[h] = pv, battery, ev, net
             feeder_kw[feeder[h]] += net
         for f in range(n_feeders):
