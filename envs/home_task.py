@@ -11,6 +11,7 @@ unmet): :class:`HomeSpaces` says which a world's envs have.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,8 @@ _EV_UNMET, _NET = STEP_FIELDS.index("ev_unmet_kwh"), STEP_FIELDS.index("net_impo
 @dataclass(frozen=True)
 class HomeSpaces:
     """The per-home features, actions and reward terms of a world's home envs: OBS_FEATURES,
-    ACTIONS and TERMS, each with the hot water's appended where ``hot_water``."""
+    ACTIONS and TERMS, each with the hot water's appended where ``hot_water`` (computed once: envs
+    read them every step)."""
 
     hot_water: bool = False
 
@@ -66,32 +68,32 @@ class HomeSpaces:
         """The spaces of ``scenario``'s homes: with hot water where any home may have a tank."""
         return cls(hot_water=scenario.homes.penetration.hot_water > 0)
 
-    @property
+    @functools.cached_property
     def features(self) -> tuple[tuple[str, str], ...]:
         """(name, unit) of each feature of a home, in order."""
         return OBS_FEATURES + ((HOT_WATER_FEATURE,) if self.hot_water else ())
 
-    @property
+    @functools.cached_property
     def actions(self) -> tuple[tuple[str, str], ...]:
         """(name, meaning) of each action column of a home, in order."""
         return ACTIONS + ((HOT_WATER_ACTION,) if self.hot_water else ())
 
-    @property
+    @functools.cached_property
     def terms(self) -> dict[str, str]:
         """Reward term -> the HomeStep field it weighs."""
         return TERMS | (HOT_WATER_TERM if self.hot_water else {})
 
-    @property
+    @functools.cached_property
     def obs_low(self) -> np.ndarray:
         """Lower bound of each feature (float32)."""
         return np.r_[OBS_LOW, HOT_WATER_BOUNDS_C[:1] if self.hot_water else []].astype(np.float32)
 
-    @property
+    @functools.cached_property
     def obs_high(self) -> np.ndarray:
         """Upper bound of each feature (float32)."""
         return np.r_[OBS_HIGH, HOT_WATER_BOUNDS_C[1:] if self.hot_water else []].astype(np.float32)
 
-    @property
+    @functools.cached_property
     def discrete_actions(self) -> np.ndarray:
         """SmartHome-v0's discrete actions: DISCRETE_ACTIONS, each with the heater off and on where hot water."""
         if not self.hot_water:
