@@ -40,7 +40,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peers import run_peer  # noqa: E402
+from peers import CITYLEARN_SCHEMA, run_peer  # noqa: E402
 
 CITYLEARN_YEAR = r"""
 import json, math, os, sys, time
@@ -51,20 +51,7 @@ try:
 except ImportError as exc:
     print(json.dumps({"missing": str(exc)})); sys.exit(0)
 path, controller, series_path = sys.argv[1], sys.argv[2], sys.argv[3]
-if os.path.isdir(path):
-    path = os.path.join(path, "schema.json")
-with open(path) as f:
-    schema = json.load(f)
-schema["root_directory"] = os.path.dirname(os.path.abspath(path))
-resized = 0
-for building in schema["buildings"].values():
-    storage = building.get("electrical_storage")
-    if storage and storage.get("autosize"):
-        # Autosizing downloads a sizing table; the 2022 dataset's battery instead.
-        storage["autosize"] = False
-        storage["attributes"] = {**(storage.get("attributes") or {}), "capacity": 6.4, "nominal_power": 5.0}
-        resized += 1
-
+""" + CITYLEARN_SCHEMA + r"""
 def clean(value):
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}

@@ -66,13 +66,9 @@ env.close()
 print(json.dumps({"wall_s": wall, "env_steps": steps, "setup_s": setup, "ends": ends, "signals": signals}))
 """
 
-CITYLEARN_WEEK = r"""
-import json, os, sys, time
-try:
-    from citylearn.citylearn import CityLearnEnv
-except ImportError as exc:
-    print(json.dumps({"missing": str(exc)})); sys.exit(0)
-steps, path = int(sys.argv[1]), sys.argv[2]
+# The CityLearn scripts' common part: read the schema at ``path`` (a schema.json or its folder),
+# point it at its own folder, and turn battery autosizing off (``resized`` counts the batteries).
+CITYLEARN_SCHEMA = r"""
 if os.path.isdir(path):
     path = os.path.join(path, "schema.json")
 with open(path) as f:
@@ -84,9 +80,18 @@ for building in schema["buildings"].values():
     if storage and storage.get("autosize"):
         # Autosizing downloads a sizing table; the 2022 dataset's battery instead.
         storage["autosize"] = False
-        storage["attributes"] = {**storage.get("attributes", {}), "capacity": 6.4, "nominal_power": 5.0}
+        storage["attributes"] = {**(storage.get("attributes") or {}), "capacity": 6.4, "nominal_power": 5.0}
         resized += 1
-began = time.perf_counter()
+"""
+
+CITYLEARN_WEEK = r"""
+import json, os, sys, time
+try:
+    from citylearn.citylearn import CityLearnEnv
+except ImportError as exc:
+    print(json.dumps({"missing": str(exc)})); sys.exit(0)
+steps, path = int(sys.argv[1]), sys.argv[2]
+""" + CITYLEARN_SCHEMA + r"""began = time.perf_counter()
 try:
     env = CityLearnEnv(schema, central_agent=True, random_seed=0)
     env.reset()
