@@ -12,7 +12,8 @@ the use temperature ``T_u`` from tank water and mains water at ``T_c``: a demand
 while the tank is at least ``T_u`` at the start of the step; below that the tap gets tank water
 only, ``D(T) = G (T - T_c)``, and the shortfall ``G (T_u - mean T) dt`` is the step's unmet hot
 water. (The regime is the one at the step's start: with one-minute steps a tank crossing ``T_u``
-mid-step is off by at most a step of draw.) Either way ``C (T' - T) = P dt - loss - draw`` holds exactly for the energies returned.
+mid-step is off by at most a step of draw.) Either way ``C (T' - T) = P dt - loss - draw`` holds
+exactly for the energies returned.
 """
 
 from __future__ import annotations

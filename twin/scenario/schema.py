@@ -159,8 +159,9 @@ class HotWater(Model):
 
     A tank of ``base_l + per_person_l x persons`` litres, heated by an electric element or a heat
     pump (air-source, COP as the space heat pump's at a sink of the tank's setpoint), losing heat
-    to the indoor air. Occupants awake at home draw ``draw_l_per_person_day`` litres a day at
-    ``use_c`` spread over ``AWAKE_AT_HOME_H`` hours, mixed from tank and cold water.
+    to the indoor air. While someone is awake at home the home draws at ``persons x
+    draw_l_per_person_day / AWAKE_AT_HOME_H`` litres per hour (10 h: a day with ten such hours
+    draws the day's volume) at ``use_c``, mixed from tank and mains water.
     """
 
     heater: Literal["electric", "heat_pump"] = Field("electric", description="what heats the tank")
