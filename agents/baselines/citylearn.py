@@ -13,12 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from twin.citylearn.rbc import basic_rbc_action
+from twin.citylearn.rbc import ACTION_BY_HOUR
 
 
 def rbc_battery_action(hour: float) -> float:
-    """BasicRBC's battery action at CityLearn ``hour`` (1-24): share of nominal power, charging +."""
-    return float(basic_rbc_action(hour))
+    """BasicRBC's battery action at CityLearn ``hour`` (1-24): share of nominal power, charging +
+    (0 outside 1-24)."""
+    h = int(hour)
+    return float(ACTION_BY_HOUR[h]) if 0 <= h < len(ACTION_BY_HOUR) else 0.0
 
 
 class CityLearnBasicRBC:

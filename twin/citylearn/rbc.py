@@ -7,10 +7,16 @@ from __future__ import annotations
 import numpy as np
 
 DISCHARGE, CHARGE = -0.08, 0.091
+_HOURS = np.arange(26)
+#: The action by hour, 0 to 25 (0 and 25 lie outside CityLearn's day and get no action); a table,
+#: so a policy stepping every hour looks its action up instead of evaluating the rule.
+ACTION_BY_HOUR = np.where((_HOURS >= 9) & (_HOURS <= 21), DISCHARGE,
+                          np.where(((_HOURS >= 1) & (_HOURS <= 8)) | ((_HOURS >= 22) & (_HOURS <= 24)), CHARGE, 0.0))
+ACTION_BY_HOUR.setflags(write=False)
 
 
 def basic_rbc_action(hour: float | np.ndarray) -> np.ndarray:
-    """BasicRBC's battery action (share of nominal power, charging +) at CityLearn ``hour``(s)."""
+    """BasicRBC's battery action (share of nominal power, charging +) at CityLearn ``hour``(s);
+    hours outside 1-24 get 0."""
     h = np.asarray(hour).astype(np.int64)
-    return np.where((h >= 9) & (h <= 21), DISCHARGE, np.where(((h >= 1) & (h <= 8)) | ((h >= 22) & (h <= 24)),
-                                                               CHARGE, 0.0))
+    return np.where((h >= 0) & (h <= 25), np.take(ACTION_BY_HOUR, h, mode="clip"), 0.0)
