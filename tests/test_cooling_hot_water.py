@@ -321,3 +321,29 @@ def test_an_agent_that_never_heats_the_tank_pays_the_hot_water_term_and_the_rule
         lowest_c = min(lowest_c, obs[14])
         done = terminated or truncated
     assert term == 0.0 and lowest_c > 40.0
+
+
+def test_the_native_vector_envs_with_hot_water_step_each_world_as_its_single_env():
+    import gymnasium as gym
+
+    import envs  # noqa: F401  (registers the ids)
+
+    tanks = ("homes.penetration.hot_water=1",)
+    vec = gym.make_vec("twin/SmartHome-v0", num_envs=3, vectorization_mode="vector_entry_point", overrides=tanks,
+                       duration="6h")
+    assert vec.single_action_space.shape == (4,) and vec.observation_space.shape == (3, 15)
+    obs, _ = vec.reset(seed=[4, 5, 6])
+    single = gym.make("twin/SmartHome-v0", overrides=tanks, duration="6h")
+    one, _ = single.reset(seed=5)
+    np.testing.assert_array_equal(obs[1], one)
+    action = np.tile(np.array([1.0, 0.0, -1.0, -1.0], dtype=np.float32), (3, 1))
+    for _ in range(8):
+        obs, rewards, _, _, _ = vec.step(action)
+        one, reward, _, _, _ = single.step(action[1])
+    np.testing.assert_array_equal(obs[1], one)
+    assert rewards[1] == reward
+    central = gym.make_vec("twin/Neighborhood-v0", num_envs=2, vectorization_mode="vector_entry_point",
+                           overrides=tanks + ("homes.count=3",), duration="6h")
+    assert central.single_action_space.shape == (3, 4) and central.observation_space.shape == (2, 3 * 16)
+    central.reset(seed=[1, 2])
+    central.step(np.zeros((2, 3, 4), dtype=np.float32))
