@@ -26,6 +26,7 @@ battery to -1, 0 or +1).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +68,9 @@ class HomeLayout:
         """Action columns per home."""
         return 3 if self.hot_water is None else 4
 
-    @property
+    @functools.cached_property
     def discrete_actions(self) -> np.ndarray:
-        """The env's discrete action table (rows of commands)."""
+        """The env's discrete action table (rows of commands; built once, read every decision)."""
         return HomeSpaces(hot_water=self.hot_water is not None).discrete_actions
 
     def __post_init__(self):

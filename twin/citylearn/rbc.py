@@ -18,5 +18,5 @@ ACTION_BY_HOUR.setflags(write=False)
 def basic_rbc_action(hour: float | np.ndarray) -> np.ndarray:
     """BasicRBC's battery action (share of nominal power, charging +) at CityLearn ``hour``(s);
     hours outside 1-24 get 0."""
-    h = np.asarray(hour).astype(np.int64)
-    return np.where((h >= 0) & (h <= 25), np.take(ACTION_BY_HOUR, h, mode="clip"), 0.0)
+    # Clipping sends every hour outside 0-25 to an end of the table, where the action is 0.
+    return np.take(ACTION_BY_HOUR, np.asarray(hour).astype(np.int64), mode="clip")

@@ -53,7 +53,6 @@ class DistrictStep(Periodic):
     def __init__(self, district: CityLearnDistrict, control: str, bus: TelemetryBus, node_ix: np.ndarray):
         self.district = district
         self.period_s = int(round(district.dataset.seconds_per_time_step))
-        self.control = control
         hour = district.dataset.buildings[0].energy_simulation.hour
         # The whole episode's actions are known up front (the rules read only the calendar).
         self.actions = (np.repeat(basic_rbc_action(hour)[:, None], district.n_buildings, axis=1)

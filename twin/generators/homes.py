@@ -118,7 +118,6 @@ def draw_homes(cfg: Homes, n_feeders: int, dt_s: int, start_hour: int, rng: np.r
         comfort_low_c=cfg.comfort.low_c,
         comfort_high_c=cfg.comfort.high_c,
         cooling_setpoint_c=cfg.thermostat.cooling_setpoint_c,
-        has_hot_water=has_dhw,
         dhw_volume_l=np.where(has_dhw, dhw.base_l + dhw.per_person_l * persons, 0.0),
         dhw_heater_kw=np.where(has_dhw, dhw.heater_kw, 0.0),
         dhw_ua_w_k=np.where(has_dhw, dhw.loss_w_k, 0.0),

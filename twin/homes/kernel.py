@@ -172,6 +172,7 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
                 dhw_temp_c[h], dhw_loss_j, dhw_drawn_j, dhw_unmet_j = tank_step(
                     dhw_temp_c[h], dhw_cap[h], dhw_ua[h], 1000.0 * dhw_kw * dhw_cop, temp_air, up * dhw_draw[h],
                     use_c, cold_c, dt_s)
+                h_dhw_kw[h] = dhw_kw
                 r_dhw_kwh[h] += dhw_kw * dt_h
                 r_dhw_draw_kwh[h] += dhw_drawn_j / 3.6e6
                 r_dhw_unmet_kwh[h] += dhw_unmet_j / 3.6e6
@@ -231,8 +232,6 @@ def run_home_steps(t0_s, n_steps, fixed, cfg, homes, reg, tot, feeders, inputs, 
             t_ev_unmet_kwh[h] += unmet
 
             h_base_kw[h], h_appliance_kw[h], h_hp_kw[h], h_heat_w[h] = base, appliance, hp_kw, heat_w
-            if dhw_cap[h] > 0.0:
-                h_dhw_kw[h] = dhw_kw
             h_pv_kw[h], h_battery_kw[h], h_ev_kw[h], h_net_kw[h] = pv, battery, ev, net
             feeder_kw[feeder[h]] += net
         for f in range(n_feeders):

@@ -54,7 +54,6 @@ class HomeParams:
     comfort_high_c: float
     cooling_setpoint_c: float | None  # heat pumps cool above it; None: they only heat
     # Hot-water tanks (zero volume and heater where a home has none; see twin.physics.hot_water).
-    has_hot_water: np.ndarray      # bool
     dhw_volume_l: np.ndarray
     dhw_heater_kw: np.ndarray      # heater's electric power
     dhw_ua_w_k: np.ndarray         # loss to the indoor air
@@ -70,6 +69,11 @@ class HomeParams:
     def n(self) -> int:
         """Number of homes."""
         return int(self.archetype.shape[0])
+
+    @property
+    def has_hot_water(self) -> np.ndarray:
+        """(n,) bool: which homes have a hot-water tank (a volume above zero)."""
+        return self.dhw_volume_l > 0
 
 
 @dataclass

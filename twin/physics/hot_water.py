@@ -33,9 +33,7 @@ def tank_step(temp_c: float, capacity_j_k: float, ua_w_k: float, heat_w: float, 
               draw_w_k: float, use_c: float, cold_c: float, dt_s: float) -> tuple[float, float, float, float]:
     """One step of a tank at ``temp_c`` (C): returns (new temperature C, heat lost to the indoor
     air J, heat drawn J, heat the draws lacked J). ``draw_w_k`` is the tap's demand (W/K of mixed
-    water at ``use_c``); a tank of zero capacity stays as it is and delivers nothing."""
-    if capacity_j_k <= 0.0:
-        return temp_c, 0.0, 0.0, 0.0
+    water at ``use_c``); ``capacity_j_k`` must be positive (the homes step skips homes without a tank)."""
     if temp_c >= use_c:  # a mixing valve: the draw is a constant heat sink
         g, sink_w = 0.0, draw_w_k * (use_c - cold_c)
     else:  # tank water only, at whatever temperature it has

@@ -247,22 +247,24 @@ def _resolve_paths(scenario: Scenario, path: Path) -> Scenario:
                                                                                      "demand": demand})})
     homes = scenario.homes
     if homes.source == "citylearn" and homes.dataset is not None:
-        dataset = Path(homes.dataset)
-        if not dataset.is_absolute():
-            dataset = (path.parent / dataset).resolve()
-        if not dataset.exists():
-            raise ScenarioError(str(path), [("homes.dataset", f"got {shown(homes.dataset)}; no such CityLearn "
-                                                              f"dataset ({dataset})")])
-        scenario = scenario.model_copy(update={"homes": homes.model_copy(update={"dataset": str(dataset)})})
+        dataset = _local_path(homes.dataset, "homes.dataset", "CityLearn dataset", path, folder=True)
+        scenario = scenario.model_copy(update={"homes": homes.model_copy(update={"dataset": dataset})})
     weather = scenario.weather
     if weather.source != "epw" or weather.epw_path is None:
         return scenario
-    epw = Path(weather.epw_path)
-    if not epw.is_absolute():
-        epw = (path.parent / epw).resolve()
-    if not epw.is_file():
-        raise ScenarioError(str(path), [("weather.epw_path", f"got {weather.epw_path!r}; no such EPW file ({epw})")])
-    return scenario.model_copy(update={"weather": weather.model_copy(update={"epw_path": str(epw)})})
+    epw = _local_path(weather.epw_path, "weather.epw_path", "EPW file", path)
+    return scenario.model_copy(update={"weather": weather.model_copy(update={"epw_path": epw})})
+
+
+def _local_path(value: str, field: str, what: str, path: Path, *, folder: bool = False) -> str:
+    """``value`` of ``field`` made absolute against the folder of the scenario file ``path``;
+    ScenarioError naming ``what`` is missing if no such file (or, with ``folder``, no such folder either)."""
+    file = Path(value)
+    if not file.is_absolute():
+        file = (path.parent / file).resolve()
+    if not (file.exists() if folder else file.is_file()):
+        raise ScenarioError(str(path), [(field, f"got {shown(value)}; no such {what} ({file})")])
+    return str(file)
 
 
 def _input_file(value: str, field: str, kind: str, path: Path) -> str:
@@ -273,12 +275,7 @@ def _input_file(value: str, field: str, kind: str, path: Path) -> str:
             return str(sumo_rl_file(value, kind))
         except SumoRlMissing as exc:
             raise ScenarioError(str(path), [(field, str(exc))]) from None
-    file = Path(value)
-    if not file.is_absolute():
-        file = (path.parent / file).resolve()
-    if not file.is_file():
-        raise ScenarioError(str(path), [(field, f"got {shown(value)}; no such file ({file})")])
-    return str(file)
+    return _local_path(value, field, "file", path)
 
 
 def _check_network(scenario: Scenario, path: Path) -> None:
